@@ -1,0 +1,54 @@
+package number
+
+// Config is the system configuration document "number_manager", with
+// Kazoo's keys. DefaultConfig gives Kazoo's defaults; a stored document is
+// decoded over them.
+type Config struct {
+	AvailableModuleName      string         `json:"available_module_name"`
+	CarrierModules           []string       `json:"carrier_modules"`
+	Classifiers              Classifiers    `json:"classifiers"`
+	E164Converters           Converters     `json:"e164_converters"`
+	ReconcileRegex           string         `json:"reconcile_regex"`
+	DefaultForceOutbound     bool           `json:"default_force_outbound"`
+	ForceLocalOutbound       bool           `json:"force_local_outbound"`
+	ForcePortInOutbound      bool           `json:"force_port_in_outbound"`
+	ForcePortOutOutbound     bool           `json:"force_port_out_outbound"`
+	FetchAccountFromPorts    bool           `json:"fetch_account_from_ports"`
+	LocalFeatureOverride     bool           `json:"local_feature_override"`
+	MaximumSearchQuantity    int            `json:"maximum_search_quantity"`
+	NumberSearchTimeoutMS    int            `json:"number_search_timeout_ms"`
+	PortInModuleName         string         `json:"port_in_module_name"`
+	ReleasedState            State          `json:"released_state"`
+	ShouldAge                bool           `json:"should_age"`
+	ShouldPermanentlyDelete  bool           `json:"should_permanently_delete"`
+	UnauthorizedNumberLookup bool           `json:"unauthorized_numbers_lookup"`
+	FeaturesAllow            []string       `json:"features.allow,omitempty"`
+	FeaturesDeny             []string       `json:"features.deny,omitempty"`
+	DiscoveryExpiryS         int            `json:"discovery_expiry_s"` // Numan: how long search results stay in discovery
+	AgingExpiryD             int            `json:"aging_expiry_d"`
+	Extra                    map[string]any `json:"-"` // keys Numan does not interpret, kept as stored
+}
+
+// DefaultReconcileRegex is Kazoo's default reconcile_regex.
+const DefaultReconcileRegex = `^(\+?1)?\d{10}$|^\+[2-9]\d{7,}$|^011\d*$|^00\d*$`
+
+// DefaultConfig returns Kazoo's defaults for number_manager.
+func DefaultConfig() Config {
+	return Config{
+		AvailableModuleName:   "local",
+		CarrierModules:        []string{"local"},
+		Classifiers:           DefaultClassifiers(),
+		E164Converters:        DefaultConverters(),
+		ReconcileRegex:        DefaultReconcileRegex,
+		ForceLocalOutbound:    true,
+		ForcePortInOutbound:   true,
+		ForcePortOutOutbound:  true,
+		FetchAccountFromPorts: true,
+		MaximumSearchQuantity: 500,
+		NumberSearchTimeoutMS: 5000,
+		PortInModuleName:      "local",
+		ReleasedState:         Available,
+		DiscoveryExpiryS:      86400,
+		AgingExpiryD:          90,
+	}
+}

@@ -1,0 +1,113 @@
+// Package store defines how Numan persists numbers, accounts and system
+// configuration. Implementations (store/sqlite, store/postgres) pass the
+// conformance suite in store/storetest.
+//
+// Every write of a number or an account is conditional on the version that
+// was read: of two concurrent writers exactly one wins, the other gets a
+// number.KindConflict error. Errors carry number kinds: KindNotFound for a
+// missing row, KindNumberExists for an insert of a number already stored.
+package store
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// Store is the whole persistence contract.
+type Store interface {
+	Numbers
+	Accounts
+	Configs
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// Numbers persists number records.
+type Numbers interface {
+	// GetNumber returns the number stored under e164, or KindNotFound.
+	GetNumber(ctx context.Context, e164 string) (*number.Number, error)
+	// GetNumbers returns the stored numbers among e164s, keyed by number;
+	// missing numbers are simply absent.
+	GetNumbers(ctx context.Context, e164s []string) (map[string]*number.Number, error)
+	// InsertNumber stores a new number and sets n.Version to 1; a number
+	// already stored gives KindNumberExists.
+	InsertNumber(ctx context.Context, n *number.Number) error
+	// InsertNumbers stores many new numbers in one transaction, all or
+	// nothing; a number already stored gives KindNumberExists naming it.
+	InsertNumbers(ctx context.Context, ns []*number.Number) error
+	// UpdateNumber writes n if the stored version is still n.Version, then
+	// increments n.Version; otherwise KindConflict (or KindNotFound).
+	UpdateNumber(ctx context.Context, n *number.Number) error
+	// DeleteNumber removes the number if its stored version is version;
+	// otherwise KindConflict (or KindNotFound).
+	DeleteNumber(ctx context.Context, e164 string, version int64) error
+	// ListNumbers pages through numbers in number order.
+	ListNumbers(ctx context.Context, q ListQuery) (Page, error)
+	// SearchNumbers finds numbers by prefix, state, module and owner, in
+	// number order, for carrier searches.
+	SearchNumbers(ctx context.Context, q SearchQuery) ([]*number.Number, error)
+	// CountNumbersByState counts every stored number by state.
+	CountNumbersByState(ctx context.Context) (map[number.State]int64, error)
+}
+
+// ListQuery selects a page of numbers.
+type ListQuery struct {
+	AssignedTo string         // only numbers owned by this account; "" = all
+	States     []number.State // only these states; empty = all
+	Prefix     string         // only numbers starting with this E.164 prefix
+	StartKey   string         // first number of the page (inclusive); "" = from the start
+	Limit      int            // page size; 0 = no limit
+}
+
+// Page is one page of a listing; NextStartKey is "" on the last page.
+type Page struct {
+	Numbers      []*number.Number
+	NextStartKey string
+}
+
+// SearchQuery selects numbers for a carrier search. Prefix bounds the search:
+// only numbers starting with it match (Kazoo's unbounded end key is a bug).
+type SearchQuery struct {
+	Prefix     string         // E.164 prefix, e.g. +1415
+	States     []number.State // empty = any
+	Modules    []string       // carrier modules; empty = any
+	AssignedTo string         // "" = any owner
+	Pool       string         // the account whose private inventory holds it (managed); "" = any
+	Offset     int
+	Limit      int
+}
+
+// Accounts persists the account tree.
+type Accounts interface {
+	// InsertAccount stores a new account; its Tree must already be set.
+	InsertAccount(ctx context.Context, a *number.Account) error
+	// GetAccount returns one account, or KindNotFound.
+	GetAccount(ctx context.Context, id string) (*number.Account, error)
+	// GetAccounts returns the stored accounts among ids; missing ones are absent.
+	GetAccounts(ctx context.Context, ids []string) (number.Accounts, error)
+	// UpdateAccount writes a if its stored version is still a.Version.
+	UpdateAccount(ctx context.Context, a *number.Account) error
+	// DeleteAccount removes an account.
+	DeleteAccount(ctx context.Context, id string) error
+	// ListChildren returns the direct children of id, by name.
+	ListChildren(ctx context.Context, id string) ([]*number.Account, error)
+	// ListDescendants returns every account below id, by name; one query.
+	ListDescendants(ctx context.Context, id string) ([]*number.Account, error)
+	// CountAccounts counts every stored account.
+	CountAccounts(ctx context.Context) (int, error)
+}
+
+// Configs persists system-config documents (number_manager,
+// number_manager.<carrier>, ...), each a JSON object.
+type Configs interface {
+	// GetConfig returns the stored document id, or KindNotFound.
+	GetConfig(ctx context.Context, id string) (json.RawMessage, error)
+	// PutConfig stores (creates or replaces) document id.
+	PutConfig(ctx context.Context, id string, doc json.RawMessage) error
+	// DeleteConfig removes document id; a missing one is KindNotFound.
+	DeleteConfig(ctx context.Context, id string) error
+}
