@@ -18,7 +18,9 @@ type Account struct {
 	Reseller             bool
 	AllowNumberAdditions bool // Kazoo's pvt_wnm_allow_additions
 	SuperduperAdmin      bool
-	Public               Doc // free-form public fields (realm, timezone, ui_metadata, ...)
+	Public               Doc    // free-form public fields (realm, timezone, ui_metadata, ...)
+	APIKeyHash           string // SHA-256 (hex) of the API key: what api_auth looks up
+	APIKeySealed         string // the API key encrypted with the server's secret, for GET .../api_key
 	Created              time.Time
 	Modified             time.Time
 	Version              int64

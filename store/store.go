@@ -89,6 +89,8 @@ type Accounts interface {
 	GetAccount(ctx context.Context, id string) (*number.Account, error)
 	// GetAccounts returns the stored accounts among ids; missing ones are absent.
 	GetAccounts(ctx context.Context, ids []string) (number.Accounts, error)
+	// GetAccountByAPIKeyHash returns the account whose APIKeyHash is hash, or KindNotFound.
+	GetAccountByAPIKeyHash(ctx context.Context, hash string) (*number.Account, error)
 	// UpdateAccount writes a if its stored version is still a.Version.
 	UpdateAccount(ctx context.Context, a *number.Account) error
 	// DeleteAccount removes an account.
