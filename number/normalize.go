@@ -3,6 +3,8 @@ package number
 import (
 	"regexp"
 	"strings"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Converter is one entry of e164_converters: a number matching Regex becomes
@@ -14,6 +16,8 @@ type Converter struct {
 }
 
 // Converters is the ordered list of e164_converters; the first match wins.
+// It decodes from Kazoo's object form (regex -> {prefix, suffix}, in key
+// order) and from an array of Converter; see convertersjson.go.
 type Converters []Converter
 
 // DefaultConverters returns Kazoo's default e164_converters, in order.
@@ -35,7 +39,8 @@ type Classifier struct {
 }
 
 // Classifiers is the ordered list of classifiers; the first match wins, so
-// tollfree_us comes before did_us.
+// tollfree_us comes before did_us. It decodes from Kazoo's object form (in
+// key order) and from an array of Classifier.
 type Classifiers []Classifier
 
 // DefaultClassifiers returns Kazoo's default classifiers, in Kazoo's order.
@@ -52,7 +57,8 @@ func DefaultClassifiers() Classifiers {
 }
 
 // Normalizer turns what users type into E.164 and classifies numbers, by a
-// Config's converters, reconcile_regex and classifiers.
+// Config's converters, reconcile_regex and classifiers. It is safe for
+// concurrent use.
 type Normalizer struct {
 	converters  []compiledConverter
 	reconcile   *regexp.Regexp
@@ -98,39 +104,102 @@ func NewNormalizer(cfg Config) (*Normalizer, error) {
 	return z, nil
 }
 
-// Normalize returns raw in E.164, or a not_reconcilable error (keyed by raw)
-// when raw is no phone number Numan manages.
+// maxE164Digits is E.164's limit on the digits after the "+".
+const maxE164Digits = 15
+
+// minNationalDigits is libphonenumber's shortest national number: a country
+// code alone is no phone number.
+const minNationalDigits = 2
+
+// Normalize returns raw in E.164, or a not_reconcilable error keyed by raw
+// when raw is no phone number Numan manages. It never guesses: what the
+// converters do not turn into "+digits" matching reconcile_regex is refused.
 func (z *Normalizer) Normalize(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	if !strings.HasPrefix(s, "+") {
-		for _, c := range z.converters {
-			m := c.re.FindStringSubmatch(s)
-			if m == nil {
-				continue
-			}
-			body := m[0]
-			for i := len(m) - 1; i > 0; i-- {
-				if m[i] != "" {
-					body = m[i]
-					break
-				}
-			}
-			s = c.Prefix + body + c.Suffix
-			break
-		}
+	s := stripDecoration(raw)
+	if s == "" {
+		return "", NewError(KindNotReconcilable, raw)
 	}
-	if !strings.HasPrefix(s, "+") || !z.reconcile.MatchString(s) {
+	if s[0] != '+' {
+		s = z.convert(s)
+	}
+	if !isPlausibleE164(s) || !z.reconcile.MatchString(s) {
 		return "", NewError(KindNotReconcilable, raw)
 	}
 	return s, nil
 }
 
-// Classify returns the first classifier matching the normalised number.
-func (z *Normalizer) Classify(e164 string) (Classifier, bool) {
-	for _, c := range z.classifiers {
-		if c.re.MatchString(e164) {
-			return c.Classifier, true
+// IsReconcilable reports whether raw normalises to a number Numan manages.
+func (z *Normalizer) IsReconcilable(raw string) bool {
+	_, err := z.Normalize(raw)
+	return err == nil
+}
+
+// convert applies Kazoo's e164_converters: the first matching regex wins;
+// no match leaves s as it is (and reconcile_regex then decides).
+func (z *Normalizer) convert(s string) string {
+	for i := range z.converters {
+		c := &z.converters[i]
+		m := c.re.FindStringSubmatchIndex(s)
+		if m == nil {
+			continue
+		}
+		body := s[m[0]:m[1]]
+		for g := len(m)/2 - 1; g > 0; g-- {
+			if m[2*g] >= 0 && m[2*g+1] > m[2*g] {
+				body = s[m[2*g]:m[2*g+1]]
+				break
+			}
+		}
+		return c.Prefix + body + c.Suffix
+	}
+	return s
+}
+
+// stripDecoration removes what people and phones wrap around a number: the
+// surrounding blanks, a tel: URI scheme (and its ;parameters) and the visual
+// separators space, '-', '.', '(' and ')'. It allocates only when there is a
+// separator to remove.
+func stripDecoration(raw string) string {
+	s := strings.TrimSpace(raw)
+	if len(s) >= 4 && strings.EqualFold(s[:4], "tel:") {
+		s = s[4:]
+		if i := strings.IndexByte(s, ';'); i >= 0 {
+			s = s[:i]
 		}
 	}
-	return Classifier{}, false
+	if strings.IndexAny(s, " -.()\t") < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '-', '.', '(', ')', '\t':
+		default:
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+// isPlausibleE164 reports whether s is "+" and 3 to 15 digits that start
+// with a country calling code libphonenumber knows, followed by a national
+// number of at least two digits. It deliberately does not ask whether the
+// number is valid in its country: Kazoo's fictional 555 numbers must pass.
+func isPlausibleE164(s string) bool {
+	if len(s) < 2 || s[0] != '+' || len(s)-1 > maxE164Digits {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	cc := 0
+	for n := 1; n <= 3 && n < len(s); n++ {
+		cc = cc*10 + int(s[n]-'0')
+		if phonenumbers.GetRegionCodeForCountryCode(cc) != phonenumbers.UNKNOWN_REGION {
+			return len(s)-1-n >= minNationalDigits
+		}
+	}
+	return false
 }
