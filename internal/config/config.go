@@ -1,0 +1,256 @@
+// Package config reads Numan's system configuration documents
+// (number_manager, number_manager.<carrier>, ...) from the store, the way
+// Kazoo's system_config works: a document holds a "default" section that
+// applies to every node and optional sections named after a node that
+// override it there. Reads are cached briefly, so a change made on any node
+// takes effect everywhere within TTL, without a restart.
+package config
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// DefaultSection is the section that applies to every node.
+const DefaultSection = "default"
+
+// NumberManagerID is the id of the number manager's own document.
+const NumberManagerID = "number_manager"
+
+// CarrierID returns the id of a carrier's settings document.
+func CarrierID(carrier string) string { return NumberManagerID + "." + number.CarrierName(carrier) }
+
+// Source reads effective configuration for one node.
+type Source struct {
+	store store.Configs
+	node  string
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cached
+	nm    *numberManager
+}
+
+type cached struct {
+	doc     map[string]json.RawMessage // the effective section (default merged with node)
+	fetched time.Time
+}
+
+type numberManager struct {
+	raw  string
+	cfg  number.Config
+	norm *number.Normalizer
+}
+
+// NewSource returns a Source over st for the node named node (may be "").
+// ttl bounds how stale a read may be; 0 means one second.
+func NewSource(st store.Configs, node string, ttl time.Duration) *Source {
+	if ttl <= 0 {
+		ttl = time.Second
+	}
+	return &Source{store: st, node: node, ttl: ttl, now: time.Now, cache: map[string]cached{}}
+}
+
+// Node is the name of the node this source reads for.
+func (s *Source) Node() string { return s.node }
+
+// Invalidate drops every cached document, so the next read sees the store.
+func (s *Source) Invalidate() {
+	s.mu.Lock()
+	s.cache = map[string]cached{}
+	s.mu.Unlock()
+}
+
+// Effective returns document id's default section with this node's section
+// merged over it, as a JSON object ({} when nothing is stored).
+func (s *Source) Effective(ctx context.Context, id string) (json.RawMessage, error) {
+	sec, err := s.section(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(sec)
+}
+
+func (s *Source) section(ctx context.Context, id string) (map[string]json.RawMessage, error) {
+	s.mu.Lock()
+	c, ok := s.cache[id]
+	s.mu.Unlock()
+	if ok && s.now().Sub(c.fetched) < s.ttl {
+		return c.doc, nil
+	}
+	doc, err := ReadSections(ctx, s.store, id)
+	if err != nil {
+		return nil, err
+	}
+	eff := Merge(Section(doc, DefaultSection), Section(doc, s.node))
+	s.mu.Lock()
+	s.cache[id] = cached{doc: eff, fetched: s.now()}
+	s.mu.Unlock()
+	return eff, nil
+}
+
+// NumberManager returns the effective number_manager config, validated, and
+// its compiled normaliser. A stored document that does not validate is an
+// invalid error naming the key.
+func (s *Source) NumberManager(ctx context.Context) (number.Config, *number.Normalizer, error) {
+	raw, err := s.Effective(ctx, NumberManagerID)
+	if err != nil {
+		return number.Config{}, nil, err
+	}
+	s.mu.Lock()
+	nm := s.nm
+	s.mu.Unlock()
+	if nm != nil && nm.raw == string(raw) {
+		return nm.cfg, nm.norm, nil
+	}
+	cfg, err := number.DecodeConfig(raw)
+	if err != nil {
+		return number.Config{}, nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return number.Config{}, nil, err
+	}
+	norm, err := number.NewNormalizer(cfg)
+	if err != nil {
+		return number.Config{}, nil, err
+	}
+	s.mu.Lock()
+	s.nm = &numberManager{raw: string(raw), cfg: cfg, norm: norm}
+	s.mu.Unlock()
+	return cfg, norm, nil
+}
+
+// Carrier returns the effective settings of a carrier (number_manager.<name>).
+func (s *Source) Carrier(ctx context.Context, name string) (json.RawMessage, error) {
+	return s.Effective(ctx, CarrierID(name))
+}
+
+// ReadSections returns the stored document id as its sections; a missing
+// document is an empty one.
+func ReadSections(ctx context.Context, st store.Configs, id string) (map[string]map[string]json.RawMessage, error) {
+	raw, err := st.GetConfig(ctx, id)
+	if number.IsKind(err, number.KindNotFound) {
+		return map[string]map[string]json.RawMessage{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, number.Errorf(number.KindInternal, "", "system config %s is corrupt: %v", id, err)
+	}
+	if doc == nil {
+		doc = map[string]map[string]json.RawMessage{}
+	}
+	return doc, nil
+}
+
+// WriteSection replaces one section of document id (creating the document)
+// with keys; a key whose value is the secret mask keeps its stored value, so
+// a client that sends back what it read does not wipe a password.
+func WriteSection(ctx context.Context, st store.Configs, id, section string, keys map[string]json.RawMessage) error {
+	doc, err := ReadSections(ctx, st, id)
+	if err != nil {
+		return err
+	}
+	old := doc[section]
+	next := map[string]json.RawMessage{}
+	for k, v := range keys {
+		if bytes.Equal(bytes.TrimSpace(v), maskJSON) {
+			if prev, ok := old[k]; ok {
+				next[k] = prev
+			}
+			continue
+		}
+		next[k] = v
+	}
+	doc[section] = next
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return st.PutConfig(ctx, id, raw)
+}
+
+// DeleteSection removes one section of document id; removing the default
+// section removes the whole document.
+func DeleteSection(ctx context.Context, st store.Configs, id, section string) error {
+	if section == DefaultSection {
+		return st.DeleteConfig(ctx, id)
+	}
+	doc, err := ReadSections(ctx, st, id)
+	if err != nil {
+		return err
+	}
+	if _, ok := doc[section]; !ok {
+		return number.NewError(number.KindNotFound, id+"/"+section)
+	}
+	delete(doc, section)
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return st.PutConfig(ctx, id, raw)
+}
+
+// Section returns a copy of one section of a document (empty when absent).
+func Section(doc map[string]map[string]json.RawMessage, name string) map[string]json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for k, v := range doc[name] {
+		out[k] = v
+	}
+	return out
+}
+
+// Merge returns base with every key of over set over it.
+func Merge(base, over map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
+}
+
+// Mask is what a secret's value is replaced with when shown.
+const Mask = "********"
+
+var maskJSON = []byte(`"` + Mask + `"`)
+
+var secretKey = regexp.MustCompile(`(?i)(pass(word)?|secret|token|api_?key|auth_token|developer_key|credential)`)
+
+// IsSecretKey reports whether a settings key holds a secret.
+func IsSecretKey(key string) bool { return secretKey.MatchString(key) }
+
+// Redact returns a copy of a settings object with every secret replaced by
+// Mask, recursively, so secrets are never shown or logged in clear.
+func Redact(keys map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(keys))
+	for k, v := range keys {
+		switch {
+		case IsSecretKey(k) && !bytes.Equal(bytes.TrimSpace(v), []byte(`""`)) && !bytes.Equal(bytes.TrimSpace(v), []byte("null")):
+			out[k] = maskJSON
+		case len(bytes.TrimSpace(v)) > 0 && bytes.TrimSpace(v)[0] == '{':
+			var inner map[string]json.RawMessage
+			if json.Unmarshal(v, &inner) == nil {
+				b, _ := json.Marshal(Redact(inner))
+				out[k] = b
+				continue
+			}
+			out[k] = v
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package manager
+
+import (
+	"context"
+	"slices"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// item is one number going through an operation.
+type item struct {
+	key    string         // normalised number
+	n      *number.Number // the working copy; nil when not stored
+	before *number.Number // as stored (nil when new); the write is conditional on its version
+}
+
+// batch is the shared state of one operation.
+type batch struct {
+	cfg   number.Config
+	norm  *number.Normalizer
+	rel   number.Accounts
+	items []*item
+	res   *Result
+}
+
+// load normalises the inputs (dropping duplicates, failing what does not
+// normalise), reads the stored numbers, and loads the accounts the
+// authorization rules will ask about. Numbers not stored get an item with a
+// nil n.
+func (m *Manager) load(ctx context.Context, nums []string, op Op) (*batch, error) {
+	cfg, norm, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := &batch{cfg: cfg, norm: norm, res: &Result{}}
+	var keys []string
+	for _, raw := range nums {
+		e164, err := norm.Normalize(raw)
+		if err != nil {
+			b.res.fail(raw, err)
+			continue
+		}
+		keys = append(keys, e164)
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	stored := map[string]*number.Number{}
+	if len(keys) > 0 {
+		if stored, err = m.store.GetNumbers(ctx, keys); err != nil {
+			return nil, err
+		}
+	}
+	ids := []string{op.AuthBy.AccountID, op.AssignTo}
+	for _, k := range keys {
+		it := &item{key: k}
+		if n, ok := stored[k]; ok {
+			it.before = n
+			it.n = n.Clone()
+			ids = append(ids, n.AssignedTo)
+		}
+		b.items = append(b.items, it)
+	}
+	if b.rel, err = m.Relations(ctx, ids...); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// readable keeps the stored items the requester may see; the others fail
+// not_found (not stored) or forbidden.
+func (b *batch) readable(op Op) []*item {
+	var out []*item
+	for _, it := range b.items {
+		switch {
+		case it.n == nil:
+			b.res.fail(it.key, number.NewError(number.KindNotFound, it.key))
+		case !number.CanRead(it.n, op.AuthBy, b.rel):
+			b.res.fail(it.key, number.NewError(number.KindForbidden, it.key))
+		default:
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Get reads numbers: available numbers are visible to anyone; the rest to
+// their owner, its ancestors, admins, and (reserved ones) descendants.
+func (m *Manager) Get(ctx context.Context, nums []string, op Op) *Result {
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	for _, it := range b.readable(op) {
+		b.res.Succeeded = append(b.res.Succeeded, it.n)
+	}
+	return b.res
+}

@@ -1,0 +1,323 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// creationStates are the states an account may create numbers in (Kazoo's
+// allowed_creation_states).
+func creationStates(by number.Requester, rel number.Accounts) []number.State {
+	switch {
+	case by.IsAdmin(rel):
+		return []number.State{number.Aging, number.Available, number.InService, number.PortIn, number.Reserved}
+	case rel[by.AccountID] != nil && rel[by.AccountID].AllowNumberAdditions:
+		return []number.State{number.InService, number.Reserved}
+	}
+	return nil
+}
+
+// CreationStates is what the requester may create numbers in, for
+// carriers_info.
+func (m *Manager) CreationStates(ctx context.Context, by number.Requester) ([]number.State, error) {
+	rel, err := m.Relations(ctx, by.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	return creationStates(by, rel), nil
+}
+
+// stateForCreate checks the options of a create (Kazoo's
+// ensure_can_create) and returns the state to create in.
+func stateForCreate(op Op, rel number.Accounts) (number.State, error) {
+	var st number.State
+	switch {
+	case op.State == number.PortIn:
+		st = number.PortIn
+	case op.PortedIn:
+		st = number.InService
+	case number.CarrierName(op.ModuleName) == "mdn" && op.ModuleName != "":
+		st = number.InService
+	default:
+		st = op.State
+		if st == "" {
+			st = number.InService
+		}
+		if !slices.Contains(creationStates(op.AuthBy, rel), st) {
+			return "", &number.Error{Kind: number.KindForbidden, Cause: fmt.Sprintf("creating number in state '%s' is not allowed", st)}
+		}
+	}
+	if !number.IsAccountID(op.AssignTo) {
+		return "", &number.Error{Kind: number.KindAssignFailure, Cause: "field_undefined"}
+	}
+	switch {
+	case op.AuthBy.System, op.PortedIn, st == number.PortIn, op.AuthBy.IsAdmin(rel):
+	case rel[op.AuthBy.AccountID] != nil && rel[op.AuthBy.AccountID].AllowNumberAdditions:
+	default:
+		return "", &number.Error{Kind: number.KindForbidden, Cause: fmt.Sprintf("account '%s' is not allowed to create number", op.AuthBy.AccountID)}
+	}
+	return st, nil
+}
+
+// Create adds numbers to op.AssignTo in op.State (default in_service).
+// Numbers already stored may be "created" only when aging, available or
+// port_in; any other state is number_exists.
+func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	st, err := stateForCreate(op, b.rel)
+	if err != nil {
+		for _, it := range b.items {
+			b.res.fail(it.key, withNumber(err, it.key))
+		}
+		return b.res
+	}
+	now := m.now().UTC()
+	var todo []*item
+	for _, it := range b.items {
+		if it.n != nil {
+			switch it.n.State {
+			case number.Aging, number.Available, number.PortIn:
+			default:
+				b.res.fail(it.key, number.NewError(number.KindNumberExists, it.key))
+				continue
+			}
+			if op.PortedIn {
+				it.n.PortedIn = true
+				it.n.SetModuleName(b.cfg.PortInModuleName)
+			} else if op.ModuleName != "" {
+				it.n.SetModuleName(op.ModuleName)
+			}
+		} else {
+			module := b.cfg.AvailableModuleName
+			switch {
+			case op.PortedIn:
+				module = b.cfg.PortInModuleName
+			case st == number.PortIn:
+				module = "local"
+			case op.ModuleName != "":
+				module = op.ModuleName
+			}
+			it.n = number.New(it.key, st, module, now)
+			it.n.PortedIn = op.PortedIn
+		}
+		if op.PublicFields != nil {
+			it.n.ResetPublic(op.PublicFields)
+		}
+		if err := m.transition(ctx, b, it, st, op); err != nil {
+			b.res.fail(it.key, err)
+			continue
+		}
+		todo = append(todo, it)
+	}
+	m.save(ctx, b, todo, op, saveOpts{})
+	return b.res
+}
+
+// withNumber returns err naming num, for errors raised once for a batch.
+func withNumber(err error, num string) error {
+	e := *number.AsError(err)
+	e.Number = num
+	return &e
+}
+
+// transition moves an item to state to, buying it at its carrier when the
+// step requires (never on a dry run).
+func (m *Manager) transition(ctx context.Context, b *batch, it *item, to number.State, op Op) error {
+	tr, err := number.Transition(it.n, to, op.AssignTo, op.AuthBy, b.rel)
+	if err != nil {
+		return err
+	}
+	if tr.Acquire && !op.DryRun {
+		return m.acquire(ctx, b, it, op)
+	}
+	return nil
+}
+
+// Move gives numbers to account to and puts them in service (Kazoo's
+// move, the API's activate). Numbers not stored are looked up among recent
+// search results and bought from the carrier that offered them.
+func (m *Manager) Move(ctx context.Context, nums []string, to string, op Op) *Result {
+	op.AssignTo = to
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	if !number.IsAccountID(to) {
+		for _, it := range b.items {
+			b.res.fail(it.key, &number.Error{Kind: number.KindAssignFailure, Number: it.key, Cause: "field_undefined"})
+		}
+		return b.res
+	}
+	m.discover(ctx, b)
+	var todo []*item
+	for _, it := range b.readable(op) {
+		if op.PublicFields != nil {
+			it.n.ResetPublic(op.PublicFields)
+		}
+		if err := m.transition(ctx, b, it, number.InService, op); err != nil {
+			b.res.fail(it.key, err)
+			continue
+		}
+		todo = append(todo, it)
+	}
+	m.save(ctx, b, todo, op, saveOpts{})
+	return b.res
+}
+
+// discover fills the items not stored with their discovery records, when
+// a carrier offered them in a recent search.
+func (m *Manager) discover(ctx context.Context, b *batch) {
+	if m.hooks.Discover == nil {
+		return
+	}
+	for _, it := range b.items {
+		if it.n != nil {
+			continue
+		}
+		n, err := m.hooks.Discover(ctx, it.key)
+		if err == nil && n != nil {
+			it.n = n
+		}
+	}
+}
+
+// UpdateMode says how an update treats the public fields.
+type UpdateMode int
+
+const (
+	// Replace replaces the public fields with the body (POST).
+	Replace UpdateMode = iota
+	// Merge merges the body over the public fields (PATCH).
+	Merge
+)
+
+// Update changes numbers' public fields (feature requests and user data).
+// Only the owner, its ancestors and admins may.
+func (m *Manager) Update(ctx context.Context, nums []string, mode UpdateMode, body number.Doc, op Op) *Result {
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	var todo []*item
+	for _, it := range b.readable(op) {
+		if !number.IsAuthorized(it.n, "", op.AuthBy, b.rel) {
+			b.res.fail(it.key, number.NewError(number.KindForbidden, it.key))
+			continue
+		}
+		if mode == Replace {
+			it.n.ResetPublic(body)
+		} else {
+			it.n.MergePublic(body)
+		}
+		todo = append(todo, it)
+	}
+	m.save(ctx, b, todo, op, saveOpts{})
+	return b.res
+}
+
+// Reserve reserves numbers for op.AssignTo.
+func (m *Manager) Reserve(ctx context.Context, nums []string, op Op) *Result {
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	if !number.IsAccountID(op.AssignTo) {
+		for _, it := range b.items {
+			b.res.fail(it.key, &number.Error{Kind: number.KindAssignFailure, Number: it.key, Cause: "field_undefined"})
+		}
+		return b.res
+	}
+	m.discover(ctx, b)
+	var todo []*item
+	for _, it := range b.readable(op) {
+		if err := m.transition(ctx, b, it, number.Reserved, op); err != nil {
+			b.res.fail(it.key, err)
+			continue
+		}
+		todo = append(todo, it)
+	}
+	m.save(ctx, b, todo, op, saveOpts{})
+	return b.res
+}
+
+// Release gives numbers back: to the previous reserver if there is one,
+// else to the released state (or aging, or deletion), releasing them at
+// their carrier. A dry run calls no carrier.
+func (m *Manager) Release(ctx context.Context, nums []string, op Op) *Result {
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	policy := number.ReleasePolicy{ReleasedState: b.cfg.ReleasedState, ShouldAge: b.cfg.ShouldAge, ShouldPermanentlyDelete: b.cfg.ShouldPermanentlyDelete}
+	var todo []*item
+	for _, it := range b.readable(op) {
+		rr, err := number.Release(it.n, op.AuthBy, b.rel, policy)
+		if err != nil {
+			b.res.fail(it.key, err)
+			continue
+		}
+		if rr.Disconnect && !op.DryRun {
+			if err := m.disconnect(ctx, it.before); err != nil {
+				b.res.fail(it.key, err)
+				continue
+			}
+		}
+		todo = append(todo, it)
+	}
+	m.save(ctx, b, todo, op, saveOpts{})
+	return b.res
+}
+
+// Delete removes numbers for good (admins only), releasing them at their
+// carrier first so no number Numan pays for is forgotten.
+func (m *Manager) Delete(ctx context.Context, nums []string, op Op) *Result {
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	if !op.AuthBy.IsAdmin(b.rel) {
+		for _, it := range b.items {
+			b.res.fail(it.key, number.NewError(number.KindForbidden, it.key))
+		}
+		return b.res
+	}
+	var todo []*item
+	for _, it := range b.readable(op) {
+		if !op.DryRun && it.n.State != number.Discovery {
+			if err := m.disconnect(ctx, it.before); err != nil {
+				b.res.fail(it.key, err)
+				continue
+			}
+		}
+		it.n.ResetFeatures()
+		it.n.State = number.Deleted
+		todo = append(todo, it)
+	}
+	m.save(ctx, b, todo, op, saveOpts{skipFeatures: true})
+	return b.res
+}
+
+// AssignToApp records which application uses the numbers (callflow,
+// trunkstore, ...); "" clears it. Feature providers do not run.
+func (m *Manager) AssignToApp(ctx context.Context, nums []string, app string, op Op) *Result {
+	b, err := m.load(ctx, nums, op)
+	if err != nil {
+		return m.failAll(ctx, nums, err)
+	}
+	todo := b.readable(op)
+	for _, it := range todo {
+		it.n.UsedBy = app
+	}
+	m.save(ctx, b, todo, op, saveOpts{skipFeatures: true})
+	return b.res
+}
+
+// carrierDeadline bounds a single buy or release at a carrier.
+const carrierDeadline = 60 * time.Second

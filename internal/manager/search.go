@@ -1,0 +1,350 @@
+package manager
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/number"
+)
+
+// SearchRequest is a search for numbers to buy (Kazoo's find_numbers).
+type SearchRequest struct {
+	Prefix     string // national digits (415), E.164 (+1415) or a toll-free wildcard (80*)
+	Quantity   int    // default 1; capped by maximum_search_quantity
+	Offset     int    // row offset into the merged results
+	Country    string // ISO 3166 alpha-2; default US
+	AccountID  string
+	ResellerID string
+	Blocks     int
+	QueryID    string
+}
+
+// Found is one number a search offers.
+type Found struct {
+	Number      string       `json:"number"`
+	State       number.State `json:"state"`
+	Carrier     string       `json:"carrier,omitempty"`
+	CarrierData number.Doc   `json:"-"`
+}
+
+// SearchResponse is the merged answer of every carrier asked.
+type SearchResponse struct {
+	Numbers []Found
+	// Failed names each carrier that failed or timed out, with why.
+	Failed map[string]string
+	// Total is how many distinct numbers the carriers offered.
+	Total int
+}
+
+// dialcodes maps the countries Numan searches most to their calling code;
+// others are looked up by the normaliser's phonenumbers data.
+var dialcodes = map[string]string{"US": "+1", "CA": "+1", "GB": "+44", "FR": "+33", "DE": "+49"}
+
+// NormalizePrefix turns the prefix forms clients send into the normalised
+// prefix carriers receive: "415" -> "+1415", "+1415" stays, "80*" -> "+180*".
+func NormalizePrefix(prefix, country string) (string, error) {
+	p := strings.Join(strings.Fields(prefix), "")
+	p = strings.NewReplacer("-", "", "(", "", ")", "", ".", "").Replace(p)
+	if p == "" {
+		return "", number.Errorf(number.KindInvalid, "", "prefix is required")
+	}
+	body := strings.TrimPrefix(p, "+")
+	for _, r := range body {
+		if (r < '0' || r > '9') && r != '*' {
+			return "", number.Errorf(number.KindInvalid, p, "prefix %q is not digits", prefix)
+		}
+	}
+	if body == "" || len(body) > 15 {
+		return "", number.Errorf(number.KindInvalid, p, "prefix %q has no digits or is too long", prefix)
+	}
+	if strings.HasPrefix(p, "+") {
+		return p, nil
+	}
+	dc := Dialcode(country)
+	if dc == "+1" && len(body) == 11 && body[0] == '1' {
+		body = body[1:]
+	}
+	return dc + body, nil
+}
+
+// Dialcode returns the calling code of a country (default US).
+func Dialcode(country string) string {
+	country = strings.ToUpper(country)
+	if len(country) != 2 {
+		country = "US"
+	}
+	if dc, ok := dialcodes[country]; ok {
+		return dc
+	}
+	if cc := number.CountryCallingCode(country); cc != 0 {
+		return "+" + itoa(cc)
+	}
+	return "+1"
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [12]byte
+	p := len(b)
+	for i > 0 {
+		p--
+		b[p] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[p:])
+}
+
+// searchCarriers is Kazoo's available_carriers: with an account and a
+// reseller the reserved pools and local inventory come first.
+func searchCarriers(cfg number.Config, req SearchRequest) []string {
+	var names []string
+	if req.AccountID != "" && req.ResellerID != "" {
+		names = []string{"reserved", "reserved_reseller", "local"}
+	}
+	for _, n := range cfg.CarrierModules {
+		n = number.CarrierName(n)
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return slices.DeleteFunc(names, func(n string) bool { return !carrier.Registered(n) })
+}
+
+// Search asks every configured carrier in parallel, each within
+// number_search_timeout_ms, and merges what they offer: de-duplicated,
+// numbers already in Numan's inventory first, then by number. A carrier
+// that fails or is slow is named in Failed and never empties the answer.
+func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchResponse, error) {
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.Country == "" || len(req.Country) != 2 {
+		req.Country = "US"
+	}
+	req.Country = strings.ToUpper(req.Country)
+	prefix, err := NormalizePrefix(req.Prefix, req.Country)
+	if err != nil {
+		return nil, err
+	}
+	quantity := req.Quantity
+	if quantity < 1 {
+		quantity = 1
+	}
+	if quantity > cfg.MaximumSearchQuantity {
+		quantity = cfg.MaximumSearchQuantity
+	}
+	if req.Offset < 0 {
+		req.Offset = 0
+	}
+	names := searchCarriers(cfg, req)
+	timeout := time.Duration(cfg.NumberSearchTimeoutMS) * time.Millisecond
+	opts := carrier.SearchOptions{
+		Country: req.Country, Dialcode: Dialcode(req.Country), AccountID: req.AccountID,
+		ResellerID: req.ResellerID, Blocks: req.Blocks, QueryID: req.QueryID,
+	}
+	// Every carrier is asked for enough rows to serve this page.
+	want := min(req.Offset+quantity, cfg.MaximumSearchQuantity)
+
+	type answer struct {
+		name    string
+		results []carrier.Result
+		err     error
+	}
+	answers := make([]answer, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			a := answer{name: name}
+			defer func() {
+				if r := recover(); r != nil {
+					a.err = number.Errorf(number.KindByCarrier, "", "carrier crashed: %v", r)
+				}
+				answers[i] = a
+			}()
+			c, err := m.carriers.Get(cctx, name)
+			if err != nil {
+				a.err = err
+				return
+			}
+			a.results, a.err = c.FindNumbers(cctx, prefix, want, opts)
+			if a.err == nil && cctx.Err() != nil {
+				a.err = cctx.Err()
+			}
+		}()
+	}
+	wg.Wait()
+
+	resp := &SearchResponse{Failed: map[string]string{}}
+	seen := map[string]bool{}
+	var all []Found
+	for _, a := range answers {
+		if a.err != nil {
+			reason := number.AsError(a.err).Msg()
+			if errors.Is(a.err, context.DeadlineExceeded) {
+				reason = "timeout"
+			} else if e := number.AsError(a.err); e.Cause != "" {
+				reason = e.Cause
+			}
+			resp.Failed[a.name] = reason
+			m.log.WarnContext(ctx, "carrier search failed", "carrier", a.name, "err", a.err)
+		}
+		for _, r := range a.results {
+			if r.Number == "" || seen[r.Number] {
+				continue
+			}
+			seen[r.Number] = true
+			st := r.State
+			if st == "" {
+				st = number.Discovery
+			}
+			name := r.Carrier
+			if name == "" {
+				name = a.name
+			}
+			all = append(all, Found{Number: r.Number, State: st, Carrier: name, CarrierData: r.CarrierData})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b Found) int {
+		ia, ib := a.State != number.Discovery, b.State != number.Discovery
+		if ia != ib {
+			if ia {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Number, b.Number)
+	})
+	resp.Total = len(all)
+	if m.hooks.Remember != nil {
+		if err := m.hooks.Remember(ctx, req, all); err != nil {
+			m.log.WarnContext(ctx, "remembering search results failed", "err", err)
+		}
+	}
+	if req.Offset < len(all) {
+		all = all[req.Offset:]
+	} else {
+		all = nil
+	}
+	if len(all) > quantity {
+		all = all[:quantity]
+	}
+	resp.Numbers = all
+	return resp, nil
+}
+
+// Classifiers returns the configured classifiers, in order.
+func (m *Manager) Classifiers(ctx context.Context) (number.Classifiers, error) {
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	return cfg.Classifiers, err
+}
+
+// Classify normalises raw and returns its classifier, if any matches.
+func (m *Manager) Classify(ctx context.Context, raw string) (number.Classifier, string, bool, error) {
+	_, norm, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return number.Classifier{}, "", false, err
+	}
+	e164, err := norm.Normalize(raw)
+	if err != nil {
+		e164 = raw
+	}
+	c, ok := norm.Classify(e164)
+	return c, e164, ok, nil
+}
+
+// CarriersInfo is Kazoo's carriers_info: the longest prefix searches use,
+// the carriers numbers may be moved to, and the states the requester may
+// create numbers in.
+func (m *Manager) CarriersInfo(ctx context.Context, by number.Requester) (map[string]any, error) {
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	maxPrefix := 15
+	for _, name := range searchCarriers(cfg, SearchRequest{}) {
+		c, err := m.carriers.Get(ctx, name)
+		if err != nil {
+			continue
+		}
+		maxPrefix = min(maxPrefix, c.MaxPrefixLength())
+	}
+	var usable []string
+	for _, n := range carrier.Names() {
+		if n != "reserved" && n != "reserved_reseller" && n != "fake" {
+			usable = append(usable, n)
+		}
+	}
+	states, err := m.CreationStates(ctx, by)
+	if err != nil {
+		return nil, err
+	}
+	if states == nil {
+		states = []number.State{}
+	}
+	return map[string]any{
+		"maximal_prefix_length":  maxPrefix,
+		"usable_carriers":        usable,
+		"usable_creation_states": states,
+	}, nil
+}
+
+// Check asks the configured carriers, in order, for the status of numbers;
+// a number no carrier could check is "error".
+func (m *Manager) Check(ctx context.Context, nums []string) (map[string]string, error) {
+	cfg, norm, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var todo []string
+	for _, raw := range nums {
+		e, err := norm.Normalize(raw)
+		if err != nil {
+			out[raw] = "error"
+			continue
+		}
+		todo = append(todo, e)
+	}
+	slices.Sort(todo)
+	todo = slices.Compact(todo)
+	for _, name := range searchCarriers(cfg, SearchRequest{}) {
+		if len(todo) == 0 {
+			break
+		}
+		c, err := m.carriers.Get(ctx, name)
+		if err != nil {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.NumberSearchTimeoutMS)*time.Millisecond)
+		got, err := c.CheckNumbers(cctx, todo)
+		cancel()
+		if err != nil {
+			continue
+		}
+		var rest []string
+		for _, n := range todo {
+			if st, ok := got[n]; ok {
+				out[n] = st
+			} else {
+				rest = append(rest, n)
+			}
+		}
+		todo = rest
+	}
+	for _, n := range todo {
+		out[n] = "error"
+	}
+	return out, nil
+}

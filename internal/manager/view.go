@@ -1,0 +1,194 @@
+package manager
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// gregorianOffset is the number of seconds from year 0 to the Unix epoch:
+// Kazoo's timestamps are Gregorian seconds.
+const gregorianOffset = 62167219200
+
+// Gregorian returns t in Gregorian seconds, Kazoo's timestamp unit.
+func Gregorian(t time.Time) int64 { return t.Unix() + gregorianOffset }
+
+// FromGregorian turns Gregorian seconds into a time.
+func FromGregorian(s int64) time.Time { return time.Unix(s-gregorianOffset, 0).UTC() }
+
+// FeaturesAvailable is the features r may switch on for n.
+func (m *Manager) FeaturesAvailable(ctx context.Context, n *number.Number, by number.Requester) []string {
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil
+	}
+	rel, err := m.Relations(ctx, by.AccountID, n.AssignedTo)
+	if err != nil {
+		return nil
+	}
+	p := number.FeaturePolicy{Allow: cfg.FeaturesAllow, Deny: cfg.FeaturesDeny, LocalFeatureOverride: cfg.LocalFeatureOverride}
+	return nonNil(number.AvailableFeatures(n, p, by, rel))
+}
+
+// View is Kazoo's public JSON of a number (to_public_json): the public
+// fields, id, state, used_by, features, and _read_only.
+func (m *Manager) View(ctx context.Context, n *number.Number, by number.Requester) map[string]any {
+	out := make(map[string]any, len(n.Public)+6)
+	for k, v := range n.Public {
+		out[k] = v
+	}
+	out["id"] = n.Number
+	if n.State != "" {
+		out["state"] = n.State
+	}
+	if n.UsedBy != "" {
+		out["used_by"] = n.UsedBy
+	}
+	if f := n.FeatureNames(); len(f) > 0 {
+		out["features"] = f
+	}
+	ro := map[string]any{
+		"created":        Gregorian(n.Created),
+		"modified":       Gregorian(n.Modified),
+		"carrier_module": n.ModuleName,
+		"features": map[string]any{
+			"available": m.FeaturesAvailable(ctx, n, by),
+			"settings":  map[string]any{},
+		},
+	}
+	if n.State == number.Deleted {
+		ro["is_deleted"] = true
+	}
+	out["_read_only"] = ro
+	return out
+}
+
+// ListingEntry is the value of one number in an account's listing
+// (Kazoo's crossbar_listing view plus features_available).
+func (m *Manager) ListingEntry(ctx context.Context, n *number.Number, by number.Requester) map[string]any {
+	e := map[string]any{
+		"state":              n.State,
+		"features":           nonNil(n.FeatureNames()),
+		"features_allowed":   nonNil(n.FeaturesAllow),
+		"features_denied":    nonNil(n.FeaturesDeny),
+		"features_available": m.FeaturesAvailable(ctx, n, by),
+		"assigned_to":        n.AssignedTo,
+		"created":            Gregorian(n.Created),
+		"updated":            Gregorian(n.Modified),
+		"carrier_module":     n.ModuleName,
+	}
+	if n.UsedBy != "" {
+		e["used_by"] = n.UsedBy
+	}
+	if len(n.Locality) > 0 {
+		e["locality"] = n.Locality
+	}
+	return e
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Lookup is what call routing needs to know about a number (Kazoo's
+// lookup_account).
+type Lookup struct {
+	AccountID     string `json:"account_id"`
+	Number        string `json:"number"`
+	PendingPort   bool   `json:"pending_port"`
+	Local         bool   `json:"local"`
+	Prepend       string `json:"prepend,omitempty"`
+	InboundCNAM   bool   `json:"inbound_cnam"`
+	RingbackMedia string `json:"ringback_media,omitempty"`
+	TransferMedia string `json:"transfer_media,omitempty"`
+	ForceOutbound bool   `json:"force_outbound"`
+	UsedBy        string `json:"used_by,omitempty"`
+}
+
+// Identify finds the account a number routes to. A number nobody holds is
+// an error whose cause says why (unassigned, not_in_service,
+// account_disabled), as Kazoo's lookup_account.
+func (m *Manager) Identify(ctx context.Context, raw string) (*Lookup, error) {
+	cfg, norm, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e164, err := norm.Normalize(raw)
+	if err != nil {
+		return nil, err
+	}
+	n, err := m.store.GetNumber(ctx, e164)
+	if err != nil {
+		return nil, err
+	}
+	if n.AssignedTo == "" {
+		return nil, &number.Error{Kind: number.KindInvalid, Number: e164, Message: "unassigned", Cause: "unassigned"}
+	}
+	switch n.State {
+	case number.PortIn, number.InService, number.PortOut, number.Reserved:
+	default:
+		return nil, &number.Error{Kind: number.KindInvalid, Number: e164, Message: "not_in_service", Cause: "not_in_service", Details: map[string]any{"account_id": n.AssignedTo, "number": e164, "cause": "not_in_service"}}
+	}
+	acc, err := m.store.GetAccount(ctx, n.AssignedTo)
+	if err == nil && !acc.Enabled {
+		return nil, &number.Error{Kind: number.KindInvalid, Number: e164, Message: "account_disabled", Cause: "account_disabled", Details: map[string]any{"account_id": n.AssignedTo, "number": e164, "cause": "account_disabled"}}
+	}
+	l := &Lookup{
+		AccountID:   n.AssignedTo,
+		Number:      e164,
+		PendingPort: n.State == number.PortIn,
+		Local:       n.ModuleName == "local",
+		UsedBy:      n.UsedBy,
+	}
+	var prepend struct {
+		Enabled bool   `json:"enabled"`
+		Name    string `json:"name"`
+	}
+	if n.Features.Get(number.FeaturePrepend, &prepend) && prepend.Enabled {
+		l.Prepend = prepend.Name
+	}
+	var ringback struct {
+		Early    string `json:"early"`
+		Transfer string `json:"transfer"`
+	}
+	if n.Features.Get(number.FeatureRingback, &ringback) {
+		l.RingbackMedia, l.TransferMedia = ringback.Early, ringback.Transfer
+	}
+	if _, ok := n.Features[number.FeatureInboundCNAM]; ok {
+		l.InboundCNAM = true
+		if c, err := m.carriers.Get(ctx, n.ModuleName); err == nil {
+			l.InboundCNAM = c.ShouldLookupCNAM()
+		}
+	}
+	l.ForceOutbound = forceOutbound(n, cfg)
+	return l, nil
+}
+
+// forceOutbound is Kazoo's is_force_outbound.
+func forceOutbound(n *number.Number, cfg number.Config) bool {
+	localish := number.IsLocalModule(n.ModuleName) && cfg.ForceLocalOutbound
+	switch {
+	case n.State == number.PortIn:
+		return cfg.ForcePortInOutbound || localish
+	case n.State == number.PortOut:
+		return cfg.ForcePortOutOutbound || localish
+	case number.IsLocalModule(n.ModuleName):
+		return cfg.ForceLocalOutbound
+	}
+	var v bool
+	if raw, ok := n.Features[number.FeatureForceOutbound]; ok && json.Unmarshal(raw, &v) == nil {
+		return v
+	}
+	return cfg.DefaultForceOutbound
+}
+
+// List pages through an account's numbers.
+func (m *Manager) List(ctx context.Context, accountID string, q ListQuery) (Page, error) {
+	q.AssignedTo = accountID
+	return m.store.ListNumbers(ctx, q)
+}
