@@ -148,9 +148,13 @@ func TestReleaseScenarios(t *testing.T) {
 			by: SystemRequester, wantState: Deleted, wantDelete: true,
 		},
 		{
-			name:   "available telnyx number may not be released",
-			number: func() *Number { n := New("+14352154006", Available, "knm_telnyx", now); n.AssignedTo = reseller; return n },
-			by:     SystemRequester, wantKind: KindInvalidStateTransition, wantCause: "from available to available",
+			name: "available telnyx number may not be released",
+			number: func() *Number {
+				n := New("+14352154006", Available, "knm_telnyx", now)
+				n.AssignedTo = reseller
+				return n
+			},
+			by: SystemRequester, wantKind: KindInvalidStateTransition, wantCause: "from available to available",
 		},
 		{
 			name: "in service with an unknown carrier goes back to available",
