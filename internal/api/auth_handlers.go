@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// handleAPIAuth is PUT /v2/api_auth: trade an account's API key for an
+// auth token.
+func handleAPIAuth(c *call) {
+	env, err := c.body()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	data, err := env.data()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var key string
+	if raw, ok := data["api_key"]; !ok {
+		var v validationErrors
+		v.add("api_key", "required", "Field is required but missing")
+		c.fail(v.err())
+		return
+	} else if jsonType(raw) != "string" || json.Unmarshal(raw, &key) != nil || key == "" {
+		var v validationErrors
+		v.stringRule("api_key", raw, 1, -1)
+		c.fail(v.err())
+		return
+	}
+	acc, err := c.s.store.GetAccountByAPIKeyHash(c.ctx, HashAPIKey(key))
+	if number.IsKind(err, number.KindNotFound) || (err == nil && (!acc.Enabled || !keyMatches(acc, key))) {
+		c.fail(errUnauthenticated())
+		return
+	}
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	tok, exp, err := c.s.auth.IssueToken(acc.ID)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.auth, c.token = acc, tok
+	out, err := c.s.tokenData(c.ctx, acc, exp)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	out["auth_token"] = tok
+	c.write(reply{status: http.StatusCreated, data: out, authToken: &tok})
+}
+
+// handleTokenInfo is GET /v2/token_info: who the caller's token belongs to.
+func handleTokenInfo(c *call) {
+	_, exp, err := c.s.auth.VerifyToken(c.token)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	out, err := c.s.tokenData(c.ctx, c.auth, exp)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(out)
+}
+
+func (s *Server) tokenData(ctx context.Context, acc *number.Account, exp time.Time) (map[string]any, error) {
+	reseller, err := s.resellerOf(ctx, acc)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{
+		"account_id":       acc.ID,
+		"account_name":     acc.Name,
+		"is_reseller":      acc.Reseller,
+		"reseller_id":      reseller,
+		"superduper_admin": acc.SuperduperAdmin,
+		"expires_at":       exp.UTC().Format(time.RFC3339),
+	}, nil
+}
+
+// resellerOf is the nearest reseller among acc and its ancestors.
+func (s *Server) resellerOf(ctx context.Context, acc *number.Account) (string, error) {
+	if acc.Reseller || len(acc.Tree) == 0 {
+		return acc.ResellerID(func(string) bool { return false }), nil
+	}
+	anc, err := s.store.GetAccounts(ctx, acc.Tree)
+	if err != nil {
+		return "", err
+	}
+	return acc.ResellerID(func(id string) bool { a := anc[id]; return a != nil && a.Reseller }), nil
+}
+
+// handleHealth is GET /healthz: the process answers.
+func handleHealth(c *call) { c.ok(map[string]any{"status": "ok"}) }
+
+// handleReady is GET /readyz: the database answers.
+func handleReady(c *call) {
+	ctx, cancel := context.WithTimeout(c.ctx, 2*time.Second)
+	defer cancel()
+	if err := c.s.store.Ping(ctx); err != nil {
+		c.s.log.Warn("readiness check failed", "err", err)
+		c.fail(errUnavailable("database unreachable"))
+		return
+	}
+	c.ok(map[string]any{"status": "ready"})
+}
+
+// handleMetrics is GET /metrics, in Prometheus' text format.
+func handleMetrics(c *call) {
+	c.status = http.StatusOK
+	c.s.metrics.handler().ServeHTTP(c.w, c.r)
+}

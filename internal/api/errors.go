@@ -1,0 +1,125 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// apiError is a failure the API itself detects (authentication, routing,
+// the shape of a request), already in Kazoo's terms.
+type apiError struct {
+	status  int
+	message string // Kazoo's envelope "message"
+	data    any
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("api: %d %s", e.status, e.message) }
+
+func errUnauthenticated() error {
+	return &apiError{http.StatusUnauthorized, "invalid_credentials", map[string]any{"message": "invalid credentials"}}
+}
+
+func errForbidden(reason string) error {
+	d := map[string]any{"code": 403, "error": "forbidden", "message": "requestor is unauthorized to perform operation"}
+	if reason != "" {
+		d["cause"] = reason
+	}
+	return &apiError{http.StatusForbidden, "forbidden", d}
+}
+
+func errPathNotFound() error {
+	return &apiError{http.StatusNotFound, "not_found", map[string]any{"message": "not found"}}
+}
+
+func errBadIdentifier(cause string) error {
+	return &apiError{http.StatusNotFound, "bad_identifier", map[string]any{"message": "bad identifier", "cause": cause}}
+}
+
+func errMethodNotAllowed(allowed []string) error {
+	return &apiError{http.StatusMethodNotAllowed, "method_not_allowed",
+		map[string]any{"message": "method not allowed", "allowed": allowed}}
+}
+
+func errTooLarge() error {
+	return &apiError{http.StatusRequestEntityTooLarge, "too_big",
+		map[string]any{"message": fmt.Sprintf("request body larger than %d bytes", maxBodyBytes)}}
+}
+
+func errMalformedJSON(err error) error {
+	return &apiError{http.StatusBadRequest, "invalid_json", map[string]any{"message": "malformed JSON", "cause": err.Error()}}
+}
+
+// errClient is Kazoo's 400 "client error" for a failure that is a bare
+// reason, not a JSON error (e.g. data "not_reconcilable").
+func errClient(data any) error {
+	return &apiError{http.StatusBadRequest, "client error", data}
+}
+
+// errAcceptCharges is the 402 of the two-phase write: the client must send
+// the request again with accept_charges.
+func errAcceptCharges(quote any) error {
+	return &apiError{http.StatusPaymentRequired, "accept charges", quote}
+}
+
+// errUnavailable is a dependency (database, locality service) not answering.
+func errUnavailable(what string) error {
+	return &apiError{http.StatusServiceUnavailable, "unavailable", map[string]any{"message": what}}
+}
+
+// errorReply maps any error to its HTTP status and Kazoo envelope fields.
+// It is the only place where an error becomes a status code.
+func errorReply(err error) reply {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return reply{status: ae.status, errMsg: ae.message, data: ae.data}
+	}
+	var ve validationErrors
+	if errors.As(err, &ve) {
+		return reply{status: http.StatusBadRequest, errMsg: "validation error", data: ve.data()}
+	}
+	var ne *number.Error
+	if !errors.As(err, &ne) {
+		return reply{status: http.StatusInternalServerError, errMsg: "internal_error",
+			data: map[string]any{"code": 500, "error": "internal_error", "message": "internal_error"}}
+	}
+	switch ne.Kind {
+	case number.KindNotFound:
+		if strings.HasPrefix(ne.Number, "+") {
+			return reply{status: http.StatusNotFound, errMsg: "bad_identifier",
+				data: map[string]any{"message": "bad identifier", "not_found": "The number could not be found"}}
+		}
+		d := map[string]any{"message": "bad identifier"}
+		if ne.Number != "" {
+			d["cause"] = ne.Number
+		}
+		return reply{status: http.StatusNotFound, errMsg: "bad_identifier", data: d}
+	case number.KindNotReconcilable:
+		// Kazoo fails unreconcilable input before any lookup, with a bare reason.
+		return reply{status: http.StatusBadRequest, errMsg: "client error", data: "not_reconcilable"}
+	case number.KindUnauthenticated:
+		return errorReply(errUnauthenticated())
+	case number.KindInternal:
+		return reply{status: http.StatusInternalServerError, errMsg: "internal_error",
+			data: map[string]any{"code": 500, "error": "internal_error", "message": "internal_error"}}
+	}
+	return reply{status: ne.Kind.Code(), errMsg: ne.Kind.Name(), data: ne.JSON()}
+}
+
+// numberFailure is how one failed number shows in a collection's "error"
+// map: Kazoo keeps bare reasons for numbers it never found or could not
+// read, and the error object for everything else.
+func numberFailure(err error) any {
+	switch number.KindOf(err) {
+	case number.KindNotFound:
+		return "not_found"
+	case number.KindNotReconcilable:
+		return "not_reconcilable"
+	case number.KindInternal:
+		return map[string]any{"code": 500, "error": "internal_error", "message": "internal_error"}
+	}
+	return number.AsError(err).JSON()
+}

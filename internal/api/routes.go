@@ -1,0 +1,88 @@
+package api
+
+import "net/http"
+
+// Path prefixes shared by the table below.
+const (
+	acct = "/v2/accounts/{ACCOUNT_ID}"
+	pn   = acct + "/phone_numbers"
+	num  = pn + "/{PHONE_NUMBER}"
+	sc   = "/v2/system_configs/{CONFIG_ID}"
+)
+
+// routes is the whole API: every path, method, handler and who may call
+// it. The router, the OpenAPI document and the metrics labels all come from
+// this table. Methods a path does not list get 405.
+func (s *Server) routes() []*route {
+	const (
+		GET, PUT, POST, PATCH, DELETE = http.MethodGet, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete
+	)
+	r := func(method, pattern, name string, auth authMode, summary string, h func(*call)) *route {
+		return &route{method: method, pattern: pattern, name: name, auth: auth, summary: summary, handle: h}
+	}
+	admin := func(rt *route) *route { rt.admin = true; return rt }
+	return []*route{
+		// Operations.
+		r(GET, "/healthz", "healthz", authNone, "The process is up", handleHealth),
+		r(GET, "/readyz", "readyz", authNone, "The database is reachable", handleReady),
+		r(GET, "/metrics", "metrics", authNone, "Prometheus metrics", handleMetrics),
+		r(GET, "/v2/openapi.json", "openapi", authNone, "This API, as OpenAPI 3", handleOpenAPI),
+
+		// Authentication.
+		r(PUT, "/v2/api_auth", "api_auth", authNone, "Trade an API key for an auth token", handleAPIAuth),
+		r(GET, "/v2/token_info", "token_info", authRequired, "Who the token belongs to", handleTokenInfo),
+
+		// Accounts.
+		r(PUT, "/v2/accounts", "accounts.create_child_of_caller", authRequired, "Create a child of the caller's account", handleAccountCreate),
+		r(PUT, acct, "accounts.create_child", authRequired, "Create a child of the account", handleAccountCreate),
+		r(GET, acct, "accounts.get", authRequired, "Read an account", handleAccountGet),
+		r(POST, acct, "accounts.replace", authRequired, "Replace an account's fields", handleAccountUpdate),
+		r(PATCH, acct, "accounts.patch", authRequired, "Merge into an account's fields", handleAccountUpdate),
+		r(DELETE, acct, "accounts.delete", authRequired, "Delete an account without children", handleAccountDelete),
+		r(GET, acct+"/api_key", "accounts.api_key", authRequired, "The account's API key", handleAPIKeyGet),
+		r(PUT, acct+"/api_key", "accounts.api_key_renew", authRequired, "Give the account a new API key", handleAPIKeyRenew),
+		r(GET, acct+"/children", "accounts.children", authRequired, "The account's children", handleAccountChildren),
+		r(GET, acct+"/descendants", "accounts.descendants", authRequired, "Every account below the account", handleAccountDescendants),
+
+		// Phone numbers without an account (Kazoo lets these through unauthenticated).
+		r(GET, "/v2/phone_numbers", "phone_numbers.open_search", authOptional, "Search carriers for numbers to buy", handleOpenSearch),
+		r(GET, "/v2/phone_numbers/prefix", "phone_numbers.open_prefix", authOptional, "Area codes of a city (phonebook)", handlePrefix),
+
+		// Phone numbers of an account.
+		r(GET, pn, "phone_numbers.index", authRequired, "Search (?prefix=) or list the account's numbers", handleNumbersIndex),
+		r(GET, pn+"/carriers_info", "phone_numbers.carriers_info", authRequired, "Search prefix length, usable carriers and creation states", handleCarriersInfo),
+		r(GET, pn+"/classifiers", "phone_numbers.classifiers", authRequired, "Number classifiers", handleClassifiers),
+		r(GET, pn+"/classifiers/{PHONE_NUMBER}", "phone_numbers.classify", authRequired, "Classify a number", handleClassify),
+		r(GET, pn+"/prefix", "phone_numbers.prefix", authRequired, "Area codes of a city (phonebook)", handlePrefix),
+		r(POST, pn+"/locality", "phone_numbers.locality", authRequired, "Locality of numbers", handleLocality),
+		r(POST, pn+"/check", "phone_numbers.check", authRequired, "Status of numbers at their carriers", handleCheck),
+		r(POST, pn+"/fix", "phone_numbers.fix", authRequired, "Repair the account's numbers (a no-op in Numan)", handleFix),
+		r(POST, pn+"/fix/{PHONE_NUMBER}", "phone_numbers.fix_number", authRequired, "Repair one number (a no-op in Numan)", handleFixNumber),
+		r(PUT, pn+"/collection", "phone_numbers.collection_create", authRequired, "Create numbers", handleCollectionCreate),
+		r(POST, pn+"/collection", "phone_numbers.collection_replace", authRequired, "Replace numbers' public fields", handleCollectionUpdate),
+		r(PATCH, pn+"/collection", "phone_numbers.collection_patch", authRequired, "Merge into numbers' public fields", handleCollectionUpdate),
+		r(DELETE, pn+"/collection", "phone_numbers.collection_release", authRequired, "Release numbers (?hard=true: delete)", handleCollectionDelete),
+		r(PUT, pn+"/collection/activate", "phone_numbers.collection_activate", authRequired, "Buy numbers into the account", handleCollectionActivate),
+		r(GET, num, "phone_numbers.get", authRequired, "Read a number", handleNumberGet),
+		r(PUT, num, "phone_numbers.create", authRequired, "Create a number", handleNumberCreate),
+		r(POST, num, "phone_numbers.replace", authRequired, "Replace a number's public fields", handleNumberUpdate),
+		r(PATCH, num, "phone_numbers.patch", authRequired, "Merge into a number's public fields", handleNumberUpdate),
+		r(DELETE, num, "phone_numbers.release", authRequired, "Release a number (?hard=true: delete)", handleNumberDelete),
+		r(PUT, num+"/activate", "phone_numbers.activate", authRequired, "Buy a number into the account", handleNumberActivate),
+		r(PUT, num+"/reserve", "phone_numbers.reserve", authRequired, "Reserve a number for the account", handleNumberReserve),
+		r(PUT, num+"/port", "phone_numbers.port", authRequired, "Create a number being ported in", handleNumberPort),
+		r(GET, num+"/identify", "phone_numbers.identify", authRequired, "The account a number routes to", handleNumberIdentify),
+
+		// System configuration (the master only).
+		admin(r(GET, sc, "system_configs.get", authRequired, "A system-config document over its defaults", handleConfigGet)),
+		admin(r(PUT, sc, "system_configs.create", authRequired, "Set a document's keys for every node", handleConfigWrite)),
+		admin(r(POST, sc, "system_configs.replace", authRequired, "Replace a document's keys for every node", handleConfigWrite)),
+		admin(r(PATCH, sc, "system_configs.patch", authRequired, "Merge into a document's keys for every node", handleConfigWrite)),
+		admin(r(DELETE, sc, "system_configs.delete", authRequired, "Delete a document", handleConfigDelete)),
+		admin(r(GET, sc+"/{NODE}", "system_configs.node_get", authRequired, "A document as one node sees it", handleConfigGet)),
+		admin(r(PUT, sc+"/{NODE}", "system_configs.node_create", authRequired, "Set one node's overrides", handleConfigWrite)),
+		admin(r(POST, sc+"/{NODE}", "system_configs.node_replace", authRequired, "Replace one node's overrides", handleConfigWrite)),
+		admin(r(PATCH, sc+"/{NODE}", "system_configs.node_patch", authRequired, "Merge into one node's overrides", handleConfigWrite)),
+		admin(r(DELETE, sc+"/{NODE}", "system_configs.node_delete", authRequired, "Delete one node's overrides", handleConfigDelete)),
+	}
+}

@@ -1,0 +1,364 @@
+// Package api serves Numan's Kazoo-compatible v2 REST API: the envelope,
+// authentication by API key and auth token, accounts, system configuration
+// and every phone_numbers endpoint of Kazoo's crossbar. Handlers translate
+// requests and errors; the rules live in internal/manager.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// Options configure a Server.
+type Options struct {
+	Store   store.Store
+	Manager *manager.Manager
+	Config  *config.Source
+	Auth    *Auth
+	Logger  *slog.Logger
+	// Now is the clock; tests inject one to expire tokens without sleeping.
+	Now func() time.Time
+	// Version is reported in the envelope's "version".
+	Version string
+	// Node names this server in the envelope's "node".
+	Node string
+	// HTTPClient reaches the locality and phonebook services.
+	HTTPClient *http.Client
+	// AccountCacheTTL bounds how long an account read is reused (default
+	// one second): every request reads its caller's account.
+	AccountCacheTTL time.Duration
+}
+
+// Server is the HTTP API. It is an http.Handler.
+type Server struct {
+	store    store.Store
+	mgr      *manager.Manager
+	cfg      *config.Source
+	auth     *Auth
+	log      *slog.Logger
+	now      func() time.Time
+	version  string
+	node     string
+	http     *http.Client
+	router   *router
+	metrics  *metrics
+	accounts *accountCache
+}
+
+// New builds the Server.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	if o.AccountCacheTTL <= 0 {
+		o.AccountCacheTTL = time.Second
+	}
+	s := &Server{
+		store: o.Store, mgr: o.Manager, cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
+		version: o.Version, node: o.Node, http: o.HTTPClient,
+	}
+	s.accounts = &accountCache{st: o.Store, ttl: o.AccountCacheTTL, now: o.Now, m: map[string]cachedAccount{}}
+	s.router = newRouter(s.routes())
+	s.metrics = newMetrics(o.Store)
+	return s
+}
+
+// maxBodyBytes is the largest request body accepted (413 above it).
+const maxBodyBytes = 1 << 20
+
+// Kazoo's CORS headers (api_util.erl get_cors_headers/1), plus the request
+// id and Authorization, which Numan also accepts.
+var (
+	corsAllowHeaders  = "Content-Type, Depth, User-Agent, X-Http-Method-Override, X-File-Size, X-Requested-With, If-Modified-Since, X-File-Name, Cache-Control, X-Auth-Token, X-Kazoo-Cluster-ID, If-Match, X-Request-ID, Authorization"
+	corsExposeHeaders = "Content-Type, X-Auth-Token, X-Request-ID, X-Kazoo-Cluster-ID, Location, Etag, ETag"
+	corsMethods       = "GET, POST, PUT, DELETE, OPTIONS, HEAD, PATCH"
+)
+
+// call is one request on its way through the server.
+type call struct {
+	s         *Server
+	w         http.ResponseWriter
+	r         *http.Request
+	ctx       context.Context
+	route     *route
+	params    []param
+	requestID string
+	token     string
+	auth      *number.Account // the caller; nil when anonymous
+	account   *number.Account // the {ACCOUNT_ID} of the path, when there is one
+	status    int
+}
+
+// param returns the path parameter name.
+func (c *call) param(name string) string {
+	for _, p := range c.params {
+		if p.name == name {
+			return p.value
+		}
+	}
+	return ""
+}
+
+// requester is the caller as the manager sees it.
+func (c *call) requester() number.Requester {
+	if c.auth == nil {
+		return number.Requester{}
+	}
+	return number.By(c.auth.ID)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	c := &call{s: s, w: w, r: r, ctx: r.Context(), requestID: requestID(r)}
+	h := w.Header()
+	h["Access-Control-Allow-Origin"] = []string{"*"}
+	h["Access-Control-Allow-Methods"] = []string{corsMethods}
+	h["Access-Control-Allow-Headers"] = []string{corsAllowHeaders}
+	h["Access-Control-Expose-Headers"] = []string{corsExposeHeaders}
+	h["Access-Control-Max-Age"] = []string{"86400"}
+	h["X-Request-Id"] = []string{c.requestID}
+
+	defer func() {
+		v := recover()
+		if v != nil && v != http.ErrAbortHandler {
+			s.log.Error("panic in handler", "request_id", c.requestID, "panic", v)
+			if c.status == 0 {
+				c.fail(errInternal)
+			}
+		}
+		s.finish(c, start)
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+	}()
+
+	entry, params := s.router.match(r.URL.EscapedPath())
+	if entry == nil {
+		c.route = notFoundRoute
+		c.fail(errPathNotFound())
+		return
+	}
+	c.params = params
+	if r.Method == http.MethodOptions {
+		c.route = &route{name: "options", pattern: entry.pattern}
+		h["Allow"] = []string{strings.Join(append(slices.Clone(entry.allowed), http.MethodOptions), ", ")}
+		c.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	rt := entry.methods[r.Method]
+	if rt == nil && r.Method == http.MethodHead {
+		rt = entry.methods[http.MethodGet]
+	}
+	if rt == nil {
+		c.route = &route{name: "method_not_allowed", pattern: entry.pattern}
+		h["Allow"] = []string{strings.Join(append(slices.Clone(entry.allowed), http.MethodOptions), ", ")}
+		c.fail(errMethodNotAllowed(entry.allowed))
+		return
+	}
+	c.route = rt
+	if r.ContentLength > maxBodyBytes {
+		c.fail(errTooLarge())
+		return
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	}
+	if err := s.authenticate(c); err != nil {
+		c.fail(err)
+		return
+	}
+	if err := s.authorizeAccount(c); err != nil {
+		c.fail(err)
+		return
+	}
+	rt.handle(c)
+}
+
+var errInternal = &number.Error{Kind: number.KindInternal}
+
+var notFoundRoute = &route{name: "not_found", pattern: "unmatched"}
+
+// finish records the request in metrics and the log. Tokens, API keys and
+// bodies are never logged.
+func (s *Server) finish(c *call, start time.Time) {
+	elapsed := s.now().Sub(start)
+	s.metrics.observe(c.route.name, c.r.Method, c.status, elapsed)
+	attrs := []slog.Attr{
+		slog.String("request_id", c.requestID),
+		slog.String("method", c.r.Method),
+		slog.String("route", c.route.pattern),
+		slog.Int("status", c.status),
+		slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+	}
+	if c.auth != nil {
+		attrs = append(attrs, slog.String("account_id", c.auth.ID))
+	}
+	level := slog.LevelInfo
+	if c.status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.LogAttrs(c.ctx, level, "request", attrs...)
+}
+
+// requestID is the client's X-Request-ID when it is sane, else a new one.
+func requestID(r *http.Request) string {
+	if v := r.Header.Get("X-Request-ID"); v != "" && len(v) <= 128 && plainASCII(v) && !strings.ContainsAny(v, " \t") {
+		return v
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// bearer returns the token the request carries: X-Auth-Token (Kazoo) or
+// Authorization: Bearer.
+func bearer(r *http.Request) string {
+	if t := r.Header.Get("X-Auth-Token"); t != "" {
+		return strings.TrimSpace(t)
+	}
+	if a := r.Header.Get("Authorization"); len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
+}
+
+// authenticate sets c.auth from the token, as the route requires.
+func (s *Server) authenticate(c *call) error {
+	if c.route.auth == authNone {
+		return nil
+	}
+	tok := bearer(c.r)
+	if tok == "" {
+		if c.route.auth == authOptional {
+			return nil
+		}
+		return errUnauthenticated()
+	}
+	id, _, err := s.auth.VerifyToken(tok)
+	if err == nil {
+		var acc *number.Account
+		acc, err = s.accounts.get(c.ctx, id)
+		if err == nil && !acc.Enabled {
+			err = errUnauthenticated()
+		}
+		if err == nil {
+			c.token, c.auth = tok, acc
+		}
+	}
+	if err != nil {
+		if c.route.auth == authOptional {
+			return nil // Kazoo's open search ignores a token it cannot use
+		}
+		if number.IsKind(err, number.KindNotFound) {
+			return errUnauthenticated()
+		}
+		return err
+	}
+	if c.route.admin && !c.auth.SuperduperAdmin {
+		return errForbidden("only the master account may do this")
+	}
+	return nil
+}
+
+// authorizeAccount loads the path's {ACCOUNT_ID} and checks the caller
+// reaches it: itself, its descendants, or anything for the master.
+func (s *Server) authorizeAccount(c *call) error {
+	id := c.param("ACCOUNT_ID")
+	if id == "" {
+		return nil
+	}
+	if !number.IsAccountID(id) {
+		return errBadIdentifier(id)
+	}
+	acc, err := s.accounts.get(c.ctx, id)
+	if number.IsKind(err, number.KindNotFound) {
+		if c.auth != nil && c.auth.SuperduperAdmin {
+			return errBadIdentifier(id)
+		}
+		return errForbidden("")
+	}
+	if err != nil {
+		return err
+	}
+	if !reaches(c.auth, acc) {
+		return errForbidden("")
+	}
+	c.account = acc
+	return nil
+}
+
+// reaches reports whether the caller may act on account acc.
+func reaches(caller, acc *number.Account) bool {
+	if caller == nil {
+		return false
+	}
+	return caller.SuperduperAdmin || caller.ID == acc.ID || slices.Contains(acc.Tree, caller.ID)
+}
+
+// accountCache keeps recently read accounts for a short while: every
+// request reads its caller's account, and a second of staleness is what a
+// cluster of nodes sharing one database tolerates anyway.
+type accountCache struct {
+	st  store.Accounts
+	ttl time.Duration
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]cachedAccount
+}
+
+type cachedAccount struct {
+	acc     *number.Account
+	fetched time.Time
+}
+
+func (ac *accountCache) get(ctx context.Context, id string) (*number.Account, error) {
+	now := ac.now()
+	ac.mu.Lock()
+	e, ok := ac.m[id]
+	ac.mu.Unlock()
+	if ok && now.Sub(e.fetched) < ac.ttl && now.Sub(e.fetched) >= 0 {
+		return e.acc, nil
+	}
+	acc, err := ac.st.GetAccount(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ac.mu.Lock()
+	if len(ac.m) > 10000 {
+		ac.m = map[string]cachedAccount{}
+	}
+	ac.m[id] = cachedAccount{acc: acc, fetched: now}
+	ac.mu.Unlock()
+	return acc, nil
+}
+
+// forget drops an account after this node changed it.
+func (ac *accountCache) forget(id string) {
+	ac.mu.Lock()
+	delete(ac.m, id)
+	ac.mu.Unlock()
+}
