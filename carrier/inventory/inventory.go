@@ -1,0 +1,92 @@
+// Package inventory is Kazoo's knm_inventory: numbers an operator bulk-loads
+// into Numan's store as state available with module inventory. They are
+// searched like local numbers but, unlike them, live the normal lifecycle
+// (aging on release) and count as foreign to the system.
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/carrier/internal/storesearch"
+	"github.com/numan-dev/numan/number"
+)
+
+// Name is the registry name (Kazoo's knm_inventory).
+const Name = "inventory"
+
+func init() {
+	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
+		cfg := DefaultConfig()
+		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
+			return nil, err
+		}
+		return New(cfg, deps)
+	})
+}
+
+// Config is the system config number_manager.inventory. Kazoo reads no keys
+// for this carrier; the empty object is accepted and any key is a typo.
+type Config struct{}
+
+// DefaultConfig returns the settings used when none are stored.
+func DefaultConfig() Config { return Config{} }
+
+// Carrier searches the stored inventory numbers.
+type Carrier struct {
+	numbers carrier.NumberSearcher
+}
+
+// New builds the carrier; deps.Numbers is required.
+func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
+	if err := storesearch.RequireNumbers(Name, deps); err != nil {
+		return nil, err
+	}
+	return &Carrier{numbers: deps.Numbers}, nil
+}
+
+// Name returns "inventory".
+func (c *Carrier) Name() string { return Name }
+
+// FindNumbers returns up to quantity available inventory numbers starting
+// with prefix, skipping opts.Offset of them. It answers only searches made on
+// behalf of an account, as local does; the range ends with the prefix.
+func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, opts carrier.SearchOptions) ([]carrier.Result, error) {
+	q, ok := storesearch.Query(prefix, quantity, opts.Offset)
+	if !ok || opts.AccountID == "" {
+		return nil, nil
+	}
+	q.States = []number.State{number.Available}
+	q.Modules = []string{Name}
+	return storesearch.Find(ctx, Name, c.numbers, q)
+}
+
+// Acquire does nothing: the number is already Numan's.
+func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired, error) {
+	return carrier.Acquired{}, nil
+}
+
+// Disconnect does nothing: there is no carrier to give the number back to.
+func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error { return nil }
+
+// IsLocal reports false, as Kazoo does: inventory numbers came from a
+// carrier in bulk and are not treated as the system's own.
+func (c *Carrier) IsLocal() bool { return false }
+
+// IsNumberBillable reports false, as in Kazoo.
+func (c *Carrier) IsNumberBillable(n *number.Number) bool { return false }
+
+// ShouldLookupCNAM reports true: Numan routes the number itself.
+func (c *Carrier) ShouldLookupCNAM() bool { return true }
+
+// CheckNumbers is not implemented, as in Kazoo.
+func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
+	return nil, storesearch.NotImplemented(Name)
+}
+
+// MaxPrefixLength returns 10, Kazoo's figure for inventory.
+func (c *Carrier) MaxPrefixLength() int { return 10 }
+
+// Interface guards
+var _ carrier.Carrier = (*Carrier)(nil)
