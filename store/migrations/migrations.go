@@ -1,0 +1,33 @@
+// Package migrations embeds the schema migrations of both SQL stores.
+//
+// Each dialect has its own directory of goose SQL files, applied in version
+// order: sqlite/ for store/sqlite and postgres/ for store/postgres. To add a
+// migration, add a file NNNNN_name.sql (the next free five-digit version,
+// e.g. 00004_invoices.sql) to BOTH directories, with "-- +goose Up" and
+// "-- +goose Down" sections; sqlite.Open and postgres.Open (and `numan
+// migrate`) apply pending ones. Never edit a migration that has shipped: add
+// a new one. Versions in use: 00001 core (numbers, accounts, configs), 00002
+// carrier orders, 00003 billing.
+package migrations
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed sqlite/*.sql postgres/*.sql
+var files embed.FS
+
+// SQLite holds the SQLite migrations, *.sql at its root.
+var SQLite = mustSub("sqlite")
+
+// Postgres holds the PostgreSQL migrations, *.sql at its root.
+var Postgres = mustSub("postgres")
+
+func mustSub(dir string) fs.FS {
+	sub, err := fs.Sub(files, dir)
+	if err != nil {
+		panic("migrations: " + err.Error()) // the directory is embedded at build time
+	}
+	return sub
+}

@@ -1,0 +1,41 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/numan-dev/numan/store"
+	"github.com/numan-dev/numan/store/sqlite"
+	"github.com/numan-dev/numan/store/storetest"
+)
+
+func openTemp(t testing.TB) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "numan.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "numan.db")
+	applied, err := sqlite.Migrate(t.Context(), path)
+	if err != nil || len(applied) == 0 {
+		t.Fatalf("first Migrate = %v, %v; want migrations applied", applied, err)
+	}
+	applied, err = sqlite.Migrate(t.Context(), path)
+	if err != nil || len(applied) != 0 {
+		t.Fatalf("second Migrate = %v, %v; want nothing to apply", applied, err)
+	}
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open of a migrated file: %v", err)
+	}
+	s.Close()
+}
