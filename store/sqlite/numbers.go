@@ -12,7 +12,7 @@ import (
 )
 
 // Timestamps are stored as Unix microseconds.
-func toMicro(t time.Time) int64   { return sqlrow.Time(t).UnixMicro() }
+func toMicro(t time.Time) int64    { return sqlrow.Time(t).UnixMicro() }
 func fromMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 func scanNumber(row scanner) (*number.Number, error) {
@@ -254,4 +254,3 @@ func (s *Store) CountNumbersByState(ctx context.Context) (map[number.State]int64
 	}
 	return out, nil
 }
-
