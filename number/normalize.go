@@ -128,6 +128,18 @@ func (z *Normalizer) Normalize(raw string) (string, error) {
 	return s, nil
 }
 
+// Convert is Kazoo's knm_converters:normalize without the reconcile check:
+// decoration stripped, a value not starting with "+" run through the
+// converters, anything else returned as it is. Classification wants this
+// ("911" stays "911" and is an emergency number); storage wants Normalize.
+func (z *Normalizer) Convert(raw string) string {
+	s := stripDecoration(raw)
+	if s == "" || s[0] == '+' {
+		return s
+	}
+	return z.convert(s)
+}
+
 // IsReconcilable reports whether raw normalises to a number Numan manages.
 func (z *Normalizer) IsReconcilable(raw string) bool {
 	_, err := z.Normalize(raw)

@@ -194,6 +194,21 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+func TestConvert(t *testing.T) {
+	z := defaultNormalizer(t)
+	for in, want := range map[string]string{
+		"911": "911", "1000": "1000", "NOT a number": "NOTanumber", "4156301234": "+14156301234",
+		"+1 (800) 555-1234": "+18005551234", "011441234567890": "+441234567890", "": "",
+	} {
+		if got := z.Convert(in); got != want {
+			t.Errorf("Convert(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if c, _ := z.Classify(z.Convert("911")); c.Name != "emergency" {
+		t.Errorf("Classify(Convert(911)) = %q, want emergency", c.Name)
+	}
+}
+
 func TestClassifyNoMatch(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Classifiers = Classifiers{{Name: "did_us", Regex: `^\+1\d{10}$`}}
