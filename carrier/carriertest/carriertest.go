@@ -1,0 +1,252 @@
+// Package carriertest is the behavioural spec every carrier passes, and a
+// scriptable fake carrier for manager and API tests.
+//
+// A carrier's test calls Run with a constructor; remote carriers point their
+// constructor at an httptest server replaying testdata/ replies, and tell
+// Run which prefix to search and how many results the server offers:
+//
+//	carriertest.Run(t, func(t *testing.T) carrier.Carrier {
+//		return newTestCarrier(t, srv.URL)
+//	}, carriertest.Prefix("+1415"), carriertest.MinResults(2))
+package carriertest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/number"
+)
+
+// Option adjusts what Run searches for and expects.
+type Option func(*suite)
+
+// Prefix sets the normalised prefix Run searches by (default "+1415").
+func Prefix(p string) Option { return func(s *suite) { s.prefix = p } }
+
+// MinResults sets how many results a search of the prefix must at least
+// return (default 0: the carrier may find nothing). With MinResults(n) for
+// n > 0, Run also checks that a search for fewer than n numbers returns
+// exactly that many.
+func MinResults(n int) Option { return func(s *suite) { s.minResults = n } }
+
+// Quantity sets how many numbers the main search asks for (default 5, or
+// MinResults if larger).
+func Quantity(q int) Option { return func(s *suite) { s.quantity = q } }
+
+// Search sets the search options passed to FindNumbers (default: account
+// and reseller "carriertest-account", country US, dialcode +1).
+func Search(opts carrier.SearchOptions) Option { return func(s *suite) { s.opts = opts } }
+
+type suite struct {
+	prefix     string
+	minResults int
+	quantity   int
+	opts       carrier.SearchOptions
+	newCarrier func(t *testing.T) carrier.Carrier
+}
+
+// Run checks that the carriers built by newCarrier honour the carrier
+// contract. newCarrier is called once per sub-test, so each starts fresh.
+func Run(t *testing.T, newCarrier func(t *testing.T) carrier.Carrier, opts ...Option) {
+	t.Helper()
+	s := &suite{
+		prefix: "+1415",
+		opts: carrier.SearchOptions{
+			Country:    "US",
+			Dialcode:   "+1",
+			AccountID:  "carriertest-account",
+			ResellerID: "carriertest-account",
+		},
+		newCarrier: newCarrier,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.quantity <= 0 {
+		s.quantity = max(5, s.minResults)
+	}
+	t.Run("Name", s.testName)
+	t.Run("MaxPrefixLength", s.testMaxPrefixLength)
+	t.Run("FindNumbers", s.testFindNumbers)
+	t.Run("FindNumbersHonoursQuantity", s.testQuantity)
+	t.Run("FindNumbersCancelled", s.testFindCancelled)
+	t.Run("AcquireDisconnectCancelled", s.testAcquireDisconnectCancelled)
+	t.Run("CheckNumbersCancelled", s.testCheckCancelled)
+	t.Run("Properties", s.testProperties)
+}
+
+func (s *suite) testName(t *testing.T) {
+	c := s.newCarrier(t)
+	name := c.Name()
+	if name == "" {
+		t.Fatal("Name() is empty")
+	}
+	if got := number.CarrierName(name); got != name {
+		t.Errorf("Name() = %q is not a registry name (CarrierName gives %q)", name, got)
+	}
+	if !carrier.Registered(name) {
+		t.Errorf("Name() = %q is not registered; registered: %v", name, carrier.Names())
+	}
+}
+
+func (s *suite) testMaxPrefixLength(t *testing.T) {
+	c := s.newCarrier(t)
+	if n := c.MaxPrefixLength(); n < 0 || n > 15 {
+		t.Errorf("MaxPrefixLength() = %d, want 0..15", n)
+	}
+}
+
+func (s *suite) testFindNumbers(t *testing.T) {
+	c := s.newCarrier(t)
+	results, err := c.FindNumbers(t.Context(), s.prefix, s.quantity, s.opts)
+	if err != nil {
+		requireKind(t, "FindNumbers", err)
+		if s.minResults > 0 {
+			t.Fatalf("FindNumbers(%q, %d): %v", s.prefix, s.quantity, err)
+		}
+	}
+	if len(results) < min(s.minResults, s.quantity) {
+		t.Errorf("FindNumbers(%q, %d) returned %d results, want at least %d", s.prefix, s.quantity, len(results), s.minResults)
+	}
+	checkResults(t, c.Name(), s.quantity, results)
+}
+
+// checkResults checks what every search result must be: at most quantity
+// of them, E.164, offered under the carrier's name, in a valid state, and
+// no number twice.
+func checkResults(t *testing.T, name string, quantity int, results []carrier.Result) {
+	t.Helper()
+	if len(results) > quantity {
+		t.Errorf("got %d results for a quantity of %d", len(results), quantity)
+	}
+	seen := map[string]bool{}
+	for i, r := range results {
+		if !isE164(r.Number) {
+			t.Errorf("result %d: number %q is not E.164", i, r.Number)
+		}
+		if seen[r.Number] {
+			t.Errorf("result %d: number %q returned twice", i, r.Number)
+		}
+		seen[r.Number] = true
+		if r.Carrier != name {
+			t.Errorf("result %d (%s): Carrier = %q, want %q", i, r.Number, r.Carrier, name)
+		}
+		if !r.State.Valid() || r.State == number.Deleted {
+			t.Errorf("result %d (%s): State = %q is not a state a stored or offered number has", i, r.Number, r.State)
+		}
+	}
+}
+
+// isE164 reports whether s is "+" then 2 to 15 digits (the longest E.164
+// number; shorter ones exist in small numbering plans).
+func isE164(s string) bool {
+	digits, ok := strings.CutPrefix(s, "+")
+	if !ok || len(digits) < 2 || len(digits) > 15 {
+		return false
+	}
+	return !strings.ContainsFunc(digits, func(r rune) bool { return r < '0' || r > '9' })
+}
+
+func (s *suite) testQuantity(t *testing.T) {
+	for _, q := range []int{1, 2} {
+		c := s.newCarrier(t)
+		results, err := c.FindNumbers(t.Context(), s.prefix, q, s.opts)
+		if err != nil {
+			requireKind(t, "FindNumbers", err)
+			if s.minResults > 0 {
+				t.Fatalf("FindNumbers(%q, %d): %v", s.prefix, q, err)
+			}
+		}
+		if want := min(q, s.minResults); len(results) < want {
+			t.Errorf("FindNumbers(%q, %d) returned %d results, want at least %d", s.prefix, q, len(results), want)
+		}
+		checkResults(t, c.Name(), q, results)
+	}
+}
+
+// testTime stamps the numbers the suite makes; no check depends on it.
+var testTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// cancelled returns a context that is already cancelled.
+func cancelled(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	return ctx
+}
+
+func (s *suite) testFindCancelled(t *testing.T) {
+	c := s.newCarrier(t)
+	// A carrier that ignored the context would hang here on a slow server;
+	// the test binary's timeout catches that, so no timing is asserted.
+	results, err := c.FindNumbers(cancelled(t), s.prefix, s.quantity, s.opts)
+	if err != nil {
+		requireKind(t, "FindNumbers", err)
+		return
+	}
+	if len(results) > 0 {
+		t.Errorf("FindNumbers with a cancelled context returned %d results and no error", len(results))
+	}
+}
+
+// sampleNumber is a number to hand to Acquire and friends: one the carrier
+// offers when it offers any, else a plausible one under the prefix.
+func (s *suite) sampleNumber(t *testing.T, c carrier.Carrier) *number.Number {
+	e164 := s.prefix
+	if results, err := c.FindNumbers(t.Context(), s.prefix, 1, s.opts); err == nil && len(results) > 0 {
+		e164 = results[0].Number
+		n := number.New(e164, number.Discovery, c.Name(), testTime)
+		n.CarrierData = results[0].CarrierData.Clone()
+		return n
+	}
+	digits := strings.TrimSuffix(strings.TrimPrefix(e164, "+"), "*")
+	for len(digits) < 11 {
+		digits += "5"
+	}
+	return number.New("+"+digits, number.Discovery, c.Name(), testTime)
+}
+
+func (s *suite) testAcquireDisconnectCancelled(t *testing.T) {
+	c := s.newCarrier(t)
+	n := s.sampleNumber(t, c)
+	// Only the absence of a panic is required: a no-op carrier may succeed.
+	_, _ = c.Acquire(cancelled(t), n.Clone())
+	_ = c.Disconnect(cancelled(t), n.Clone())
+}
+
+func (s *suite) testCheckCancelled(t *testing.T) {
+	c := s.newCarrier(t)
+	n := s.sampleNumber(t, c)
+	statuses, err := c.CheckNumbers(cancelled(t), []string{n.Number})
+	if err != nil {
+		requireKind(t, "CheckNumbers", err)
+		return
+	}
+	for k := range statuses {
+		if k != n.Number {
+			t.Errorf("CheckNumbers returned a status for %q, which was not asked for", k)
+		}
+	}
+}
+
+// requireKind fails the test unless err carries a number.Kind: the manager
+// and the API classify carrier failures by kind alone.
+func requireKind(t *testing.T, call string, err error) {
+	t.Helper()
+	var e *number.Error
+	if !errors.As(err, &e) {
+		t.Errorf("%s error %q carries no number.Kind (no *number.Error in its chain)", call, err)
+	}
+}
+
+func (s *suite) testProperties(t *testing.T) {
+	c := s.newCarrier(t)
+	n := s.sampleNumber(t, c)
+	_ = c.IsLocal()
+	_ = c.IsNumberBillable(n)
+	_ = c.IsNumberBillable(&number.Number{Number: n.Number})
+	_ = c.ShouldLookupCNAM()
+}
