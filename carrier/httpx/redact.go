@@ -1,0 +1,161 @@
+package httpx
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Redacted replaces every secret in logs and error messages.
+const Redacted = "[REDACTED]"
+
+// maxLoggedBody keeps a search reply of hundreds of numbers from flooding
+// the debug log.
+const maxLoggedBody = 2048
+
+// sensitiveName reports whether a header, query parameter, JSON key or XML
+// element of that name holds a secret.
+func sensitiveName(name string) bool {
+	n := strings.ToLower(name)
+	n = strings.NewReplacer("_", "", "-", "", ".", "").Replace(n)
+	for _, s := range []string{"pass", "secret", "token", "apikey", "auth", "credential", "signature", "privatekey", "cookie"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return n == "key" || n == "pwd" || n == "pin"
+}
+
+var (
+	jsonPair = regexp.MustCompile(`"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"`)
+	xmlElem  = regexp.MustCompile(`<([A-Za-z_][\w.:-]*)(\s[^<>]*)?>([^<]*)</([A-Za-z_][\w.:-]*)\s*>`)
+	formPair = regexp.MustCompile(`(^|[?&;\s])([A-Za-z0-9_.\[\]%-]{1,64})=([^&;\s"<]*)`)
+)
+
+// RedactText hides secrets in free text: the values of sensitive JSON keys,
+// XML elements and form/query parameters, and every literal in secrets
+// wherever it appears (a carrier may echo a token in an error message).
+func RedactText(s string, secrets []string) string {
+	for _, sec := range secrets {
+		// Short values would blank out unrelated text; a real secret is
+		// never this short.
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, Redacted)
+			if esc := url.QueryEscape(sec); esc != sec {
+				s = strings.ReplaceAll(s, esc, Redacted)
+			}
+		}
+	}
+	s = jsonPair.ReplaceAllStringFunc(s, func(m string) string {
+		p := jsonPair.FindStringSubmatch(m)
+		if !sensitiveName(p[1]) {
+			return m
+		}
+		return `"` + p[1] + `"` + p[2] + `"` + Redacted + `"`
+	})
+	s = xmlElem.ReplaceAllStringFunc(s, func(m string) string {
+		p := xmlElem.FindStringSubmatch(m)
+		if p[1] != p[4] || !sensitiveName(localName(p[1])) {
+			return m
+		}
+		return "<" + p[1] + p[2] + ">" + Redacted + "</" + p[4] + ">"
+	})
+	s = formPair.ReplaceAllStringFunc(s, func(m string) string {
+		p := formPair.FindStringSubmatch(m)
+		name, err := url.QueryUnescape(p[2])
+		if err != nil {
+			name = p[2]
+		}
+		if !sensitiveName(name) {
+			return m
+		}
+		return p[1] + p[2] + "=" + Redacted
+	})
+	return s
+}
+
+func localName(n string) string {
+	if i := strings.LastIndexByte(n, ':'); i >= 0 {
+		return n[i+1:]
+	}
+	return n
+}
+
+// RedactHeader returns a copy of h with credentials replaced.
+func RedactHeader(h http.Header, secrets []string) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		if sensitiveName(k) {
+			out[k] = []string{Redacted}
+			continue
+		}
+		cp := make([]string, len(vs))
+		for i, v := range vs {
+			cp[i] = RedactText(v, secrets)
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// RedactURL returns u as text with its user info and sensitive query
+// values hidden.
+func RedactURL(u *url.URL, secrets []string) string {
+	cp := *u
+	if cp.User != nil {
+		cp.User = url.User(Redacted)
+	}
+	if cp.RawQuery != "" {
+		q := cp.Query()
+		for k := range q {
+			if sensitiveName(k) {
+				q[k] = []string{Redacted}
+			}
+		}
+		cp.RawQuery = q.Encode()
+	}
+	return RedactText(cp.String(), secrets)
+}
+
+func (c *Client) secrets() []string {
+	if c.Auth == nil {
+		return nil
+	}
+	return c.Auth.Secrets()
+}
+
+func (c *Client) redact(s string) string { return RedactText(s, c.secrets()) }
+
+func (c *Client) redactURL(u *url.URL) string { return RedactURL(u, c.secrets()) }
+
+// log writes one debug record per exchange. Redaction costs regular
+// expressions over the bodies, so it runs only when debug is enabled.
+func (c *Client) log(ctx context.Context, req *Request, target *url.URL, hdr http.Header, status int, body []byte, took time.Duration, err error) {
+	if c.Logger == nil || !c.Logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("carrier", c.Carrier),
+		slog.String("method", req.Method),
+		slog.String("url", c.redactURL(target)),
+		slog.Any("request_headers", RedactHeader(hdr, c.secrets())),
+		slog.Duration("took", took),
+	}
+	if len(req.Body) > 0 {
+		attrs = append(attrs, slog.String("request_body", truncate(c.redact(string(req.Body)), maxLoggedBody)))
+	}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if body != nil {
+		attrs = append(attrs, slog.String("response_body", truncate(c.redact(string(body)), maxLoggedBody)))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", c.redact(err.Error())))
+	}
+	c.Logger.LogAttrs(ctx, slog.LevelDebug, "carrier http exchange", attrs...)
+}
