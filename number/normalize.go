@@ -17,7 +17,7 @@ type Converter struct {
 
 // Converters is the ordered list of e164_converters; the first match wins.
 // It decodes from Kazoo's object form (regex -> {prefix, suffix}, in key
-// order) and from an array of Converter; see convertersjson.go.
+// order) and from an array of Converter (configjson.go).
 type Converters []Converter
 
 // DefaultConverters returns Kazoo's default e164_converters, in order.
