@@ -68,12 +68,21 @@ func (m *Manager) load(ctx context.Context, nums []string, op Op) (*batch, error
 
 // readable keeps the stored items the requester may see; the others fail
 // not_found (not stored) or forbidden.
-func (b *batch) readable(op Op) []*item {
+func (b *batch) readable(op Op) []*item { return b.visible(op, false) }
+
+// takeable is readable for operations that take numbers (activate): a
+// number another account already has in service fails number_exists, so a
+// buyer who lost a race learns the number is taken.
+func (b *batch) takeable(op Op) []*item { return b.visible(op, true) }
+
+func (b *batch) visible(op Op, taking bool) []*item {
 	var out []*item
 	for _, it := range b.items {
 		switch {
 		case it.n == nil:
 			b.res.fail(it.key, number.NewError(number.KindNotFound, it.key))
+		case taking && it.n.State == number.InService && it.n.AssignedTo != op.AssignTo && !number.CanRead(it.n, op.AuthBy, b.rel):
+			b.res.fail(it.key, number.NewError(number.KindNumberExists, it.key))
 		case !number.CanRead(it.n, op.AuthBy, b.rel):
 			b.res.fail(it.key, number.NewError(number.KindForbidden, it.key))
 		default:

@@ -106,6 +106,11 @@ func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
 			}
 			it.n = number.New(it.key, st, module, now)
 			it.n.PortedIn = op.PortedIn
+			if st == number.PortIn {
+				// The port_in step only sets the state; a new port_in number
+				// belongs to the account porting it (scenarios §3.2-7).
+				it.n.SetAssignedTo(op.AssignTo)
+			}
 		}
 		if op.PublicFields != nil {
 			it.n.ResetPublic(op.PublicFields)
@@ -157,7 +162,7 @@ func (m *Manager) Move(ctx context.Context, nums []string, to string, op Op) *Re
 	}
 	m.discover(ctx, b)
 	var todo []*item
-	for _, it := range b.readable(op) {
+	for _, it := range b.takeable(op) {
 		if op.PublicFields != nil {
 			it.n.ResetPublic(op.PublicFields)
 		}
