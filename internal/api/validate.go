@@ -134,12 +134,19 @@ func object(raw json.RawMessage) map[string]json.RawMessage {
 }
 
 var (
-	stateNames      = func() []string { s := make([]string, len(number.States)); for i, st := range number.States { s[i] = string(st) }; sort.Strings(s); return s }()
-	e911Statuses    = []string{"INVALID", "GEOCODED", "PROVISIONED", "REMOVED", "ERROR"}
-	e911Required    = []string{"locality", "postal_code", "region", "street_address"}
-	e911Strings     = []string{"activated_time", "extended_address", "latitude", "locality", "location_id", "longitude", "plus_four", "postal_code", "street_address"}
-	legacyStrings   = []string{"house_number", "predirectional", "streetname", "suite"}
-	portingStrings  = []string{"billing_account_id", "billing_extended_address", "billing_locality", "billing_name", "billing_postal_code", "billing_region", "billing_street_address", "billing_telephone_number", "customer_contact", "port_id", "requested_port_date", "service_provider"}
+	stateNames = func() []string {
+		s := make([]string, len(number.States))
+		for i, st := range number.States {
+			s[i] = string(st)
+		}
+		sort.Strings(s)
+		return s
+	}()
+	e911Statuses   = []string{"INVALID", "GEOCODED", "PROVISIONED", "REMOVED", "ERROR"}
+	e911Required   = []string{"locality", "postal_code", "region", "street_address"}
+	e911Strings    = []string{"activated_time", "extended_address", "latitude", "locality", "location_id", "longitude", "plus_four", "postal_code", "street_address"}
+	legacyStrings  = []string{"house_number", "predirectional", "streetname", "suite"}
+	portingStrings = []string{"billing_account_id", "billing_extended_address", "billing_locality", "billing_name", "billing_postal_code", "billing_region", "billing_street_address", "billing_telephone_number", "customer_contact", "port_id", "requested_port_date", "service_provider"}
 )
 
 // validateNumberDoc checks a number's public fields against Kazoo's

@@ -1,0 +1,261 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// importBatch is one collection request of an import.
+type importBatch struct {
+	state string
+	nums  []string
+}
+
+// importOutcome collects what happened to every number of an import.
+type importOutcome struct {
+	mu       sync.Mutex
+	reasons  map[string]int
+	failures *csv.Writer
+}
+
+func (o *importOutcome) fail(p *progress, num, reason string) {
+	p.failed.Add(1)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.reasons[reason]++
+	if o.failures != nil {
+		_ = o.failures.Write([]string{num, reason})
+	}
+}
+
+func runImport(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet(env, "numbers import")
+	cf := addClientFlags(fs, env)
+	batchSize := fs.Int("batch", 100, "numbers per request")
+	workers := fs.Int("workers", 4, "requests in flight")
+	state := fs.String("state", "", "create_with_state for rows without a state column")
+	failuresPath := fs.String("failures", "", "write the numbers that failed, with why, to this CSV file")
+	accept := fs.Bool("accept-charges", false, "accept the charges of creating the numbers")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("usage: numan numbers import [flags] FILE.csv (- for stdin)")
+	}
+	if *batchSize < 1 || *workers < 1 {
+		return usagef("--batch and --workers must be at least 1")
+	}
+	c, err := cf.connect(ctx)
+	if err != nil {
+		return err
+	}
+	var in io.Reader = env.Stdin
+	var size int64
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		in = f
+	}
+	out := &importOutcome{reasons: map[string]int{}}
+	if *failuresPath != "" {
+		f, err := os.Create(*failuresPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out.failures = csv.NewWriter(f)
+		_ = out.failures.Write([]string{"number", "reason"})
+		defer out.failures.Flush()
+	}
+
+	p := newProgress(env.Stderr, "import", size)
+	batches := make(chan importBatch, *workers)
+	var wg sync.WaitGroup
+	for range *workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				sendImportBatch(ctx, c, b, *accept, p, out)
+			}
+		}()
+	}
+	readErr := readImport(ctx, countingReader{r: bufio.NewReaderSize(in, 1<<16), n: &p.bytes}, *state, *batchSize, batches, p, out)
+	close(batches)
+	wg.Wait()
+	p.finish()
+
+	fmt.Fprintf(env.Stderr, "imported %d numbers, %d failed\n", p.done.Load(), p.failed.Load())
+	reasons := make([]string, 0, len(out.reasons))
+	for r := range out.reasons {
+		reasons = append(reasons, r)
+	}
+	sort.Slice(reasons, func(i, j int) bool { return out.reasons[reasons[i]] > out.reasons[reasons[j]] })
+	for _, r := range reasons {
+		fmt.Fprintf(env.Stderr, "  %8d  %s\n", out.reasons[r], r)
+	}
+	if readErr != nil {
+		return readErr
+	}
+	if p.failed.Load() > 0 {
+		if *failuresPath != "" {
+			return fmt.Errorf("%d numbers failed; see %s", p.failed.Load(), *failuresPath)
+		}
+		return fmt.Errorf("%d numbers failed", p.failed.Load())
+	}
+	return nil
+}
+
+// readImport streams the CSV into batches: one column of numbers, or a
+// header naming a "number" column and optionally a "state" column.
+func readImport(ctx context.Context, in io.Reader, defState string, size int, batches chan<- importBatch, p *progress, out *importOutcome) error {
+	r := csv.NewReader(in)
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	r.TrimLeadingSpace = true
+	numCol, stateCol := 0, -1
+	pending := map[string][]string{}
+	line := 0
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line++
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				out.fail(p, fmt.Sprintf("line %d", line), "malformed CSV line")
+				continue
+			}
+			return err
+		}
+		if len(rec) == 0 {
+			continue
+		}
+		if line == 1 && !looksLikeNumber(rec[0]) {
+			numCol = -1
+			for i, h := range rec {
+				switch strings.ToLower(strings.TrimSpace(h)) {
+				case "number", "e164", "phone_number", "did":
+					numCol = i
+				case "state", "create_with_state":
+					stateCol = i
+				}
+			}
+			if numCol < 0 {
+				return fmt.Errorf("the header names no number column (number, e164, phone_number or did): %v", rec)
+			}
+			continue
+		}
+		if numCol >= len(rec) || strings.TrimSpace(rec[numCol]) == "" {
+			continue
+		}
+		num := strings.TrimSpace(rec[numCol])
+		st := defState
+		if stateCol >= 0 && stateCol < len(rec) && strings.TrimSpace(rec[stateCol]) != "" {
+			st = strings.TrimSpace(rec[stateCol])
+		}
+		pending[st] = append(pending[st], num)
+		if len(pending[st]) >= size {
+			select {
+			case batches <- importBatch{state: st, nums: pending[st]}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			pending[st] = nil
+		}
+	}
+	for st, nums := range pending {
+		if len(nums) > 0 {
+			batches <- importBatch{state: st, nums: nums}
+		}
+	}
+	return nil
+}
+
+func looksLikeNumber(s string) bool {
+	s = strings.TrimSpace(s)
+	return s != "" && (s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))
+}
+
+// sendImportBatch creates one batch and records each number's outcome.
+func sendImportBatch(ctx context.Context, c *client, b importBatch, accept bool, p *progress, out *importOutcome) {
+	// Kazoo refuses a collection naming a number twice; drop repeats here so
+	// one duplicate line does not fail its whole batch.
+	seen := make(map[string]bool, len(b.nums))
+	nums := b.nums[:0:0]
+	for _, n := range b.nums {
+		if seen[n] {
+			out.fail(p, n, "duplicate line in the file")
+			continue
+		}
+		seen[n] = true
+		nums = append(nums, n)
+	}
+	data := map[string]any{"numbers": nums}
+	if b.state != "" {
+		data["create_with_state"] = b.state
+	}
+	body := map[string]any{"data": data}
+	if accept {
+		body["accept_charges"] = true
+	}
+	r, err := c.request(ctx, http.MethodPut, c.accountPath("/phone_numbers/collection"), body)
+	if err != nil {
+		var ae *apiError
+		reason := err.Error()
+		if errors.As(err, &ae) {
+			reason = envelopeReason(ae)
+		}
+		for _, n := range nums {
+			out.fail(p, n, reason)
+		}
+		return
+	}
+	var multi struct {
+		Success map[string]json.RawMessage `json:"success"`
+		Error   json.RawMessage            `json:"error"`
+	}
+	if json.Unmarshal(r.Data, &multi) != nil || multi.Success == nil {
+		p.done.Add(int64(len(nums))) // a single success is unwrapped
+		return
+	}
+	p.done.Add(int64(len(multi.Success)))
+	var failures map[string]json.RawMessage
+	_ = json.Unmarshal(multi.Error, &failures)
+	for n, raw := range failures {
+		out.fail(p, n, failureReason(raw))
+	}
+}
+
+// envelopeReason is a one-line reason from an error envelope.
+func envelopeReason(ae *apiError) string {
+	if ae.Status == http.StatusPaymentRequired {
+		return "charges not accepted (use --accept-charges)"
+	}
+	if r := failureReason(ae.Data); r != "" {
+		return r
+	}
+	var s string
+	if json.Unmarshal(ae.Data, &s) == nil && s != "" {
+		return s
+	}
+	return fmt.Sprintf("%d %s", ae.Status, ae.Message)
+}

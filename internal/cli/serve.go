@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/numan-dev/numan/internal/api"
+	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/store"
+	"github.com/numan-dev/numan/store/sqlite"
+)
+
+// DefaultListen is where numan serve listens unless told otherwise.
+const DefaultListen = "127.0.0.1:8000"
+
+// DefaultDB is the SQLite file numan uses unless told otherwise.
+const DefaultDB = "numan.db"
+
+// openPostgres opens a PostgreSQL store; set by store_postgres.go.
+var openPostgres func(ctx context.Context, dsn string) (store.Store, error)
+
+// migratePostgres migrates a PostgreSQL database; set by store_postgres.go.
+var migratePostgres func(ctx context.Context, dsn string) ([]string, error)
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// openStore opens (and migrates) the store db names: a postgres:// URL or a
+// SQLite file path.
+func openStore(ctx context.Context, db string) (store.Store, error) {
+	if isPostgres(db) {
+		if openPostgres == nil {
+			return nil, errors.New("this numan was built without PostgreSQL support")
+		}
+		return openPostgres(ctx, db)
+	}
+	return sqlite.Open(ctx, db)
+}
+
+// redactDSN hides a password in a database URL, for logs.
+func redactDSN(db string) string {
+	if i := strings.Index(db, "://"); i >= 0 {
+		if at := strings.LastIndex(db, "@"); at > i {
+			cred := db[i+3 : at]
+			if c := strings.Index(cred, ":"); c >= 0 {
+				return db[:i+3] + cred[:c] + ":****" + db[at:]
+			}
+		}
+	}
+	return db
+}
+
+func newLogger(env *Env, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, opts))
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet(env, "serve")
+	host, _ := os.Hostname()
+	listen := fs.String("listen", envOr(env, "NUMAN_LISTEN", DefaultListen), "address to listen on (NUMAN_LISTEN)")
+	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
+	node := fs.String("node", envOr(env, "NUMAN_NODE", host), "this node's name: selects system-config node sections (NUMAN_NODE)")
+	tokenTTL := fs.Duration("token-ttl", durationEnv(env, "NUMAN_TOKEN_TTL", api.DefaultTokenTTL), "auth token lifetime (NUMAN_TOKEN_TTL)")
+	configTTL := fs.Duration("config-ttl", durationEnv(env, "NUMAN_CONFIG_TTL", 2*time.Second), "how stale a system-config read may be (NUMAN_CONFIG_TTL)")
+	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
+	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
+	quiet := fs.Bool("quiet-requests", false, "do not log each request")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(env, *logFormat, *logLevel)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if env.Interrupt != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-env.Interrupt:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", redactDSN(*db), err)
+	}
+	defer st.Close()
+	secret, err := api.LoadSecret(ctx, st)
+	if err != nil {
+		return err
+	}
+	auth, err := api.NewAuth(secret, *tokenTTL, time.Now)
+	if err != nil {
+		return err
+	}
+	masterKey := env.Getenv("NUMAN_MASTER_API_KEY")
+	master, key, err := api.EnsureMaster(ctx, st, auth, masterKey, time.Now())
+	if err != nil {
+		return fmt.Errorf("create master account: %w", err)
+	}
+	if master != nil {
+		if masterKey == "" {
+			// Printed once, on the terminal only: it is never logged or stored in clear.
+			fmt.Fprintf(env.Stderr, "Created the master account %s.\nIts API key (shown only now): %s\n", master.ID, key)
+		} else {
+			fmt.Fprintf(env.Stderr, "Created the master account %s with the API key from NUMAN_MASTER_API_KEY.\n", master.ID)
+		}
+	}
+
+	src := config.NewSource(st, *node, *configTTL)
+	mgr := manager.New(st, src, manager.Options{Logger: log})
+	reqLog := log
+	if *quiet {
+		reqLog = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node})
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("numan serving", "listen", ln.Addr().String(), "db", redactDSN(*db), "node", *node, "version", version())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func runMigrate(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet(env, "migrate")
+	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var applied []string
+	var err error
+	if isPostgres(*db) {
+		if migratePostgres == nil {
+			return errors.New("this numan was built without PostgreSQL support")
+		}
+		applied, err = migratePostgres(ctx, *db)
+	} else {
+		applied, err = sqlite.Migrate(ctx, *db)
+	}
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintln(env.Stdout, "schema is up to date")
+	}
+	for _, m := range applied {
+		fmt.Fprintln(env.Stdout, "applied", m)
+	}
+	return nil
+}
