@@ -11,8 +11,7 @@ import (
 	"github.com/numan-dev/numan/store/internal/sqlrow"
 )
 
-// Timestamps are stored as Unix microseconds.
-func toMicro(t time.Time) int64    { return sqlrow.Time(t).UnixMicro() }
+// fromMicro reads a stored timestamp: Unix microseconds.
 func fromMicro(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 func scanNumber(row scanner) (*number.Number, error) {

@@ -1,0 +1,54 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store/internal/sqlrow"
+)
+
+func configNotFound(id string) error {
+	return &number.Error{Kind: number.KindNotFound, Number: id, Message: "config " + id + " not found"}
+}
+
+// GetConfig implements store.Configs.
+func (s *Store) GetConfig(ctx context.Context, id string) (json.RawMessage, error) {
+	var doc string
+	err := s.db.QueryRow(ctx, "SELECT doc::text FROM configs WHERE id = $1", id).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, configNotFound(id)
+	}
+	if err != nil {
+		return nil, internal("get config", id, err)
+	}
+	return json.RawMessage(doc), nil
+}
+
+// PutConfig implements store.Configs; doc must be a JSON object.
+func (s *Store) PutConfig(ctx context.Context, id string, doc json.RawMessage) error {
+	if err := sqlrow.CheckObject(doc); err != nil {
+		return number.Wrap(number.KindInvalid, id, err)
+	}
+	_, err := s.db.Exec(ctx, "INSERT INTO configs (id, doc) VALUES ($1, $2)"+
+		" ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", id, string(doc))
+	if err != nil {
+		return internal("put config", id, err)
+	}
+	return nil
+}
+
+// DeleteConfig implements store.Configs.
+func (s *Store) DeleteConfig(ctx context.Context, id string) error {
+	tag, err := s.db.Exec(ctx, "DELETE FROM configs WHERE id = $1", id)
+	if err != nil {
+		return internal("delete config", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return configNotFound(id)
+	}
+	return nil
+}
