@@ -256,10 +256,7 @@ func (m *Manager) Classify(ctx context.Context, raw string) (number.Classifier, 
 	if err != nil {
 		return number.Classifier{}, "", false, err
 	}
-	e164, err := norm.Normalize(raw)
-	if err != nil {
-		e164 = raw
-	}
+	e164 := norm.Convert(raw)
 	c, ok := norm.Classify(e164)
 	return c, e164, ok, nil
 }
