@@ -8,6 +8,11 @@
 //	carriertest.Run(t, func(t *testing.T) carrier.Carrier {
 //		return newTestCarrier(t, srv.URL)
 //	}, carriertest.Prefix("+1415"), carriertest.MinResults(2))
+//
+// The fake carrier (Fake, registered as "fake") is registered only when a
+// test calls RegisterFake, never from init: production binaries link no
+// test code, and carrier.Names() in a test lists it only where a test asked
+// for it. carrier/all's test leaves it out of the built-in set either way.
 package carriertest
 
 import (

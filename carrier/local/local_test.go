@@ -55,6 +55,8 @@ func TestFindNumbers(t *testing.T) {
 		{"offset and quantity", "+1415", 1, carrier.SearchOptions{AccountID: account, Offset: 2},
 			[]string{"+14155550102"}},
 		{"offset past the end", "+1415", 10, carrier.SearchOptions{AccountID: account, Offset: 3}, nil},
+		{"wildcard", "+1415*", 10, carrier.SearchOptions{AccountID: account},
+			[]string{"+14155550100", "+14155550101", "+14155550102"}},
 		{"whole number", "+14155550101", 10, carrier.SearchOptions{AccountID: account},
 			[]string{"+14155550101"}},
 		{"short prefix", "+1", 10, carrier.SearchOptions{AccountID: account},

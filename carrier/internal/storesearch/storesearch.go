@@ -13,10 +13,11 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// NormalizePrefix trims the prefix and gives it a leading "+", so a prefix
-// typed without one ("415") still bounds an E.164 key range.
+// NormalizePrefix trims the prefix, drops a toll-free wildcard's trailing
+// "*" ("+180*" means numbers starting +180) and gives it a leading "+", so a
+// prefix typed without one ("415") still bounds an E.164 key range.
 func NormalizePrefix(prefix string) string {
-	prefix = strings.TrimSpace(prefix)
+	prefix = strings.TrimRight(strings.TrimSpace(prefix), "*")
 	if !strings.HasPrefix(prefix, "+") {
 		prefix = "+" + prefix
 	}
