@@ -184,7 +184,6 @@ func handleAccountUpdate(c *call) {
 		c.fail(err)
 		return
 	}
-	c.s.accounts.forget(acc.ID)
 	out, err := c.accountJSON(acc)
 	if err != nil {
 		c.fail(err)
@@ -220,7 +219,6 @@ func handleAccountDelete(c *call) {
 		c.fail(err)
 		return
 	}
-	c.s.accounts.forget(acc.ID)
 	c.ok(out)
 }
 
@@ -293,6 +291,5 @@ func handleAPIKeyRenew(c *call) {
 		c.fail(err)
 		return
 	}
-	c.s.accounts.forget(acc.ID)
 	c.created(map[string]any{"api_key": key})
 }

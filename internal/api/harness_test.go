@@ -78,8 +78,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	mgr := manager.New(st, src, manager.Options{Now: clk.now})
-	srv := New(Options{Store: st, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test",
-		AccountCacheTTL: time.Nanosecond})
+	srv := New(Options{Store: st, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey}
 	e.token = e.login(testMasterKey)
 	return e

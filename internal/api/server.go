@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/numan-dev/numan/internal/config"
@@ -24,6 +23,8 @@ import (
 
 // Options configure a Server.
 type Options struct {
+	// Store is where everything is kept; wrap it with CachedAccounts (and
+	// give the same one to the manager) so account reads are cached.
 	Store   store.Store
 	Manager *manager.Manager
 	Config  *config.Source
@@ -37,25 +38,21 @@ type Options struct {
 	Node string
 	// HTTPClient reaches the locality and phonebook services.
 	HTTPClient *http.Client
-	// AccountCacheTTL bounds how long an account read is reused (default
-	// one second): every request reads its caller's account.
-	AccountCacheTTL time.Duration
 }
 
 // Server is the HTTP API. It is an http.Handler.
 type Server struct {
-	store    store.Store
-	mgr      *manager.Manager
-	cfg      *config.Source
-	auth     *Auth
-	log      *slog.Logger
-	now      func() time.Time
-	version  string
-	node     string
-	http     *http.Client
-	router   *router
-	metrics  *metrics
-	accounts *accountCache
+	store   store.Store
+	mgr     *manager.Manager
+	cfg     *config.Source
+	auth    *Auth
+	log     *slog.Logger
+	now     func() time.Time
+	version string
+	node    string
+	http    *http.Client
+	router  *router
+	metrics *metrics
 }
 
 // New builds the Server.
@@ -72,14 +69,10 @@ func New(o Options) *Server {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	if o.AccountCacheTTL <= 0 {
-		o.AccountCacheTTL = time.Second
-	}
 	s := &Server{
 		store: o.Store, mgr: o.Manager, cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
 	}
-	s.accounts = &accountCache{st: o.Store, ttl: o.AccountCacheTTL, now: o.Now, m: map[string]cachedAccount{}}
 	s.router = newRouter(s.routes())
 	s.metrics = newMetrics(o.Store)
 	return s
@@ -261,7 +254,7 @@ func (s *Server) authenticate(c *call) error {
 	id, _, err := s.auth.VerifyToken(tok)
 	if err == nil {
 		var acc *number.Account
-		acc, err = s.accounts.get(c.ctx, id)
+		acc, err = s.store.GetAccount(c.ctx, id)
 		if err == nil && !acc.Enabled {
 			err = errUnauthenticated()
 		}
@@ -294,7 +287,7 @@ func (s *Server) authorizeAccount(c *call) error {
 	if !number.IsAccountID(id) {
 		return errBadIdentifier(id)
 	}
-	acc, err := s.accounts.get(c.ctx, id)
+	acc, err := s.store.GetAccount(c.ctx, id)
 	if number.IsKind(err, number.KindNotFound) {
 		if c.auth != nil && c.auth.SuperduperAdmin {
 			return errBadIdentifier(id)
@@ -317,48 +310,4 @@ func reaches(caller, acc *number.Account) bool {
 		return false
 	}
 	return caller.SuperduperAdmin || caller.ID == acc.ID || slices.Contains(acc.Tree, caller.ID)
-}
-
-// accountCache keeps recently read accounts for a short while: every
-// request reads its caller's account, and a second of staleness is what a
-// cluster of nodes sharing one database tolerates anyway.
-type accountCache struct {
-	st  store.Accounts
-	ttl time.Duration
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]cachedAccount
-}
-
-type cachedAccount struct {
-	acc     *number.Account
-	fetched time.Time
-}
-
-func (ac *accountCache) get(ctx context.Context, id string) (*number.Account, error) {
-	now := ac.now()
-	ac.mu.Lock()
-	e, ok := ac.m[id]
-	ac.mu.Unlock()
-	if ok && now.Sub(e.fetched) < ac.ttl && now.Sub(e.fetched) >= 0 {
-		return e.acc, nil
-	}
-	acc, err := ac.st.GetAccount(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	ac.mu.Lock()
-	if len(ac.m) > 10000 {
-		ac.m = map[string]cachedAccount{}
-	}
-	ac.m[id] = cachedAccount{acc: acc, fetched: now}
-	ac.mu.Unlock()
-	return acc, nil
-}
-
-// forget drops an account after this node changed it.
-func (ac *accountCache) forget(id string) {
-	ac.mu.Lock()
-	delete(ac.m, id)
-	ac.mu.Unlock()
 }

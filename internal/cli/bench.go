@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -42,6 +43,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	concurrency := fs.Int("concurrency", 50, "concurrent clients")
 	duration := fs.Duration("duration", 10*time.Second, "how long to load")
 	seed := fs.Int("seed", 1000, "numbers the in-process server starts with")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole process to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -84,6 +86,17 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		paths = []string{"/v2/accounts/" + t.account + "/phone_numbers?" + url.Values{"prefix": {*prefix}, "quantity": {"10"}}.Encode()}
 	}
 	fmt.Fprintf(env.Stderr, "bench: %s %s, %d clients, %s\n", *op, t.base, *concurrency, *duration)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := loadHTTP(ctx, t, paths, *concurrency, *duration)
 	if err != nil {
 		return err
@@ -146,6 +159,7 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 		closeAll()
 		return nil, err
 	}
+	st = api.CachedAccounts(st, time.Second, nil)
 	src := config.NewSource(st, "bench", 2*time.Second)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mgr := manager.New(st, src, manager.Options{Logger: quiet})

@@ -78,6 +78,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", host), "this node's name: selects system-config node sections (NUMAN_NODE)")
 	tokenTTL := fs.Duration("token-ttl", durationEnv(env, "NUMAN_TOKEN_TTL", api.DefaultTokenTTL), "auth token lifetime (NUMAN_TOKEN_TTL)")
+	accountTTL := fs.Duration("account-cache-ttl", durationEnv(env, "NUMAN_ACCOUNT_CACHE_TTL", time.Second), "how stale an account read may be; 0 disables the cache (NUMAN_ACCOUNT_CACHE_TTL)")
 	configTTL := fs.Duration("config-ttl", durationEnv(env, "NUMAN_CONFIG_TTL", 2*time.Second), "how stale a system-config read may be (NUMAN_CONFIG_TTL)")
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
@@ -106,6 +107,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("open %s: %w", redactDSN(*db), err)
 	}
 	defer st.Close()
+	st = api.CachedAccounts(st, *accountTTL, nil)
 	secret, err := api.LoadSecret(ctx, st)
 	if err != nil {
 		return err
