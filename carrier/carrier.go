@@ -162,3 +162,10 @@ func DecodeSettings(settings json.RawMessage, dst any) error {
 	}
 	return nil
 }
+
+// Holder is implemented by carriers that can tell whether the account holds
+// a number. Reconciliation uses it to settle a purchase interrupted between
+// the carrier's answer and Numan's write.
+type Holder interface {
+	Holds(ctx context.Context, e164 string) (bool, error)
+}

@@ -32,6 +32,11 @@ func (m *Manager) acquire(ctx context.Context, b *batch, it *item, op Op) error 
 
 	claim := it.n.Clone()
 	if it.before != nil {
+		if _, pending := it.before.CarrierData[PurchaseKey]; pending {
+			// Another request is buying it right now (or crashed doing so:
+			// reconciliation settles that).
+			return &number.Error{Kind: number.KindConflict, Number: it.key, Cause: "purchase in progress"}
+		}
 		claim = it.before.Clone()
 	}
 	claim.State = number.Discovery
@@ -92,10 +97,7 @@ func (m *Manager) disconnect(ctx context.Context, n *number.Number) error {
 	cctx, cancel := context.WithTimeout(ctx, carrierDeadline)
 	defer cancel()
 	if err := c.Disconnect(cctx, n); err != nil {
-		if m.hooks.QueueDisconnect != nil {
-			return m.hooks.QueueDisconnect(ctx, n, err)
-		}
-		return err
+		return m.queueDisconnect(ctx, n, err)
 	}
 	return nil
 }

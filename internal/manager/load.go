@@ -12,6 +12,9 @@ type item struct {
 	key    string         // normalised number
 	n      *number.Number // the working copy; nil when not stored
 	before *number.Number // as stored (nil when new); the write is conditional on its version
+	// discovered is set for numbers offered by a carrier's search and not
+	// stored: anyone may see them, the transition decides who may buy.
+	discovered bool
 }
 
 // batch is the shared state of one operation.
@@ -81,6 +84,8 @@ func (b *batch) visible(op Op, taking bool) []*item {
 		switch {
 		case it.n == nil:
 			b.res.fail(it.key, number.NewError(number.KindNotFound, it.key))
+		case it.discovered:
+			out = append(out, it)
 		case taking && it.n.State == number.InService && it.n.AssignedTo != op.AssignTo && !number.CanRead(it.n, op.AuthBy, b.rel):
 			b.res.fail(it.key, number.NewError(number.KindNumberExists, it.key))
 		case !number.CanRead(it.n, op.AuthBy, b.rel):

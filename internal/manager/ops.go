@@ -179,16 +179,13 @@ func (m *Manager) Move(ctx context.Context, nums []string, to string, op Op) *Re
 // discover fills the items not stored with their discovery records, when
 // a carrier offered them in a recent search.
 func (m *Manager) discover(ctx context.Context, b *batch) {
-	if m.hooks.Discover == nil {
-		return
-	}
 	for _, it := range b.items {
 		if it.n != nil {
 			continue
 		}
-		n, err := m.hooks.Discover(ctx, it.key)
+		n, err := m.discoverNumber(ctx, it.key)
 		if err == nil && n != nil {
-			it.n = n
+			it.n, it.discovered = n, true
 		}
 	}
 }

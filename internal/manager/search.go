@@ -144,14 +144,21 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 	if req.Offset < 0 {
 		req.Offset = 0
 	}
+	if resp, ok := m.recallSearch(ctx, req, quantity); ok {
+		return resp, nil
+	}
 	names := searchCarriers(cfg, req)
 	timeout := time.Duration(cfg.NumberSearchTimeoutMS) * time.Millisecond
 	opts := carrier.SearchOptions{
 		Country: req.Country, Dialcode: Dialcode(req.Country), AccountID: req.AccountID,
 		ResellerID: req.ResellerID, Blocks: req.Blocks, QueryID: req.QueryID,
 	}
-	// Every carrier is asked for enough rows to serve this page.
-	want := min(req.Offset+quantity, cfg.MaximumSearchQuantity)
+	// Every carrier is asked for enough rows to serve this page and the
+	// next ones, which are then served from the remembered results.
+	want := cfg.MaximumSearchQuantity
+	if req.QueryID == "" {
+		want = min(req.Offset+quantity, want)
+	}
 
 	type answer struct {
 		name    string
@@ -227,10 +234,8 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 		return strings.Compare(a.Number, b.Number)
 	})
 	resp.Total = len(all)
-	if m.hooks.Remember != nil {
-		if err := m.hooks.Remember(ctx, req, all); err != nil {
-			m.log.WarnContext(ctx, "remembering search results failed", "err", err)
-		}
+	if err := m.rememberSearch(ctx, cfg, req, all); err != nil {
+		m.log.WarnContext(ctx, "remembering search results failed", "err", err)
 	}
 	if req.Offset < len(all) {
 		all = all[req.Offset:]

@@ -1,0 +1,263 @@
+package manager
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// orders returns the store's carrier orders, when it keeps them.
+func (m *Manager) orders() (store.CarrierOrders, bool) {
+	co, ok := m.store.(store.CarrierOrders)
+	return co, ok
+}
+
+// rememberSearch keeps a search's merged results for paging and buying.
+func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req SearchRequest, found []Found) error {
+	if m.hooks.Remember != nil {
+		return m.hooks.Remember(ctx, req, found)
+	}
+	co, ok := m.orders()
+	if !ok || req.QueryID == "" {
+		return nil
+	}
+	ds := make([]store.Discovered, len(found))
+	for i, f := range found {
+		ds[i] = store.Discovered{Number: f.Number, Carrier: f.Carrier, State: f.State, CarrierData: f.CarrierData}
+	}
+	return co.RememberSearch(ctx, req.QueryID, ds, m.now().Add(discoveryTTL(cfg)))
+}
+
+func discoveryTTL(cfg number.Config) time.Duration {
+	if cfg.DiscoveryExpiryS <= 0 {
+		return 24 * time.Hour
+	}
+	return time.Duration(cfg.DiscoveryExpiryS) * time.Second
+}
+
+// recallSearch serves a later page of a search from the remembered results.
+func (m *Manager) recallSearch(ctx context.Context, req SearchRequest, quantity int) (*SearchResponse, bool) {
+	co, ok := m.orders()
+	if !ok || req.QueryID == "" || req.Offset == 0 {
+		return nil, false
+	}
+	page, total, ok, err := co.RecallSearch(ctx, req.QueryID, m.now(), req.Offset, quantity)
+	if err != nil || !ok {
+		return nil, false
+	}
+	resp := &SearchResponse{Failed: map[string]string{}, Total: total}
+	for _, d := range page {
+		resp.Numbers = append(resp.Numbers, Found{Number: d.Number, State: d.State, Carrier: d.Carrier, CarrierData: d.CarrierData})
+	}
+	return resp, true
+}
+
+// discoverNumber returns the discovery record of a number a carrier offered
+// in a recent search.
+func (m *Manager) discoverNumber(ctx context.Context, e164 string) (*number.Number, error) {
+	if m.hooks.Discover != nil {
+		return m.hooks.Discover(ctx, e164)
+	}
+	co, ok := m.orders()
+	if !ok {
+		return nil, number.NewError(number.KindNotFound, e164)
+	}
+	d, err := co.DiscoveredNumber(ctx, e164, m.now())
+	if err != nil {
+		return nil, err
+	}
+	if d.State != number.Discovery {
+		// Numbers already in Numan's inventory are stored; nothing to discover.
+		return nil, number.NewError(number.KindNotFound, e164)
+	}
+	n := number.New(e164, number.Discovery, d.Carrier, m.now().UTC())
+	n.CarrierData = d.CarrierData.Clone()
+	return n, nil
+}
+
+// Retry delays of failed carrier releases: doubling from a minute, capped at
+// six hours; a release is retried until it succeeds.
+const (
+	firstDisconnectRetry = time.Minute
+	maxDisconnectRetry   = 6 * time.Hour
+)
+
+func disconnectDelay(attempts int) time.Duration {
+	d := firstDisconnectRetry
+	for i := 1; i < attempts && d < maxDisconnectRetry; i++ {
+		d *= 2
+	}
+	return min(d, maxDisconnectRetry)
+}
+
+// queueDisconnect records a failed carrier release for a later retry.
+func (m *Manager) queueDisconnect(ctx context.Context, n *number.Number, cause error) error {
+	if m.hooks.QueueDisconnect != nil {
+		return m.hooks.QueueDisconnect(ctx, n, cause)
+	}
+	co, ok := m.orders()
+	if !ok {
+		return cause
+	}
+	m.log.WarnContext(ctx, "carrier release failed; will retry", "number", n.Number, "carrier", n.ModuleName, "err", cause)
+	return co.QueueDisconnect(ctx, store.PendingDisconnect{
+		Number: n.Number, Carrier: n.ModuleName, CarrierData: n.CarrierData.Clone(),
+		Attempts: 1, NextAttempt: m.now().Add(disconnectDelay(1)), LastError: number.AsError(cause).Error(),
+	})
+}
+
+// RetryDisconnects retries the carrier releases that are due and returns
+// how many succeeded. A release whose number was bought again meanwhile is
+// dropped: the number is ours again.
+func (m *Manager) RetryDisconnects(ctx context.Context) (int, error) {
+	co, ok := m.orders()
+	if !ok {
+		return 0, nil
+	}
+	due, err := co.DueDisconnects(ctx, m.now(), 100)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, d := range due {
+		if n, err := m.store.GetNumber(ctx, d.Number); err == nil && n.AssignedTo != "" && n.ModuleName == d.Carrier {
+			_ = co.DeleteDisconnect(ctx, d.Number)
+			continue
+		}
+		c, err := m.carriers.Get(ctx, d.Carrier)
+		if err == nil {
+			cctx, cancel := context.WithTimeout(ctx, carrierDeadline)
+			n := number.New(d.Number, number.Available, d.Carrier, m.now())
+			n.CarrierData = d.CarrierData
+			err = c.Disconnect(cctx, n)
+			cancel()
+		}
+		if err == nil {
+			done++
+			if err := co.DeleteDisconnect(ctx, d.Number); err != nil {
+				return done, err
+			}
+			continue
+		}
+		d.Attempts++
+		d.NextAttempt = m.now().Add(disconnectDelay(d.Attempts))
+		d.LastError = number.AsError(err).Error()
+		if err := co.QueueDisconnect(ctx, d); err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// purchase is the intent recorded before a carrier is asked to buy.
+type purchase struct {
+	Account   string `json:"account"`
+	AuthBy    string `json:"auth_by"`
+	RequestID string `json:"request_id"`
+	At        int64  `json:"at"`
+}
+
+// ReconcileReport says what reconciliation settled.
+type ReconcileReport struct {
+	Recorded []string // bought at the carrier: now recorded in service for the buyer
+	Dropped  []string // not held at the carrier: the intent was removed
+	Pending  []string // could not be settled now (carrier unreachable); tried again next time
+}
+
+// Reconcile settles purchases interrupted between the carrier's answer and
+// Numan's write (a crash, a timeout). Each purchase intent older than
+// olderThan is checked with the carrier: a number it holds is recorded in
+// service for the buyer, exactly once (conditional write); one it does not
+// hold is forgotten. A carrier that cannot say whether it holds a number is
+// assumed to have sold it, so a number Numan may pay for is never lost.
+func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (ReconcileReport, error) {
+	var rep ReconcileReport
+	claims, err := m.store.SearchNumbers(ctx, store.SearchQuery{States: []number.State{number.Discovery}})
+	if err != nil {
+		return rep, err
+	}
+	cutoff := m.now().Add(-olderThan).Unix()
+	for _, n := range claims {
+		raw, ok := n.CarrierData[PurchaseKey]
+		if !ok {
+			continue
+		}
+		var p purchase
+		if json.Unmarshal(raw, &p) != nil || p.At > cutoff {
+			continue
+		}
+		held := true
+		if c, err := m.carriers.Get(ctx, n.ModuleName); err == nil {
+			if h, ok := c.(carrier.Holder); ok {
+				cctx, cancel := context.WithTimeout(ctx, carrierDeadline)
+				held, err = h.Holds(cctx, n.Number)
+				cancel()
+				if err != nil {
+					rep.Pending = append(rep.Pending, n.Number)
+					continue
+				}
+			}
+		}
+		if !held {
+			if err := m.store.DeleteNumber(ctx, n.Number, n.Version); err == nil {
+				rep.Dropped = append(rep.Dropped, n.Number)
+			}
+			continue
+		}
+		done := n.Clone()
+		delete(done.CarrierData, PurchaseKey)
+		done.State = number.InService
+		done.SetAssignedTo(p.Account)
+		done.Modified = m.now().UTC()
+		if err := m.store.UpdateNumber(ctx, done); err != nil {
+			if number.IsKind(err, number.KindConflict) || number.IsKind(err, number.KindNotFound) {
+				continue // another node settled it
+			}
+			return rep, err
+		}
+		m.log.InfoContext(ctx, "reconciled an interrupted purchase", "number", n.Number, "account", p.Account)
+		rep.Recorded = append(rep.Recorded, n.Number)
+	}
+	return rep, nil
+}
+
+// AgeNumbers moves aging numbers older than aging_expiry_d back to
+// available, as Kazoo's crawler does, and returns how many.
+func (m *Manager) AgeNumbers(ctx context.Context) (int, error) {
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return 0, err
+	}
+	aging, err := m.store.SearchNumbers(ctx, store.SearchQuery{States: []number.State{number.Aging}})
+	if err != nil {
+		return 0, err
+	}
+	cutoff := m.now().Add(-time.Duration(cfg.AgingExpiryD) * 24 * time.Hour)
+	moved := 0
+	for _, n := range aging {
+		if n.Modified.After(cutoff) {
+			continue
+		}
+		next := n.Clone()
+		next.State = number.Available
+		next.Modified = m.now().UTC()
+		if err := m.store.UpdateNumber(ctx, next); err == nil {
+			moved++
+		}
+	}
+	return moved, nil
+}
+
+// PurgeDiscovery drops expired search results.
+func (m *Manager) PurgeDiscovery(ctx context.Context) (int, error) {
+	co, ok := m.orders()
+	if !ok {
+		return 0, nil
+	}
+	return co.PurgeDiscovery(ctx, m.now())
+}
+
