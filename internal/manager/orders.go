@@ -260,4 +260,3 @@ func (m *Manager) PurgeDiscovery(ctx context.Context) (int, error) {
 	}
 	return co.PurgeDiscovery(ctx, m.now())
 }
-
