@@ -1,0 +1,103 @@
+// Package jobs runs Numan's background work: aging released numbers back
+// to available, dropping expired search results, retrying failed carrier
+// releases and settling interrupted purchases. Each pass is one call of
+// RunOnce; Run repeats it on a ticker until its context ends. Time comes
+// from the manager's clock and the injected ticker, so tests never sleep.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/numan-dev/numan/internal/manager"
+)
+
+// Runner runs the background jobs over a manager.
+type Runner struct {
+	Manager *manager.Manager
+	Logger  *slog.Logger
+	// Every is the time between passes (default one minute).
+	Every time.Duration
+	// StalePurchase is how old a purchase intent must be before
+	// reconciliation settles it: longer than any carrier call may take, so
+	// a purchase in progress on another node is left alone (default five
+	// minutes).
+	StalePurchase time.Duration
+	// Tick returns the channel that paces the passes; nil uses a time.Ticker.
+	Tick func(d time.Duration) (<-chan time.Time, func())
+}
+
+// Report says what one pass did.
+type Report struct {
+	Aged         int
+	Purged       int
+	Disconnected int
+	Reconciled   manager.ReconcileReport
+	Errors       []error
+}
+
+// RunOnce runs every job once. A job that fails does not stop the others.
+func (r *Runner) RunOnce(ctx context.Context) Report {
+	var rep Report
+	var err error
+	if rep.Aged, err = r.Manager.AgeNumbers(ctx); err != nil {
+		rep.Errors = append(rep.Errors, err)
+	}
+	if rep.Purged, err = r.Manager.PurgeDiscovery(ctx); err != nil {
+		rep.Errors = append(rep.Errors, err)
+	}
+	if rep.Disconnected, err = r.Manager.RetryDisconnects(ctx); err != nil {
+		rep.Errors = append(rep.Errors, err)
+	}
+	if rep.Reconciled, err = r.Manager.Reconcile(ctx, r.stale()); err != nil {
+		rep.Errors = append(rep.Errors, err)
+	}
+	return rep
+}
+
+func (r *Runner) stale() time.Duration {
+	if r.StalePurchase > 0 {
+		return r.StalePurchase
+	}
+	return 5 * time.Minute
+}
+
+// Run runs a pass at once and then every r.Every until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	every := r.Every
+	if every <= 0 {
+		every = time.Minute
+	}
+	tick := r.Tick
+	if tick == nil {
+		tick = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(d)
+			return t.C, t.Stop
+		}
+	}
+	c, stop := tick(every)
+	defer stop()
+	for {
+		r.log(ctx, r.RunOnce(ctx))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c:
+		}
+	}
+}
+
+func (r *Runner) log(ctx context.Context, rep Report) {
+	if r.Logger == nil {
+		return
+	}
+	for _, err := range rep.Errors {
+		r.Logger.ErrorContext(ctx, "background job failed", "err", err)
+	}
+	if rep.Aged+rep.Purged+rep.Disconnected+len(rep.Reconciled.Recorded)+len(rep.Reconciled.Dropped) > 0 {
+		r.Logger.InfoContext(ctx, "background jobs", "aged", rep.Aged, "purged_search_results", rep.Purged,
+			"released_at_carrier", rep.Disconnected, "purchases_recorded", len(rep.Reconciled.Recorded),
+			"purchases_dropped", len(rep.Reconciled.Dropped))
+	}
+}

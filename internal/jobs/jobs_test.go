@@ -1,0 +1,57 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/internal/jobs"
+	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+	"github.com/numan-dev/numan/store/sqlite"
+)
+
+func TestAgingNumbersBecomeAvailable(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	if err := st.PutConfig(ctx, "number_manager", json.RawMessage(`{"default":{"aging_expiry_d":90}}`)); err != nil {
+		t.Fatal(err)
+	}
+	old := number.New("+14155550100", number.Aging, "local", now.Add(-91*24*time.Hour))
+	fresh := number.New("+14155550101", number.Aging, "local", now.Add(-89*24*time.Hour))
+	if err := st.InsertNumbers(ctx, []*number.Number{old, fresh}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RememberSearch(ctx, "q", []store.Discovered{{Number: "+14155550199", Carrier: "x", State: number.Discovery}}, now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	m := manager.New(st, config.NewSource(st, "", time.Nanosecond), manager.Options{Now: func() time.Time { return now }})
+
+	ticks := make(chan time.Time)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	r := &jobs.Runner{Manager: m, Tick: func(time.Duration) (<-chan time.Time, func()) { return ticks, func() {} }}
+	go func() { defer close(done); _ = r.Run(runCtx) }()
+	ticks <- now // the first pass ran before this tick was taken
+	cancel()
+	<-done
+
+	if n, _ := st.GetNumber(ctx, old.Number); n.State != number.Available {
+		t.Fatalf("old aging number: %s", n.State)
+	}
+	if n, _ := st.GetNumber(ctx, fresh.Number); n.State != number.Aging {
+		t.Fatalf("fresh aging number: %s", n.State)
+	}
+	if rep := r.RunOnce(ctx); rep.Aged != 0 || rep.Purged != 0 || len(rep.Errors) != 0 {
+		t.Fatalf("second pass: %+v", rep)
+	}
+}
