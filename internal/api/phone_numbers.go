@@ -399,7 +399,12 @@ func handleOpenSearch(c *call) {
 func (c *call) search(accountID, resellerID string) {
 	q := c.r.URL.Query()
 	var v validationErrors
-	prefix := strings.Join(strings.Fields(q.Get("prefix")), "")
+	rawPrefix := q.Get("prefix")
+	if strings.HasPrefix(rawPrefix, " ") && strings.Contains(c.r.URL.RawQuery, "prefix=+") {
+		// An unencoded "+1415" arrives as " 1415": the client meant E.164.
+		rawPrefix = "+" + strings.TrimSpace(rawPrefix)
+	}
+	prefix := strings.Join(strings.Fields(rawPrefix), "")
 	if prefix == "" {
 		v.add("prefix", "required", "Field is required but missing")
 	} else if len(prefix) > 16 {
