@@ -61,7 +61,7 @@ var (
 // newWorld opens a store holding the fixture world. The world is built
 // once per test binary and copied, so each test starts from pristine
 // fixtures without paying for migrations again.
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	templateOnce.Do(func() { templateDB, templateErr = buildTemplate() })
 	if templateErr != nil {
