@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -186,3 +187,5 @@ func enc(n string) string { return strings.ReplaceAll(n, "+", "%2B") }
 func (e *env) numPath(account, n string) string {
 	return "/v2/accounts/" + account + "/phone_numbers/" + enc(n)
 }
+
+func newTestLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
