@@ -86,6 +86,8 @@ func (b *batch) visible(op Op, taking bool) []*item {
 			b.res.fail(it.key, number.NewError(number.KindNotFound, it.key))
 		case it.discovered:
 			out = append(out, it)
+		case it.n.State == number.Discovery && it.n.CarrierData[PurchaseKey] != nil:
+			b.res.fail(it.key, &number.Error{Kind: number.KindConflict, Number: it.key, Cause: "purchase in progress"})
 		case taking && it.n.State == number.InService && it.n.AssignedTo != op.AssignTo && !number.CanRead(it.n, op.AuthBy, b.rel):
 			b.res.fail(it.key, number.NewError(number.KindNumberExists, it.key))
 		case !number.CanRead(it.n, op.AuthBy, b.rel):
