@@ -135,28 +135,12 @@ func (s *Store) InsertNumbers(ctx context.Context, ns []*number.Number) error {
 	if uniqueViolation(err) == "" {
 		return internal("insert numbers", "", err)
 	}
-	return s.duplicateIn(ctx, ns)
-}
-
-// duplicateIn names the first number of a failed batch that is already
-// stored or appears twice in it: COPY reports the violation, not the row.
-func (s *Store) duplicateIn(ctx context.Context, ns []*number.Number) error {
-	keys := make([]string, len(ns))
-	for i, n := range ns {
-		keys[i] = n.Number
-	}
-	stored, err := s.GetNumbers(ctx, keys)
+	// COPY reports the broken key, not the row: look it up.
+	stored, err := s.GetNumbers(ctx, sqlrow.Numbers(ns))
 	if err != nil {
 		return err
 	}
-	seen := make(map[string]bool, len(ns))
-	for _, n := range ns {
-		if stored[n.Number] != nil || seen[n.Number] {
-			return number.NewError(number.KindNumberExists, n.Number)
-		}
-		seen[n.Number] = true
-	}
-	return number.NewError(number.KindNumberExists, "") // stored meanwhile and deleted again
+	return number.NewError(number.KindNumberExists, sqlrow.FirstDuplicate(ns, stored))
 }
 
 // UpdateNumber implements store.Numbers.

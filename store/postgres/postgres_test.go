@@ -88,3 +88,8 @@ func TestMigrateIsIdempotent(t *testing.T) {
 		t.Fatalf("second Migrate = %v, %v; want nothing to apply", applied, err)
 	}
 }
+
+// BenchmarkStore needs NUMAN_TEST_POSTGRES_DSN, like the tests.
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) store.Store { return openTemp(b) })
+}

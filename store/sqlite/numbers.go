@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/numan-dev/numan/number"
@@ -33,8 +34,23 @@ func scanNumber(row scanner) (*number.Number, error) {
 	return &n, nil
 }
 
+// maxPreparedArgs bounds the queries queryNumbers keeps prepared: longer
+// argument lists are IN lists of many lengths.
+const maxPreparedArgs = 12
+
 func (s *Store) queryNumbers(ctx context.Context, op, query string, args ...any) ([]*number.Number, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if len(args) <= maxPreparedArgs {
+		var st *sql.Stmt
+		if st, err = s.readStmt(ctx, query); err == nil {
+			rows, err = st.QueryContext(ctx, args...)
+		}
+	} else {
+		rows, err = s.db.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, internal(op, "", err)
 	}
@@ -55,7 +71,11 @@ func (s *Store) queryNumbers(ctx context.Context, op, query string, args ...any)
 
 // GetNumber implements store.Numbers.
 func (s *Store) GetNumber(ctx context.Context, e164 string) (*number.Number, error) {
-	n, err := scanNumber(s.db.QueryRowContext(ctx, "SELECT "+sqlrow.NumberColumns+" FROM numbers WHERE number = $1", e164))
+	st, err := s.readStmt(ctx, "SELECT "+sqlrow.NumberColumns+" FROM numbers WHERE number = $1")
+	if err != nil {
+		return nil, internal("get number", e164, err)
+	}
+	n, err := scanNumber(st.QueryRowContext(ctx, e164))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, number.NewError(number.KindNotFound, e164)
 	}
@@ -128,39 +148,74 @@ func (s *Store) InsertNumber(ctx context.Context, n *number.Number) error {
 	return nil
 }
 
-// InsertNumbers implements store.Numbers with one prepared statement in one
-// transaction.
+// insertRowsPerStatement is how many numbers one INSERT statement of a
+// bulk insert writes: fewer statements to step, 9 x 100 parameters.
+const insertRowsPerStatement = 100
+
+// insertRowsSQL returns an INSERT of rows numbers. Its parameters are
+// anonymous: binding numbered ones makes the driver look each name up.
+func insertRowsSQL(rows int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO numbers (" + sqlrow.NumberColumns + ") VALUES ")
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, 1, ?)")
+	}
+	return b.String()
+}
+
+// InsertNumbers implements store.Numbers: prepared multi-row INSERTs in
+// one transaction.
 func (s *Store) InsertNumbers(ctx context.Context, ns []*number.Number) error {
 	if len(ns) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, insertNumberSQL)
+	args := make([]any, 0, 8*len(ns))
+	for _, n := range ns {
+		a, err := numberArgs(n)
 		if err != nil {
-			return internal("insert numbers", "", err)
+			return err
 		}
-		defer stmt.Close()
-		for _, n := range ns {
-			args, err := numberArgs(n)
-			if err != nil {
-				return err
-			}
-			if _, err := stmt.ExecContext(ctx, args...); err != nil {
-				if ok, _ := isUnique(err); ok {
-					return number.NewError(number.KindNumberExists, n.Number)
+		args = append(args, a...)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var full *sql.Stmt
+		for start := 0; start < len(ns); start += insertRowsPerStatement {
+			rows := min(insertRowsPerStatement, len(ns)-start)
+			stmt := full
+			if stmt == nil || rows < insertRowsPerStatement {
+				var err error
+				if stmt, err = tx.PrepareContext(ctx, insertRowsSQL(rows)); err != nil {
+					return err
 				}
-				return internal("insert numbers", n.Number, err)
+				defer stmt.Close()
+				if rows == insertRowsPerStatement {
+					full = stmt
+				}
+			}
+			if _, err := stmt.ExecContext(ctx, args[8*start:8*(start+rows)]...); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		for _, n := range ns {
+			n.Version = 1
+		}
+		return nil
+	}
+	if ok, _ := isUnique(err); !ok {
+		return internal("insert numbers", "", err)
+	}
+	// The statement does not say which row broke the key: look it up.
+	stored, err := s.GetNumbers(ctx, sqlrow.Numbers(ns))
 	if err != nil {
 		return err
 	}
-	for _, n := range ns {
-		n.Version = 1
-	}
-	return nil
+	return number.NewError(number.KindNumberExists, sqlrow.FirstDuplicate(ns, stored))
 }
 
 const updateNumberSQL = "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5," +

@@ -39,3 +39,9 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	}
 	s.Close()
 }
+
+// BenchmarkStore: go test ./store/sqlite -run '^$' -bench . -benchtime 2000x
+// (the bulk create runs once per iteration: give it -benchtime 3x).
+func BenchmarkStore(b *testing.B) {
+	storetest.Benchmark(b, func(b *testing.B) store.Store { return openTemp(b) })
+}

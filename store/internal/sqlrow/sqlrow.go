@@ -291,7 +291,7 @@ func statesToStrings(states []number.State) []string {
 func ListSQL(lq store.ListQuery) (string, []any) {
 	var q Query
 	if lq.AssignedTo != "" {
-		q.Where("assigned_to = " + q.Arg(lq.AssignedTo))
+		q.Where("assigned_to = " + q.Arg(lq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
 	}
 	q.In("state", statesToStrings(lq.States))
 	q.Prefix("number", lq.Prefix, lq.StartKey)
@@ -310,10 +310,10 @@ func SearchSQL(sq store.SearchQuery, noLimit string) (string, []any) {
 	q.In("state", statesToStrings(sq.States))
 	q.In("module_name", sq.Modules)
 	if sq.AssignedTo != "" {
-		q.Where("assigned_to = " + q.Arg(sq.AssignedTo))
+		q.Where("assigned_to = " + q.Arg(sq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
 	}
 	if sq.Pool != "" {
-		q.Where("pool = " + q.Arg(sq.Pool))
+		q.Where("pool = " + q.Arg(sq.Pool) + " AND pool <> ''") // matches the partial index
 	}
 	sql := "SELECT " + NumberColumns + " FROM numbers" + q.Clause() + " ORDER BY number"
 	switch {
@@ -352,4 +352,27 @@ func CheckObject(doc []byte) error {
 		return fmt.Errorf("config is not a JSON object")
 	}
 	return nil
+}
+
+// Numbers returns the numbers of ns.
+func Numbers(ns []*number.Number) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = n.Number
+	}
+	return out
+}
+
+// FirstDuplicate names the first number of a failed bulk insert that is
+// stored (stored holds those of ns found after the failure) or appears
+// twice in ns; "" when neither (it was stored and deleted meanwhile).
+func FirstDuplicate(ns []*number.Number, stored map[string]*number.Number) string {
+	seen := make(map[string]bool, len(ns))
+	for _, n := range ns {
+		if stored[n.Number] != nil || seen[n.Number] {
+			return n.Number
+		}
+		seen[n.Number] = true
+	}
+	return ""
 }

@@ -18,12 +18,13 @@ CREATE TABLE numbers (
     doc         json NOT NULL
 );
 
--- An account's listing.
-CREATE INDEX numbers_assigned_to ON numbers (assigned_to, number);
+-- An account's listing. Partial indexes leave out the many unowned (and
+-- unpooled) numbers; queries repeat the condition so the planner uses them.
+CREATE INDEX numbers_assigned_to ON numbers (assigned_to, number) WHERE assigned_to <> '';
 -- Prefix searches of available numbers, per carrier module.
 CREATE INDEX numbers_state_module ON numbers (state, module_name, number);
 -- Managed numbers: an account's private inventory.
-CREATE INDEX numbers_pool ON numbers (pool, state, number);
+CREATE INDEX numbers_pool ON numbers (pool, state, number) WHERE pool <> '';
 
 CREATE TABLE accounts (
     id                     text COLLATE "C" NOT NULL PRIMARY KEY,
