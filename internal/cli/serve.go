@@ -89,18 +89,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	log := newLogger(env, *logFormat, *logLevel)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if env.Interrupt != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithCancel(ctx)
-		defer cancel()
-		go func() {
-			select {
-			case <-env.Interrupt:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-	}
 
 	st, err := openStore(ctx, *db)
 	if err != nil {
@@ -155,6 +143,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	case <-env.Interrupt:
 	}
 	log.Info("shutting down: finishing in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
