@@ -51,7 +51,11 @@ type Hooks struct {
 	Remember func(ctx context.Context, req SearchRequest, found []Found) error
 	// Charges computes what a write would cost the account; a non-nil quote
 	// on a dry run is returned in Result.Charges. In each Change, Before is
-	// nil for new numbers and After is nil for numbers going away.
+	// nil for new numbers and After is nil for numbers going away. Before a
+	// real run of create, move, update or reserve buys or writes anything,
+	// Charges is called again with the real (not dry) options and the
+	// changes a dry run of the operation computed: an error (e.g.
+	// not_enough_credit) fails every number and nothing is done.
 	Charges func(ctx context.Context, op Op, changes []Change) (any, error)
 	// Commit runs after the numbers of a real (not dry) run are written,
 	// with the changes that were written (e.g. to record ledger entries).
@@ -118,6 +122,10 @@ type Result struct {
 	// Charges is the quote of what the operation costs, set on dry runs by
 	// the Charges hook; nil when it costs nothing.
 	Charges any
+
+	// changes are, on a dry run, what a real run would write: the real
+	// run's charges check (preflight) is asked about them.
+	changes []Change
 }
 
 // OK reports whether nothing failed.

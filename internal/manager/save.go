@@ -213,6 +213,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 				b.res.Succeeded = append(b.res.Succeeded, it.n)
 			}
 		}
+		b.res.changes = changes
 		if m.hooks.Charges != nil && len(changes) > 0 {
 			q, err := m.hooks.Charges(ctx, op, changes)
 			if err != nil {
