@@ -1,0 +1,305 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// Store is what billing needs from the store: its own tables, the account
+// tree (plans are inherited from resellers) and the numbers (the monthly
+// bill).
+type Store interface {
+	store.Billing
+	GetAccount(ctx context.Context, id string) (*number.Account, error)
+	GetAccounts(ctx context.Context, ids []string) (number.Accounts, error)
+	ListNumbers(ctx context.Context, q store.ListQuery) (store.Page, error)
+}
+
+// Classify returns the class (classifier name) of an E.164 number, "" when
+// no classifier matches.
+type Classify func(ctx context.Context, e164 string) (string, error)
+
+// Options configure a Service.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock of ledger entries; tests inject one.
+	Now func() time.Time
+}
+
+// Service prices operations and records their charges.
+type Service struct {
+	st       Store
+	classify Classify
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New returns a Service over st.
+func New(st Store, classify Classify, opts Options) *Service {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{st: st, classify: classify, log: opts.Logger, now: opts.Now}
+}
+
+// ClassifyWith classifies with the manager's current number_manager
+// classifiers.
+func ClassifyWith(m *manager.Manager) Classify {
+	return func(ctx context.Context, e164 string) (string, error) {
+		c, _, ok, err := m.Classify(ctx, e164)
+		if err != nil || !ok {
+			return "", err
+		}
+		return c.Name, nil
+	}
+}
+
+// Hooks are the manager hooks that make every number write priced (dry
+// runs return the quote), checked against prepaid credit before anything is
+// bought, and recorded in the ledger once written.
+func (s *Service) Hooks() manager.Hooks {
+	return manager.Hooks{Charges: s.Charges, Commit: s.Commit}
+}
+
+// Charges is the manager's Charges hook. On a dry run it returns the quote
+// (nil when the changes cost nothing). On a real run it is asked before
+// anything is bought or written: an account with credit that cannot cover
+// its activation charges gets not_enough_credit and the operation stops.
+func (s *Service) Charges(ctx context.Context, op manager.Op, changes []manager.Change) (any, error) {
+	q, err := s.Quote(ctx, changes)
+	if err != nil {
+		return nil, err
+	}
+	if len(q) == 0 {
+		return nil, nil // an untyped nil: a typed nil Quote would read as "has charges"
+	}
+	if !op.DryRun {
+		if err := s.CheckCredit(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// CheckCredit refuses a quote an account with credit cannot pay today.
+// Accounts that never had credit are billed afterwards and always pass.
+// The check is not a hold: two purchases racing each other may both pass
+// and take the balance below zero; the ledger still records both.
+func (s *Service) CheckCredit(ctx context.Context, q Quote) error {
+	for _, inv := range q {
+		need := inv.Summary.TodayMinor
+		if need == 0 {
+			continue
+		}
+		c, err := s.st.GetCredit(ctx, inv.AccountID)
+		if number.IsKind(err, number.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if c.Currency != inv.Currency {
+			return &number.Error{Kind: number.KindNotEnoughCredit, Number: inv.AccountID,
+				Cause: fmt.Sprintf("the account's credit is in %s and the charges in %s", c.Currency, inv.Currency)}
+		}
+		if c.BalanceMinor < need {
+			return &number.Error{Kind: number.KindNotEnoughCredit, Number: inv.AccountID,
+				Cause: fmt.Sprintf("balance %s %s, charges %s %s", FormatAmount(c.BalanceMinor, c.Currency), c.Currency,
+					FormatAmount(need, inv.Currency), inv.Currency)}
+		}
+	}
+	return nil
+}
+
+// Commit is the manager's Commit hook: one immutable ledger entry per
+// number written with an activation charge, in one transaction that also
+// debits the account's credit. The changes were written, so the entries
+// are recorded even if the request was cancelled meanwhile.
+func (s *Service) Commit(ctx context.Context, op manager.Op, changes []manager.Change) error {
+	ctx = context.WithoutCancel(ctx)
+	q, err := s.Quote(ctx, changes)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	var entries []*store.LedgerEntry
+	for _, inv := range q {
+		for _, nc := range inv.Numbers {
+			e, err := ledgerEntry(nc, inv.Currency, op.RequestID, now)
+			if err != nil {
+				return err
+			}
+			if e != nil {
+				entries = append(entries, e)
+			}
+		}
+	}
+	if err := s.st.AppendLedger(ctx, entries); err != nil {
+		s.log.ErrorContext(ctx, "recording activation charges", "err", err, "request_id", op.RequestID, "entries", len(entries))
+		return err
+	}
+	return nil
+}
+
+// ledgerEntry is the one entry of a number's activation, nil when it costs
+// nothing today. Its item is the first priced item (the class, else the
+// carrier, else a feature); Detail lists every line.
+func ledgerEntry(nc NumberCharge, currency, requestID string, at time.Time) (*store.LedgerEntry, error) {
+	var today int64
+	var charged []Line
+	var names []string
+	for _, l := range nc.Lines {
+		if l.Activation > 0 {
+			today += l.Activation
+			charged = append(charged, l)
+			names = append(names, l.Item)
+		}
+	}
+	if today == 0 {
+		return nil, nil
+	}
+	detail, err := json.Marshal(charged)
+	if err != nil {
+		return nil, err
+	}
+	return &store.LedgerEntry{
+		AccountID: nc.AccountID, Type: store.LedgerDebit, Reason: ReasonActivation, Number: nc.Number,
+		Category: charged[0].Category, Item: charged[0].Item,
+		Description: fmt.Sprintf("activation of %s (%s)", nc.Number, strings.Join(names, ", ")),
+		AmountMinor: today, Currency: currency, RequestID: requestID, Detail: detail, Created: at,
+	}, nil
+}
+
+// Ledger reasons.
+const (
+	ReasonActivation = "number_activation" // a number (or a feature of it) activated
+	ReasonCredit     = "manual_addition"   // credit added by a reseller or the master
+)
+
+// PlanFor resolves the plan that prices an account: its own plans (merged
+// in link order), else those of its nearest ancestor that is a reseller
+// (or the master), which apply to every descendant without plans of its
+// own. from is the account the plans are linked to; plan is nil when none
+// applies (nothing is charged).
+func (s *Service) PlanFor(ctx context.Context, accountID string) (plan *Plan, from string, err error) {
+	acc, err := s.st.GetAccount(ctx, accountID)
+	if number.IsKind(err, number.KindNotFound) {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	chain := append([]string{acc.ID}, acc.Tree...)
+	linked, err := s.st.LinkedServicePlans(ctx, chain)
+	if err != nil {
+		return nil, "", err
+	}
+	from = ""
+	if len(linked[acc.ID]) > 0 {
+		from = acc.ID
+	} else if len(acc.Tree) > 0 {
+		ancestors, err := s.st.GetAccounts(ctx, acc.Tree)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, id := range slices.Backward(acc.Tree) {
+			if a := ancestors[id]; a != nil && (a.Reseller || a.SuperduperAdmin) {
+				from = id
+				break
+			}
+		}
+	}
+	if from == "" || len(linked[from]) == 0 {
+		return nil, "", nil
+	}
+	plans := make([]*Plan, 0, len(linked[from]))
+	for _, sp := range linked[from] {
+		p, err := FromStored(sp)
+		if err != nil {
+			return nil, "", err
+		}
+		plans = append(plans, p)
+	}
+	plan, err = merge(plans)
+	return plan, from, err
+}
+
+// Current is an account's whole monthly bill: every number it holds in a
+// billable state, with its features, at its plan's monthly rates. Its
+// activation charges are empty and summary.today is zero.
+func (s *Service) Current(ctx context.Context, accountID string) (*Invoice, error) {
+	plan, from, err := s.PlanFor(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if plan == nil {
+		return &Invoice{AccountID: accountID, ActivationCharges: []Charge{}, Items: []Charge{}, Taxes: []any{},
+			Currency: DefaultCurrency, Summary: Summary{Today: "0", Recurring: "0", Currency: DefaultCurrency}}, nil
+	}
+	page, err := s.st.ListNumbers(ctx, store.ListQuery{AssignedTo: accountID, States: billableStates})
+	if err != nil {
+		return nil, err
+	}
+	var numbers []NumberCharge
+	for _, n := range page.Numbers {
+		keys, err := s.items(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		nc := NumberCharge{Number: n.Number, AccountID: accountID}
+		for _, k := range keys {
+			if r, ok := plan.rate(k.Category, k.Item); ok && r.Monthly > 0 {
+				name := cmpOr(r.Name, k.Item)
+				nc.Lines = append(nc.Lines, Line{Category: k.Category, Item: k.Item, Name: name, Monthly: r.Monthly})
+			}
+		}
+		if len(nc.Lines) > 0 {
+			numbers = append(numbers, nc)
+		}
+	}
+	return invoice(accountID, plan, from, numbers)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// AddCredit adds amount (minor units of currency) to an account's credit,
+// as one credit entry of the ledger; the first credit turns credit checks
+// on for the account.
+func (s *Service) AddCredit(ctx context.Context, accountID string, amount int64, currency, description, requestID string) (*store.LedgerEntry, *store.Credit, error) {
+	if amount <= 0 {
+		return nil, nil, invalid("credit amount must be positive")
+	}
+	if err := CheckCurrency(currency); err != nil {
+		return nil, nil, err
+	}
+	if description == "" {
+		description = "credit added"
+	}
+	e := &store.LedgerEntry{AccountID: accountID, Type: store.LedgerCredit, Reason: ReasonCredit, Description: description,
+		AmountMinor: amount, Currency: currency, RequestID: requestID, Created: s.now().UTC()}
+	if err := s.st.AppendLedger(ctx, []*store.LedgerEntry{e}); err != nil {
+		return nil, nil, err
+	}
+	c, err := s.st.GetCredit(ctx, accountID)
+	return e, c, err
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.st }
