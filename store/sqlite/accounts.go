@@ -147,32 +147,57 @@ func (s *Store) GetAccounts(ctx context.Context, ids []string) (number.Accounts,
 	return out, nil
 }
 
-// UpdateAccount implements store.Accounts. It rewrites only a's own path:
-// moving an account under another parent must also update its descendants.
+// UpdateAccount implements store.Accounts. Changing a's Tree moves its
+// whole subtree: the descendants' trees follow in the same transaction (and
+// their versions change).
 func (s *Store) UpdateAccount(ctx context.Context, a *number.Account) error {
 	args, err := accountArgs(a)
 	if err != nil {
 		return err
 	}
-	res, err := s.writer.ExecContext(ctx, "UPDATE accounts SET name = $2, parent_id = $3, path = $4, enabled = $5,"+
-		" reseller = $6, allow_number_additions = $7, superduper_admin = $8, public = $9, api_key_hash = $10,"+
-		" api_key_sealed = $11, created = $12, modified = $13, version = version + 1 WHERE id = $1 AND version = $14",
-		append(args, a.Version)...)
-	if err != nil {
-		return accountWriteError("update account", a, err)
-	}
-	changed, err := res.RowsAffected()
-	if err != nil {
-		return internal("update account", a.ID, err)
-	}
-	if changed == 0 {
-		if _, err := s.GetAccount(ctx, a.ID); err != nil {
+	newPath := args[3].(string)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var oldPath string
+		err := tx.QueryRowContext(ctx, "SELECT path FROM accounts WHERE id = $1", a.ID).Scan(&oldPath)
+		if errors.Is(err, sql.ErrNoRows) {
+			return accountNotFound(a.ID)
+		}
+		if err != nil {
+			return internal("update account", a.ID, err)
+		}
+		if err := sqlrow.CheckMove(a.ID, oldPath, newPath); err != nil {
 			return err
 		}
-		return &number.Error{Kind: number.KindConflict, Number: a.ID, Message: "account " + a.ID + " was changed by another request"}
+		res, err := tx.ExecContext(ctx, "UPDATE accounts SET name = $2, parent_id = $3, path = $4, enabled = $5,"+
+			" reseller = $6, allow_number_additions = $7, superduper_admin = $8, public = $9, api_key_hash = $10,"+
+			" api_key_sealed = $11, created = $12, modified = $13, version = version + 1 WHERE id = $1 AND version = $14",
+			append(args, a.Version)...)
+		if err != nil {
+			return accountWriteError("update account", a, err)
+		}
+		if changed, err := res.RowsAffected(); err != nil || changed == 0 {
+			return accountConflict(a.ID, err)
+		}
+		if newPath != oldPath {
+			query, args := sqlrow.MoveSubtreeSQL(oldPath, newPath)
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				return internal("move account", a.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	a.Version++
 	return nil
+}
+
+func accountConflict(id string, err error) error {
+	if err != nil {
+		return internal("update account", id, err)
+	}
+	return &number.Error{Kind: number.KindConflict, Number: id, Message: "account " + id + " was changed by another request"}
 }
 
 // DeleteAccount implements store.Accounts; a missing account gives KindNotFound.

@@ -692,6 +692,29 @@ func testAccountTree(t *testing.T, s store.Store) {
 	if !slices.Equal(got.Tree, []string{master.ID, zeta.ID, alpha.ID}) || got.ParentID != alpha.ID {
 		t.Errorf("deep's tree = %v parent %s", got.Tree, got.ParentID)
 	}
+
+	// Moving alpha under beta moves deep with it.
+	alpha.Tree = []string{master.ID, beta.ID}
+	alpha.ParentID = beta.ID
+	if err := s.UpdateAccount(ctxT(t), alpha); err != nil {
+		t.Fatalf("UpdateAccount (move): %v", err)
+	}
+	if got, _ := s.ListDescendants(ctxT(t), beta.ID); !slices.Equal(names(got), []string{"alpha", "deep"}) {
+		t.Errorf("after the move, descendants of beta = %v, want [alpha deep]", names(got))
+	}
+	if got, _ := s.ListDescendants(ctxT(t), zeta.ID); len(got) != 0 {
+		t.Errorf("after the move, descendants of zeta = %v, want none", names(got))
+	}
+	got, err = s.GetAccount(ctxT(t), deep.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Tree, []string{master.ID, beta.ID, alpha.ID}) || got.ParentID != alpha.ID || got.Version != 2 {
+		t.Errorf("after the move, deep's tree = %v parent %s version %d; want [master beta alpha], alpha, 2", got.Tree, got.ParentID, got.Version)
+	}
+	// No account moves below itself.
+	master.Tree = []string{master.ID, zeta.ID}
+	wantKind(t, "moving an account below itself", s.UpdateAccount(ctxT(t), master), number.KindInvalid)
 }
 
 func testAccountConflicts(t *testing.T, s store.Store) {

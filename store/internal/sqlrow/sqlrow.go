@@ -376,3 +376,19 @@ func FirstDuplicate(ns []*number.Number, stored map[string]*number.Number) strin
 	}
 	return ""
 }
+
+// CheckMove refuses to move account id (stored at oldPath) to newPath
+// below itself, which would make a cycle.
+func CheckMove(id, oldPath, newPath string) error {
+	if newPath != oldPath && strings.HasPrefix(newPath, oldPath) {
+		return number.Errorf(number.KindInvalid, id, "account %s cannot move below itself", id)
+	}
+	return nil
+}
+
+// MoveSubtreeSQL returns the UPDATE that rewrites the paths of the
+// descendants of an account moved from oldPath to newPath, one index range.
+func MoveSubtreeSQL(oldPath, newPath string) (string, []any) {
+	return "UPDATE accounts SET path = $1 || substr(path, $2), version = version + 1 WHERE path > $3 AND path < $4",
+		[]any{newPath, int64(len(oldPath) + 1), oldPath, oldPath[:len(oldPath)-1] + "0"}
+}
