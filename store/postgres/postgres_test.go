@@ -77,6 +77,30 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
+// TestTwoNodes races two Stores, as two Numan nodes sharing a database, and
+// opens them at once so both migrate the same schema together.
+func TestTwoNodes(t *testing.T) {
+	dsn := testDSN(t)
+	stores := make([]store.Store, 2)
+	errs := make(chan error, 2)
+	for i := range stores {
+		go func() {
+			s, err := postgres.Open(t.Context(), dsn)
+			if err == nil {
+				stores[i] = s
+				t.Cleanup(func() { s.Close() })
+			}
+			errs <- err
+		}()
+	}
+	for range stores {
+		if err := <-errs; err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+	}
+	storetest.Race(t, stores...)
+}
+
 func TestMigrateIsIdempotent(t *testing.T) {
 	dsn := testDSN(t)
 	applied, err := postgres.Migrate(t.Context(), dsn)

@@ -23,6 +23,23 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
 
+// TestTwoStoresOnOneFile races two Stores (as two processes would) on one
+// file: the writers wait for each other (busy_timeout, BEGIN IMMEDIATE)
+// instead of failing with SQLITE_BUSY.
+func TestTwoStoresOnOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "numan.db")
+	var stores []store.Store
+	for range 2 {
+		s, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	storetest.Race(t, stores...)
+}
+
 func TestMigrateIsIdempotent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "numan.db")
 	applied, err := sqlite.Migrate(t.Context(), path)

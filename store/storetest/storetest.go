@@ -195,6 +195,10 @@ func testRoundTrip(t *testing.T, s store.Store) {
 			t.Errorf("round trip of %s: %s", n.Number, d)
 		}
 	}
+	bad := full("+14155550104")
+	bad.Public["broken"] = json.RawMessage(`{"unterminated": `)
+	wantKind(t, "InsertNumber with invalid JSON in a Doc", s.InsertNumber(ctxT(t), bad), number.KindInvalid)
+
 	// The update path writes every field too.
 	n := mustGet(t, s, "+14155550102")
 	upd := full(n.Number)
@@ -769,10 +773,15 @@ func testConfigs(t *testing.T, s store.Store) {
 	wantKind(t, "DeleteConfig of a missing document", s.DeleteConfig(ctxT(t), "number_manager"), number.KindNotFound)
 }
 
-// testRace has 50 accounts race to reserve the same 20 available numbers
-// with read-modify-conditional-write: each number must end with exactly one
-// owner and one successful write.
-func testRace(t *testing.T, s store.Store) {
+func testRace(t *testing.T, s store.Store) { Race(t, s) }
+
+// Race has 50 accounts race to reserve the same 20 available numbers with
+// read-modify-conditional-write: each number must end with exactly one owner
+// and one successful write. Worker w uses stores[w % len(stores)], so
+// stores opened on one database (nodes, processes) can race each other; the
+// numbers are created through stores[0].
+func Race(t *testing.T, stores ...store.Store) {
+	s := stores[0]
 	const workers, numbers = 50, 20
 	var ns []*number.Number
 	for i := range numbers {
@@ -792,7 +801,7 @@ func testRace(t *testing.T, s store.Store) {
 			<-start
 			for k := range numbers {
 				i := (k + w) % numbers // each worker starts on a different number
-				if reserve(t, s, ns[i].Number, acct) {
+				if reserve(t, stores[w%len(stores)], ns[i].Number, acct) {
 					wins[i].Add(1)
 					winner[i].Store(acct)
 				}
