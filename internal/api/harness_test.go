@@ -34,7 +34,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 // env is a server on a fresh SQLite file with a master account, and the
 // fake carrier configured as the only carrier.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	st     *sqlite.Store
 	clock  *clock
@@ -46,7 +46,7 @@ type env struct {
 
 const testMasterKey = "master-key-0123456789"
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
@@ -65,7 +65,7 @@ func newEnv(t *testing.T) *env {
 	}
 	put("number_manager", map[string]any{"default": map[string]any{"carrier_modules": []string{"fake"}}})
 	put("number_manager.fake", map[string]json.RawMessage{"default": fake.Settings()})
-	src := config.NewSource(st, "test-node", time.Nanosecond)
+	src := config.NewSource(st, "test-node", time.Minute)
 	secret, err := LoadSecret(ctx, st)
 	if err != nil {
 		t.Fatal(err)
@@ -78,8 +78,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr := manager.New(st, src, manager.Options{Now: clk.now})
-	srv := New(Options{Store: st, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
+	cached := CachedAccounts(st, time.Minute, clk.now)
+	mgr := manager.New(cached, src, manager.Options{Now: clk.now})
+	srv := New(Options{Store: cached, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey}
 	e.token = e.login(testMasterKey)
 	return e

@@ -200,6 +200,13 @@ var notFoundRoute = &route{name: "not_found", pattern: "unmatched"}
 func (s *Server) finish(c *call, start time.Time) {
 	elapsed := s.now().Sub(start)
 	s.metrics.observe(c.route.name, c.r.Method, c.status, elapsed)
+	level := slog.LevelInfo
+	if c.status >= 500 {
+		level = slog.LevelError
+	}
+	if !s.log.Enabled(c.ctx, level) {
+		return
+	}
 	attrs := []slog.Attr{
 		slog.String("request_id", c.requestID),
 		slog.String("method", c.r.Method),

@@ -1,0 +1,100 @@
+package api
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// benchClients is the number of concurrent HTTP clients of the load
+// benchmarks (issue 3: 50).
+const benchClients = 50
+
+// BenchmarkGetNumberHTTP measures GET of one number over HTTP (loopback)
+// at 50 concurrent clients, on SQLite; it reports requests/s and p99.
+//
+//	go test ./internal/api -run '^$' -bench HTTP -benchtime 20000x
+//
+// `numan bench` measures the same against any server (or PostgreSQL).
+func BenchmarkGetNumberHTTP(b *testing.B) {
+	e := newEnv(b)
+	var nums []string
+	for i := range 500 {
+		nums = append(nums, fmt.Sprintf("+1415556%04d", i))
+	}
+	e.seed(e.master, number.InService, nums...)
+	paths := make([]string, len(nums))
+	for i, n := range nums {
+		paths[i] = e.numPath(e.master, n)
+	}
+	loadBench(b, e, paths)
+}
+
+// BenchmarkSearchHTTP measures a carrier search (the fake carrier) over
+// HTTP at 50 concurrent clients.
+func BenchmarkSearchHTTP(b *testing.B) {
+	e := newEnv(b)
+	for i := range 100 {
+		e.fake.Offer(fmt.Sprintf("+1415557%04d", i))
+	}
+	loadBench(b, e, []string{"/v2/accounts/" + e.master + "/phone_numbers?prefix=415&quantity=10"})
+}
+
+func loadBench(b *testing.B, e *env, paths []string) {
+	hs := httptest.NewServer(e.srv)
+	defer hs.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: benchClients * 2, MaxIdleConns: benchClients * 2}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	var mu sync.Mutex
+	var lat []time.Duration
+	b.SetParallelism((benchClients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	start := time.Now()
+	var worker int
+	b.RunParallel(func(pb *testing.PB) {
+		mu.Lock()
+		i := worker
+		worker++
+		mu.Unlock()
+		mine := make([]time.Duration, 0, 1024)
+		for pb.Next() {
+			req, _ := http.NewRequest(http.MethodGet, hs.URL+paths[i%len(paths)], nil)
+			req.Header.Set("X-Auth-Token", e.token)
+			t0 := time.Now()
+			resp, err := hc.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			mine = append(mine, time.Since(t0))
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+			i++
+		}
+		mu.Lock()
+		lat = append(lat, mine...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
