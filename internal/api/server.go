@@ -217,10 +217,6 @@ func (s *Server) finish(c *call, start time.Time) {
 	if c.auth != nil {
 		attrs = append(attrs, slog.String("account_id", c.auth.ID))
 	}
-	level := slog.LevelInfo
-	if c.status >= 500 {
-		level = slog.LevelError
-	}
 	s.log.LogAttrs(c.ctx, level, "request", attrs...)
 }
 
