@@ -13,8 +13,10 @@
 // Migrations live in store/migrations/sqlite (embedded; see package
 // migrations for how to add one) and are applied by Open and Migrate.
 // Extensions add a file to this package per concern (numbers.go,
-// accounts.go, configs.go, ...) with methods on *Store using s.db and
-// s.writer.
+// accounts.go, configs.go, ...) with methods on *Store: reads on s.db (or
+// s.readStmt for hot fixed queries), single-statement writes on s.writer,
+// multi-statement writes in s.inTx; wrap failures with internal() and map
+// unique violations found by isUnique to a number.Kind.
 package sqlite
 
 import (
