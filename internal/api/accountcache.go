@@ -9,24 +9,19 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// CachedAccounts returns st with account reads kept for ttl: every request
-// reads its caller's account and every number operation the accounts its
-// authorization rules ask about, while accounts change rarely. Writes
-// through the returned store drop what they change at once; a change made
-// on another node is seen within ttl, which is the staleness a cluster
-// sharing one database already accepts for system config.
-func CachedAccounts(st store.Store, ttl time.Duration, now func() time.Time) store.Store {
-	if ttl <= 0 {
-		return st
-	}
-	if now == nil {
-		now = time.Now
-	}
-	return &cachedAccounts{Store: st, ttl: ttl, now: now, m: map[string]cachedAccount{}}
+// cachedAccounts keeps account reads for ttl: every request reads its
+// caller's account and the account its path names, while accounts change
+// rarely. The server's own account writes drop what they change at once; a
+// change made on another node is seen within ttl, the staleness a cluster
+// sharing one database already accepts for system config. It wraps only
+// the account reads the server makes itself: the store handed on to the
+// manager and billing stays the store, with its optional interfaces.
+func newAccountCache(st store.Accounts, ttl time.Duration, now func() time.Time) *cachedAccounts {
+	return &cachedAccounts{Accounts: st, ttl: ttl, now: now, m: map[string]cachedAccount{}}
 }
 
 type cachedAccounts struct {
-	store.Store
+	store.Accounts
 	ttl time.Duration
 	now func() time.Time
 
@@ -46,7 +41,7 @@ func (c *cachedAccounts) lookup(id string, now time.Time) (*number.Account, bool
 	c.mu.RLock()
 	e, ok := c.m[id]
 	c.mu.RUnlock()
-	if !ok || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
+	if !ok || c.ttl <= 0 || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
 		return nil, false
 	}
 	return e.acc, true
@@ -76,7 +71,7 @@ func (c *cachedAccounts) GetAccount(ctx context.Context, id string) (*number.Acc
 	if a, ok := c.lookup(id, now); ok {
 		return copyAccount(a), nil
 	}
-	a, err := c.Store.GetAccount(ctx, id)
+	a, err := c.Accounts.GetAccount(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +94,7 @@ func (c *cachedAccounts) GetAccounts(ctx context.Context, ids []string) (number.
 	if len(missing) == 0 {
 		return out, nil
 	}
-	got, err := c.Store.GetAccounts(ctx, missing)
+	got, err := c.Accounts.GetAccounts(ctx, missing)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +110,7 @@ func (c *cachedAccounts) GetAccounts(ctx context.Context, ids []string) (number.
 // UpdateAccount implements store.Accounts.
 func (c *cachedAccounts) UpdateAccount(ctx context.Context, a *number.Account) error {
 	c.forget(a.ID)
-	err := c.Store.UpdateAccount(ctx, a)
+	err := c.Accounts.UpdateAccount(ctx, a)
 	c.forget(a.ID)
 	return err
 }
@@ -123,7 +118,7 @@ func (c *cachedAccounts) UpdateAccount(ctx context.Context, a *number.Account) e
 // DeleteAccount implements store.Accounts.
 func (c *cachedAccounts) DeleteAccount(ctx context.Context, id string) error {
 	c.forget(id)
-	err := c.Store.DeleteAccount(ctx, id)
+	err := c.Accounts.DeleteAccount(ctx, id)
 	c.forget(id)
 	return err
 }

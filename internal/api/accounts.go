@@ -180,7 +180,7 @@ func handleAccountUpdate(c *call) {
 		return
 	}
 	acc.Modified = c.s.now()
-	if err := c.s.store.UpdateAccount(c.ctx, acc); err != nil {
+	if err := c.s.accounts.UpdateAccount(c.ctx, acc); err != nil {
 		c.fail(err)
 		return
 	}
@@ -215,7 +215,7 @@ func handleAccountDelete(c *call) {
 		c.fail(err)
 		return
 	}
-	if err := c.s.store.DeleteAccount(c.ctx, acc.ID); err != nil {
+	if err := c.s.accounts.DeleteAccount(c.ctx, acc.ID); err != nil {
 		c.fail(err)
 		return
 	}
@@ -287,7 +287,7 @@ func handleAPIKeyRenew(c *call) {
 		return
 	}
 	acc.Modified = c.s.now()
-	if err := c.s.store.UpdateAccount(c.ctx, acc); err != nil {
+	if err := c.s.accounts.UpdateAccount(c.ctx, acc); err != nil {
 		c.fail(err)
 		return
 	}

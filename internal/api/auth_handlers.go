@@ -93,7 +93,7 @@ func (s *Server) resellerOf(ctx context.Context, acc *number.Account) (string, e
 	if acc.Reseller || len(acc.Tree) == 0 {
 		return acc.ResellerID(func(string) bool { return false }), nil
 	}
-	anc, err := s.store.GetAccounts(ctx, acc.Tree)
+	anc, err := s.accounts.GetAccounts(ctx, acc.Tree)
 	if err != nil {
 		return "", err
 	}

@@ -78,9 +78,8 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cached := CachedAccounts(st, time.Minute, clk.now)
-	mgr := manager.New(cached, src, manager.Options{Now: clk.now})
-	srv := New(Options{Store: cached, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
+	mgr := manager.New(st, src, manager.Options{Now: clk.now})
+	srv := New(Options{Store: st, AccountCacheTTL: time.Minute, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey}
 	e.token = e.login(testMasterKey)
 	return e

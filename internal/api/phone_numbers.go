@@ -371,7 +371,7 @@ func handleOpenSearch(c *call) {
 			c.fail(err)
 			return
 		}
-		acc, err := c.s.store.GetAccount(c.ctx, id)
+		acc, err := c.s.accounts.GetAccount(c.ctx, id)
 		if err != nil || !number.IsAccountID(id) {
 			c.fail(&apiError{http.StatusNotFound, "nonexistent reseller_id", map[string]any{"message": "nonexistent reseller_id"}})
 			return

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
@@ -23,8 +24,6 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	// Store is where everything is kept; wrap it with CachedAccounts (and
-	// give the same one to the manager) so account reads are cached.
 	Store   store.Store
 	Manager *manager.Manager
 	Config  *config.Source
@@ -38,6 +37,12 @@ type Options struct {
 	Node string
 	// HTTPClient reaches the locality and phonebook services.
 	HTTPClient *http.Client
+	// AccountCacheTTL bounds how stale the caller's and the path's account
+	// may be (default one second; negative: always read).
+	AccountCacheTTL time.Duration
+	// Billing serves service plans, transactions and credit (billing.go);
+	// nil leaves those endpoints unanswered (404).
+	Billing *billing.Service
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -53,6 +58,9 @@ type Server struct {
 	http    *http.Client
 	router  *router
 	metrics *metrics
+	// accounts caches the account reads of authentication and authorization.
+	accounts *cachedAccounts
+	billing  *billing.Service
 }
 
 // New builds the Server.
@@ -72,7 +80,12 @@ func New(o Options) *Server {
 	s := &Server{
 		store: o.Store, mgr: o.Manager, cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
+		billing: o.Billing,
 	}
+	if o.AccountCacheTTL == 0 {
+		o.AccountCacheTTL = time.Second
+	}
+	s.accounts = newAccountCache(o.Store, o.AccountCacheTTL, o.Now)
 	s.router = newRouter(s.routes())
 	s.metrics = newMetrics(o.Store)
 	return s
@@ -257,7 +270,7 @@ func (s *Server) authenticate(c *call) error {
 	id, _, err := s.auth.VerifyToken(tok)
 	if err == nil {
 		var acc *number.Account
-		acc, err = s.store.GetAccount(c.ctx, id)
+		acc, err = s.accounts.GetAccount(c.ctx, id)
 		if err == nil && !acc.Enabled {
 			err = errUnauthenticated()
 		}
@@ -290,7 +303,7 @@ func (s *Server) authorizeAccount(c *call) error {
 	if !number.IsAccountID(id) {
 		return errBadIdentifier(id)
 	}
-	acc, err := s.store.GetAccount(c.ctx, id)
+	acc, err := s.accounts.GetAccount(c.ctx, id)
 	if number.IsKind(err, number.KindNotFound) {
 		if c.auth != nil && c.auth.SuperduperAdmin {
 			return errBadIdentifier(id)

@@ -30,6 +30,14 @@ func TestSystemConfigs(t *testing.T) {
 		}
 	})
 
+	t.Run("classifiers keep their order", func(t *testing.T) {
+		r := e.must(200, "GET", "/v2/system_configs/number_manager", e.token, nil)
+		raw := string(r.raw)
+		if strings.Index(raw, `"tollfree_us"`) > strings.Index(raw, `"did_us"`) {
+			t.Errorf("classifiers reordered: tollfree_us must stay before did_us")
+		}
+	})
+
 	t.Run("secrets are masked and kept", func(t *testing.T) {
 		r := e.must(200, "PUT", doc, e.token, map[string]any{"data": map[string]any{"api_username": "u", "api_password": "s3cret", "nested": map[string]any{"token": "t0k"}}})
 		if strings.Contains(string(r.raw), "s3cret") || strings.Contains(string(r.raw), "t0k") {

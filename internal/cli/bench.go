@@ -159,7 +159,6 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 		closeAll()
 		return nil, err
 	}
-	st = api.CachedAccounts(st, time.Second, nil)
 	src := config.NewSource(st, "bench", 2*time.Second)
 	quiet := slog.New(slog.DiscardHandler)
 	mgr := manager.New(st, src, manager.Options{Logger: quiet})

@@ -95,7 +95,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("open %s: %w", redactDSN(*db), err)
 	}
 	defer st.Close()
-	st = api.CachedAccounts(st, *accountTTL, nil)
 	secret, err := api.LoadSecret(ctx, st)
 	if err != nil {
 		return err
@@ -124,7 +123,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *quiet {
 		reqLog = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node})
+	ttl := *accountTTL
+	if ttl == 0 {
+		ttl = -1 // the flag's 0 means no cache; the API's 0 means the default
+	}
+	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, AccountCacheTTL: ttl})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
