@@ -73,6 +73,23 @@ func (s *Server) routes() []*route {
 		r(PUT, num+"/port", "phone_numbers.port", authRequired, "Create a number being ported in", handleNumberPort),
 		r(GET, num+"/identify", "phone_numbers.identify", authRequired, "The account a number routes to", handleNumberIdentify),
 
+		// Billing (billing.go): service plans, the ledger, credit and quotes.
+		r(GET, "/v2/service_plans", "service_plans.list", authRequired, "Service plans the caller manages", handlePlansList),
+		r(PUT, "/v2/service_plans", "service_plans.create", authRequired, "Create a service plan (master and resellers)", handlePlanCreate),
+		r(GET, "/v2/service_plans/{PLAN_ID}", "service_plans.get", authRequired, "Read a service plan", handlePlanGet),
+		r(POST, "/v2/service_plans/{PLAN_ID}", "service_plans.replace", authRequired, "Replace a service plan's prices", handlePlanUpdate),
+		r(DELETE, "/v2/service_plans/{PLAN_ID}", "service_plans.delete", authRequired, "Delete a service plan no account uses", handlePlanDelete),
+		r(GET, acct+"/service_plans", "accounts.service_plans", authRequired, "The account's service plans and the one in effect", handleAccountPlans),
+		r(GET, acct+"/service_plans/current", "accounts.service_plans_current", authRequired, "The account's monthly bill", handleAccountPlanCurrent),
+		r(GET, acct+"/service_plans/{PLAN_ID}", "accounts.service_plan_get", authRequired, "One of the account's service plans", handleAccountPlanGet),
+		r(POST, acct+"/service_plans/{PLAN_ID}", "accounts.service_plan_add", authRequired, "Apply a service plan to the account", handleAccountPlanAdd),
+		r(PUT, acct+"/service_plans/{PLAN_ID}", "accounts.service_plan_put", authRequired, "Apply a service plan to the account", handleAccountPlanAdd),
+		r(DELETE, acct+"/service_plans/{PLAN_ID}", "accounts.service_plan_remove", authRequired, "Stop a service plan applying to the account", handleAccountPlanRemove),
+		r(GET, acct+"/transactions", "accounts.transactions", authRequired, "The account's ledger", handleTransactions),
+		r(GET, acct+"/credits", "accounts.credits", authRequired, "The account's prepaid credit", handleCreditGet),
+		r(PUT, acct+"/credits", "accounts.credits_add", authRequired, "Add prepaid credit (master and ancestor resellers)", handleCreditAdd),
+		r(POST, acct+"/quotes", "accounts.quotes", authRequired, "What buying, creating or reserving numbers would cost", handleQuote),
+
 		// System configuration (the master only).
 		admin(r(GET, sc, "system_configs.get", authRequired, "A system-config document over its defaults", handleConfigGet)),
 		admin(r(PUT, sc, "system_configs.create", authRequired, "Set a document's keys for every node", handleConfigWrite)),

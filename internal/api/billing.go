@@ -1,0 +1,641 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/numan-dev/numan/internal/billing"
+	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// Billing endpoints (Numan's take on Kazoo's service_plans, transactions
+// and braintree credits):
+//
+//	GET    /v2/service_plans                          plans the caller manages (the master: all)
+//	PUT    /v2/service_plans                          create a plan (master and resellers)
+//	GET    /v2/service_plans/{PLAN_ID}                read a plan
+//	POST   /v2/service_plans/{PLAN_ID}                replace a plan
+//	DELETE /v2/service_plans/{PLAN_ID}                delete a plan no account uses
+//	GET    /v2/accounts/{A}/service_plans             the plans linked to the account, and the one in effect
+//	GET    /v2/accounts/{A}/service_plans/current     the account's whole monthly bill
+//	GET    /v2/accounts/{A}/service_plans/{PLAN_ID}   one linked plan
+//	POST   /v2/accounts/{A}/service_plans/{PLAN_ID}   link a plan (also PUT)
+//	DELETE /v2/accounts/{A}/service_plans/{PLAN_ID}   unlink a plan
+//	GET    /v2/accounts/{A}/transactions              the ledger
+//	GET    /v2/accounts/{A}/credits                   the prepaid balance
+//	PUT    /v2/accounts/{A}/credits                   add credit (the master and ancestor resellers)
+//	POST   /v2/accounts/{A}/quotes                    what buying numbers would cost (a dry run)
+
+// bill returns the billing service, or fails the call when the server has
+// none. A server given none bills over its store when the store keeps
+// billing (without the manager's hooks, writes are then not priced).
+func (c *call) bill() *billing.Service {
+	if c.s.billing != nil {
+		return c.s.billing
+	}
+	if bs, ok := c.s.store.(billing.Store); ok {
+		return billing.New(bs, billing.ClassifyWith(c.s.mgr), billing.Options{Logger: c.s.log, Now: c.s.now})
+	}
+	c.fail(errPathNotFound())
+	return nil
+}
+
+// managesPlans reports whether the caller may own plans: the master and
+// resellers.
+func (c *call) managesPlans() bool {
+	return c.auth != nil && (c.auth.SuperduperAdmin || c.auth.Reseller)
+}
+
+// planAccess loads a plan the caller may see: the master sees every plan,
+// others the plans they own and the plans their ancestors own (those that
+// may price them).
+func (c *call) planAccess(b *billing.Service, id string, write bool) (*store.ServicePlan, bool) {
+	sp, err := b.Store().GetServicePlan(c.ctx, id)
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	switch {
+	case c.auth.SuperduperAdmin, sp.OwnerID == c.auth.ID:
+		return sp, true
+	case !write && slices.Contains(c.auth.Tree, sp.OwnerID):
+		return sp, true
+	}
+	c.fail(errForbidden("the service plan belongs to another account"))
+	return nil, false
+}
+
+func planJSON(sp *store.ServicePlan) (map[string]any, error) {
+	p, err := billing.FromStored(sp)
+	if err != nil {
+		return nil, err
+	}
+	out := p.JSON()
+	out["created"], out["modified"] = gregorian(sp.Created), gregorian(sp.Modified)
+	return out, nil
+}
+
+// handlePlansList is GET /v2/service_plans.
+func handlePlansList(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	owner := c.auth.ID
+	if c.auth.SuperduperAdmin {
+		owner = ""
+	}
+	list, err := b.Store().ListServicePlans(c.ctx, owner)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, sp := range list {
+		j, err := planJSON(sp)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		out = append(out, j)
+	}
+	c.ok(out)
+}
+
+// planBody decodes and validates a plan from the request's data.
+func (c *call) planBody() (*billing.Plan, string, bool) {
+	env, err := c.body()
+	if err != nil {
+		c.fail(err)
+		return nil, "", false
+	}
+	if jsonType(env.Data) != "object" {
+		var v validationErrors
+		v.add("data", "type", "Value did not match type(s): object", "target", "object")
+		c.fail(v.err())
+		return nil, "", false
+	}
+	var head struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(env.Data, &head)
+	var data map[string]json.RawMessage
+	_ = json.Unmarshal(env.Data, &data)
+	for _, k := range []string{"id", "owner_id", "created", "modified", "ui_metadata"} {
+		delete(data, k)
+	}
+	raw, _ := json.Marshal(data)
+	p, err := billing.DecodePlan(raw)
+	if err != nil {
+		var v validationErrors
+		v.add("plan", "invalid", number.AsError(err).Cause)
+		c.fail(v.err())
+		return nil, "", false
+	}
+	return p, head.ID, true
+}
+
+// isPlanID accepts ids clients choose (Kazoo's plan ids are names such as
+// "retail_us"): 1 to 64 letters, digits, '_', '-' or '.'.
+func isPlanID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func newPlanID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hexString(b[:])
+}
+
+// handlePlanCreate is PUT /v2/service_plans: the caller owns the new plan.
+func handlePlanCreate(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	if !c.managesPlans() {
+		c.fail(errForbidden("only the master and resellers manage service plans"))
+		return
+	}
+	p, id, ok := c.planBody()
+	if !ok {
+		return
+	}
+	if id == "" {
+		id = newPlanID()
+	}
+	if !isPlanID(id) {
+		var v validationErrors
+		v.add("id", "pattern", "letters, digits, '_', '-' and '.', at most 64", "value", id)
+		c.fail(v.err())
+		return
+	}
+	p.ID, p.OwnerID = id, c.auth.ID
+	sp := p.Stored()
+	sp.Created, sp.Modified = c.s.now().UTC(), c.s.now().UTC()
+	if err := b.Store().InsertServicePlan(c.ctx, sp); err != nil {
+		c.fail(err)
+		return
+	}
+	j, err := planJSON(sp)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.created(j)
+}
+
+// handlePlanGet is GET /v2/service_plans/{PLAN_ID}.
+func handlePlanGet(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	sp, ok := c.planAccess(b, c.param("PLAN_ID"), false)
+	if !ok {
+		return
+	}
+	j, err := planJSON(sp)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(j)
+}
+
+// handlePlanUpdate is POST /v2/service_plans/{PLAN_ID}: the plan's prices
+// are replaced; accounts using it are priced by the new ones from now on
+// (charges already made stay in the ledger as they were).
+func handlePlanUpdate(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	sp, ok := c.planAccess(b, c.param("PLAN_ID"), true)
+	if !ok {
+		return
+	}
+	p, _, ok := c.planBody()
+	if !ok {
+		return
+	}
+	if p.Currency != sp.Currency {
+		var v validationErrors
+		v.add("currency", "enum", "a plan's currency cannot change", "value", p.Currency)
+		c.fail(v.err())
+		return
+	}
+	p.ID, p.OwnerID = sp.ID, sp.OwnerID
+	next := p.Stored()
+	next.Created, next.Modified, next.Version = sp.Created, c.s.now().UTC(), sp.Version
+	if err := b.Store().UpdateServicePlan(c.ctx, next); err != nil {
+		c.fail(err)
+		return
+	}
+	j, err := planJSON(next)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(j)
+}
+
+// handlePlanDelete is DELETE /v2/service_plans/{PLAN_ID}; a plan still
+// linked to an account is a 409.
+func handlePlanDelete(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	sp, ok := c.planAccess(b, c.param("PLAN_ID"), true)
+	if !ok {
+		return
+	}
+	if err := b.Store().DeleteServicePlan(c.ctx, sp.ID); err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(map[string]any{"id": sp.ID, "_read_only": map[string]any{"deleted": true}})
+}
+
+// handleAccountPlans is GET /v2/accounts/{A}/service_plans: the plans
+// linked to the account, and the plan in effect (its own, or inherited
+// from its reseller).
+func handleAccountPlans(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	linked, err := b.Store().LinkedServicePlans(c.ctx, []string{c.account.ID})
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	plans := make([]map[string]any, 0, len(linked[c.account.ID]))
+	for _, sp := range linked[c.account.ID] {
+		j, err := planJSON(sp)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		plans = append(plans, j)
+	}
+	out := map[string]any{"plans": plans}
+	p, from, err := b.PlanFor(c.ctx, c.account.ID)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if p != nil {
+		eff := p.JSON()
+		eff["account_id"] = from
+		eff["inherited"] = from != c.account.ID
+		out["effective"] = eff
+	}
+	c.ok(out)
+}
+
+// handleAccountPlanCurrent is GET /v2/accounts/{A}/service_plans/current:
+// the monthly bill of the account's numbers in a billable state.
+func handleAccountPlanCurrent(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	inv, err := b.Current(c.ctx, c.account.ID)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(inv)
+}
+
+// handleAccountPlanGet is GET /v2/accounts/{A}/service_plans/{PLAN_ID}.
+func handleAccountPlanGet(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	linked, err := b.Store().LinkedServicePlans(c.ctx, []string{c.account.ID})
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	for _, sp := range linked[c.account.ID] {
+		if sp.ID == c.param("PLAN_ID") {
+			j, err := planJSON(sp)
+			if err != nil {
+				c.fail(err)
+				return
+			}
+			c.ok(j)
+			return
+		}
+	}
+	c.fail(errBadIdentifier(c.param("PLAN_ID")))
+}
+
+// mayPrice reports whether the caller may set the plans (and credit) of
+// the path's account: the master for any account, a reseller for itself
+// (its plans price its descendants that have none) and its descendants.
+// Other accounts cannot choose their own prices.
+func (c *call) mayPrice() bool {
+	if c.auth.SuperduperAdmin {
+		return true
+	}
+	return c.auth.Reseller && (c.auth.ID == c.account.ID || slices.Contains(c.account.Tree, c.auth.ID))
+}
+
+// handleAccountPlanAdd is POST (or PUT) /v2/accounts/{A}/service_plans/{PLAN_ID}.
+func handleAccountPlanAdd(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	if !c.mayPrice() {
+		c.fail(errForbidden("only the master and the account's resellers set its service plans"))
+		return
+	}
+	sp, ok := c.planAccess(b, c.param("PLAN_ID"), true)
+	if !ok {
+		return
+	}
+	linked, err := b.Store().LinkedServicePlans(c.ctx, []string{c.account.ID})
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	for _, other := range linked[c.account.ID] {
+		if other.Currency != sp.Currency {
+			var v validationErrors
+			v.add("currency", "enum", "the account's plans are in "+other.Currency, "value", sp.Currency)
+			c.fail(v.err())
+			return
+		}
+	}
+	if err := b.Store().LinkServicePlan(c.ctx, c.account.ID, sp.ID, c.s.now()); err != nil {
+		c.fail(err)
+		return
+	}
+	handleAccountPlans(c)
+}
+
+// handleAccountPlanRemove is DELETE /v2/accounts/{A}/service_plans/{PLAN_ID}.
+func handleAccountPlanRemove(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	if !c.mayPrice() {
+		c.fail(errForbidden("only the master and the account's resellers set its service plans"))
+		return
+	}
+	if err := b.Store().UnlinkServicePlan(c.ctx, c.account.ID, c.param("PLAN_ID")); err != nil {
+		if number.IsKind(err, number.KindNotFound) {
+			err = errBadIdentifier(c.param("PLAN_ID"))
+		}
+		c.fail(err)
+		return
+	}
+	handleAccountPlans(c)
+}
+
+// entryJSON renders a ledger entry in the spirit of Kazoo's transactions:
+// amount as a decimal for display, amount_minor exact, created in Gregorian
+// seconds.
+func entryJSON(e *store.LedgerEntry) map[string]any {
+	out := map[string]any{
+		"id": strconv.FormatInt(e.ID, 10), "account_id": e.AccountID, "type": e.Type, "reason": e.Reason,
+		"description": e.Description, "amount": billing.Amount(e.AmountMinor, e.Currency), "amount_minor": e.AmountMinor,
+		"currency": e.Currency, "request_id": e.RequestID, "created": gregorian(e.Created),
+	}
+	if e.Number != "" {
+		out["number"] = e.Number
+	}
+	if e.Item != "" {
+		out["category"], out["item"] = e.Category, e.Item
+	}
+	if len(e.Detail) > 0 {
+		out["detail"] = e.Detail
+	}
+	return out
+}
+
+// handleTransactions is GET /v2/accounts/{A}/transactions: the ledger,
+// oldest first. created_from and created_to are Gregorian seconds, as in
+// Kazoo; page_size and start_key (an entry id) page through it.
+func handleTransactions(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	q := c.r.URL.Query()
+	lq := store.LedgerQuery{AccountID: c.account.ID, Limit: defaultPageSize, RequestID: q.Get("request_id")}
+	var v validationErrors
+	intParam := func(name string) int64 {
+		s := q.Get(name)
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			v.add(name, "type", "Value did not match type(s): non-negative integer", "value", s)
+		}
+		return n
+	}
+	if g := intParam("created_from"); g > 0 {
+		lq.Since = time.Unix(g-gregorianOffset, 0)
+	}
+	if g := intParam("created_to"); g > 0 {
+		lq.Until = time.Unix(g-gregorianOffset+1, 0) // inclusive, as Kazoo's range
+	}
+	if n := intParam("page_size"); n > 0 {
+		lq.Limit = int(min(n, maxPageSize))
+	}
+	if s := q.Get("paginate"); s != "" && !truthy(s) {
+		lq.Limit = 0
+	}
+	lq.AfterID = intParam("start_key") - 1
+	if err := v.err(); err != nil {
+		c.fail(err)
+		return
+	}
+	if lq.Limit > 0 {
+		lq.Limit++ // one more tells whether there is a next page
+	}
+	es, err := b.Store().ListLedger(c.ctx, lq)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	rp := reply{status: http.StatusOK}
+	if lq.Limit > 0 && len(es) == lq.Limit {
+		rp.page = append(rp.page, pageKey{"next_start_key", strconv.FormatInt(es[len(es)-1].ID, 10)})
+		es = es[:len(es)-1]
+	}
+	out := make([]map[string]any, len(es))
+	for i, e := range es {
+		out[i] = entryJSON(e)
+	}
+	rp.data = out
+	rp.page = append([]pageKey{{"page_size", len(out)}}, rp.page...)
+	c.write(rp)
+}
+
+// handleCreditGet is GET /v2/accounts/{A}/credits.
+func handleCreditGet(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	cr, err := b.Store().GetCredit(c.ctx, c.account.ID)
+	if number.IsKind(err, number.KindNotFound) {
+		c.ok(map[string]any{"enabled": false, "amount": json.Number("0"), "amount_minor": 0})
+		return
+	}
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(creditJSON(cr))
+}
+
+func creditJSON(cr *store.Credit) map[string]any {
+	return map[string]any{"enabled": true, "amount": billing.Amount(cr.BalanceMinor, cr.Currency), "amount_minor": cr.BalanceMinor,
+		"currency": cr.Currency, "modified": gregorian(cr.Modified)}
+}
+
+// handleCreditAdd is PUT /v2/accounts/{A}/credits with {"data": {"amount":
+// "25.00" (or "amount_minor": 2500), "currency": "USD", "description"}}.
+// The master and the account's ancestor resellers add credit; an account
+// cannot credit itself.
+func handleCreditAdd(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	if !c.auth.SuperduperAdmin && !(c.auth.Reseller && slices.Contains(c.account.Tree, c.auth.ID)) {
+		c.fail(errForbidden("only the master and the account's ancestor resellers add credit"))
+		return
+	}
+	env, err := c.body()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	data, err := env.data()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var v validationErrors
+	currency := billing.DefaultCurrency
+	if cr, err := b.Store().GetCredit(c.ctx, c.account.ID); err == nil {
+		currency = cr.Currency
+	}
+	if raw, ok := data["currency"]; ok {
+		if json.Unmarshal(raw, &currency) != nil || billing.CheckCurrency(currency) != nil {
+			v.add("currency", "pattern", "an ISO 4217 code such as USD", "value", string(raw))
+		}
+	}
+	var amount int64
+	switch {
+	case data["amount_minor"] != nil:
+		if json.Unmarshal(data["amount_minor"], &amount) != nil {
+			v.add("amount_minor", "type", "Value did not match type(s): integer")
+		}
+	case data["amount"] != nil:
+		if amount, err = billing.ParseJSONAmount(data["amount"], currency); err != nil {
+			v.add("amount", "type", err.Error())
+		}
+	default:
+		v.add("amount", "required", "Field is required but missing")
+	}
+	if amount <= 0 && v.err() == nil {
+		v.add("amount", "minimum", "the amount must be positive")
+	}
+	var desc string
+	data.Get("description", &desc)
+	if err := v.err(); err != nil {
+		c.fail(err)
+		return
+	}
+	e, cr, err := b.AddCredit(c.ctx, c.account.ID, amount, currency, desc, c.requestID)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	out := creditJSON(cr)
+	out["transaction"] = entryJSON(e)
+	c.created(out)
+}
+
+// handleQuote is POST /v2/accounts/{A}/quotes with {"data": {"numbers":
+// [...], "action": "activate" | "create" | "reserve", <public fields>}}:
+// the operation run dry, for the account. It answers the quote (a list of
+// invoices, empty when it costs nothing) and which numbers would succeed
+// and fail; nothing is bought or written. `numan quote` calls it.
+func handleQuote(c *call) {
+	if c.bill() == nil {
+		return
+	}
+	nums, rest, _, err := c.collectionBody()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	action := "activate"
+	if raw, ok := rest["action"]; ok {
+		var v validationErrors
+		v.enumRule("action", raw, []string{"activate", "create", "reserve"})
+		if err := v.err(); err != nil {
+			c.fail(err)
+			return
+		}
+		_ = json.Unmarshal(raw, &action)
+	}
+	op := c.op()
+	op.DryRun = true
+	public := without(rest, "action", "create_with_state")
+	var res *manager.Result
+	switch action {
+	case "create":
+		op.State = createState(rest)
+		op.PublicFields = public
+		res = c.s.mgr.Create(c.ctx, nums, op)
+	case "reserve":
+		res = c.s.mgr.Reserve(c.ctx, nums, op)
+	default:
+		if len(public) > 0 {
+			op.PublicFields = public
+		}
+		res = c.s.mgr.Move(c.ctx, nums, c.account.ID, op)
+	}
+	var quote any = billing.Quote{}
+	if res.Charges != nil {
+		quote = res.Charges
+	}
+	success := make([]string, 0, len(res.Succeeded))
+	for _, n := range res.Succeeded {
+		success = append(success, n.Number)
+	}
+	failed := map[string]any{}
+	for k, err := range res.Failed {
+		failed[k] = numberFailure(err)
+	}
+	c.ok(map[string]any{"quote": quote, "success": success, "error": failed})
+}
