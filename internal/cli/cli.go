@@ -57,6 +57,7 @@ func commands() map[string]command {
 		"accounts": {"accounts: create, list, get, api-key", runAccounts},
 		"numbers":  {"numbers: search, list, get, add, activate, reserve, release, delete, import, export", runNumbers},
 		"config":   {"system config: get, set, delete", runConfig},
+		"quote":    {"what buying (or creating, reserving) numbers would cost an account", runQuote},
 		"bench":    {"load-test GET of a number and search over HTTP", runBench},
 	}
 }

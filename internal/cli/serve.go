@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/internal/api"
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/store"
@@ -119,6 +120,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	src := config.NewSource(st, *node, *configTTL)
 	mgr := manager.New(st, src, manager.Options{Logger: log})
+	var bill *billing.Service
+	if bs, ok := st.(billing.Store); ok {
+		// Every number write is priced (402 accept charges), checked against
+		// credit and recorded in the ledger.
+		bill = billing.New(bs, billing.ClassifyWith(mgr), billing.Options{Logger: log})
+		mgr.SetHooks(bill.Hooks())
+	}
 	reqLog := log
 	if *quiet {
 		reqLog = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -127,7 +135,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if ttl == 0 {
 		ttl = -1 // the flag's 0 means no cache; the API's 0 means the default
 	}
-	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, AccountCacheTTL: ttl})
+	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, AccountCacheTTL: ttl, Billing: bill})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
