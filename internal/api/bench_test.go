@@ -24,8 +24,13 @@ const benchClients = 50
 //	go test ./internal/api -run '^$' -bench HTTP -benchtime 20000x
 //
 // `numan bench` measures the same against any server (or PostgreSQL).
-func BenchmarkGetNumberHTTP(b *testing.B) {
-	e := newEnv(b)
+func BenchmarkGetNumberHTTP(b *testing.B) { benchGetNumber(b, newEnv(b)) }
+
+// BenchmarkGetNumberHTTPPostgres is BenchmarkGetNumberHTTP on PostgreSQL
+// (NUMAN_TEST_POSTGRES_DSN).
+func BenchmarkGetNumberHTTPPostgres(b *testing.B) { benchGetNumber(b, newPostgresEnv(b)) }
+
+func benchGetNumber(b *testing.B, e *env) {
 	var nums []string
 	for i := range 500 {
 		nums = append(nums, fmt.Sprintf("+1415556%04d", i))
@@ -40,8 +45,12 @@ func BenchmarkGetNumberHTTP(b *testing.B) {
 
 // BenchmarkSearchHTTP measures a carrier search (the fake carrier) over
 // HTTP at 50 concurrent clients.
-func BenchmarkSearchHTTP(b *testing.B) {
-	e := newEnv(b)
+func BenchmarkSearchHTTP(b *testing.B) { benchSearch(b, newEnv(b)) }
+
+// BenchmarkSearchHTTPPostgres is BenchmarkSearchHTTP on PostgreSQL.
+func BenchmarkSearchHTTPPostgres(b *testing.B) { benchSearch(b, newPostgresEnv(b)) }
+
+func benchSearch(b *testing.B, e *env) {
 	for i := range 100 {
 		e.fake.Offer(fmt.Sprintf("+1415557%04d", i))
 	}

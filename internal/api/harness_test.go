@@ -3,21 +3,28 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+	"github.com/numan-dev/numan/store/postgres"
 	"github.com/numan-dev/numan/store/sqlite"
 )
 
@@ -36,7 +43,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 type env struct {
 	t      testing.TB
 	srv    *Server
-	st     *sqlite.Store
+	st     testStore
 	clock  *clock
 	fake   *carriertest.Fake
 	master string // master account id
@@ -48,12 +55,65 @@ const testMasterKey = "master-key-0123456789"
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "numan.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, st)
+}
+
+// newPostgresEnv is newEnv on PostgreSQL, in a schema of its own; it skips
+// unless NUMAN_TEST_POSTGRES_DSN is set.
+func newPostgresEnv(t testing.TB) *env {
+	t.Helper()
+	dsn := os.Getenv("NUMAN_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("NUMAN_TEST_POSTGRES_DSN not set")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	schema := "numan_api_" + hex.EncodeToString(rnd[:])
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	st, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return newEnvOn(t, st)
+}
+
+// testStore is what both SQL stores are: the store and its billing tables.
+type testStore interface {
+	store.Store
+	store.Billing
+}
+
+func newEnvOn(t testing.TB, st testStore) *env {
+	t.Helper()
+	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
 	carriertest.RegisterFake()
 	fake := carriertest.NewFake(t)
