@@ -392,3 +392,18 @@ func TestNoPlanNoCharges(t *testing.T) {
 		t.Fatal("charged for an unpriced item")
 	}
 }
+
+// BenchmarkDryRunQuote1000 prices a dry-run purchase of 1000 numbers
+// across three classes (load, transitions, features, quote).
+func BenchmarkDryRunQuote1000(b *testing.B) {
+	w := newWorld(b)
+	w.plan(b, "retail", reseller, retailPlan, reseller)
+	nums, today, _ := mixed(1000)
+	w.offer(b, nums...)
+	for b.Loop() {
+		r := w.m.Move(ctx, nums, reseller, dry(by(master)))
+		if q, ok := r.Charges.(billing.Quote); !ok || q[0].Summary.TodayMinor != today {
+			b.Fatalf("quote %v", r.Charges)
+		}
+	}
+}

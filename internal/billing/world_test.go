@@ -41,7 +41,7 @@ type world struct {
 
 // newWorld is a SQLite store with the account tree, the fake carrier as
 // the carrier of new numbers, and a manager priced by the billing hooks.
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
 	if err != nil {
@@ -104,7 +104,7 @@ const (
 )
 
 // plan stores a plan document owned by owner and links it to the accounts.
-func (w *world) plan(t *testing.T, id, owner, doc string, accounts ...string) {
+func (w *world) plan(t testing.TB, id, owner, doc string, accounts ...string) {
 	t.Helper()
 	p, err := billing.DecodePlan(json.RawMessage(doc))
 	if err != nil {
@@ -125,7 +125,7 @@ func (w *world) plan(t *testing.T, id, owner, doc string, accounts ...string) {
 
 // offer stores numbers in discovery at the fake carrier, as a search
 // leaves them, so moving them in buys them.
-func (w *world) offer(t *testing.T, nums ...string) {
+func (w *world) offer(t testing.TB, nums ...string) {
 	t.Helper()
 	var ns []*number.Number
 	for _, n := range nums {
