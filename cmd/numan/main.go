@@ -6,14 +6,7 @@ import (
 	"context"
 	"os"
 
-	// Every built-in carrier registers itself. TODO: import carrier/all
-	// alone once it exists (it lists every carrier, checked by its test).
-	_ "github.com/numan-dev/numan/carrier/inventory"
-	_ "github.com/numan-dev/numan/carrier/local"
-	_ "github.com/numan-dev/numan/carrier/managed"
-	_ "github.com/numan-dev/numan/carrier/mdn"
-	_ "github.com/numan-dev/numan/carrier/reserved"
-	_ "github.com/numan-dev/numan/carrier/reservedreseller"
+	_ "github.com/numan-dev/numan/carrier/all" // every built-in carrier registers itself
 	"github.com/numan-dev/numan/internal/cli"
 )
 
