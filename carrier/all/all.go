@@ -15,4 +15,8 @@ import (
 
 // Carriers with a remote API (bandwidth2, other, simwood, telnyx, vitelity,
 // voipinnovations, ...): one blank import per package, sorted.
-import ()
+import (
+	_ "github.com/numan-dev/numan/carrier/simwood"
+	_ "github.com/numan-dev/numan/carrier/vitelity"
+	_ "github.com/numan-dev/numan/carrier/voipinnovations"
+)

@@ -1,0 +1,284 @@
+package voipinnovations
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/carrier/carriertest"
+	"github.com/numan-dev/numan/number"
+)
+
+func TestFindNumbers(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		prefix   string
+		quantity int
+		npa, nxx string
+		want     []string
+	}{
+		{name: "npa", prefix: "+1303", quantity: 10, npa: "303", nxx: "<nil>",
+			want: []string{"+13035550110", "+13035550111", "+13037210042"}},
+		{name: "npa capped at quantity", prefix: "+1303", quantity: 2, npa: "303", nxx: "<nil>",
+			want: []string{"+13035550110", "+13035550111"}},
+		{name: "four digits narrow the npa", prefix: "+13037", quantity: 10, npa: "303", nxx: "<nil>",
+			want: []string{"+13037210042"}},
+		{name: "npa-nxx", prefix: "+1303721", quantity: 10, npa: "<nil>", nxx: "303721",
+			want: []string{"+13037210042", "+13037219876"}},
+		{name: "longer than npa-nxx", prefix: "+130372198", quantity: 10, npa: "<nil>", nxx: "303721",
+			want: []string{"+13037219876"}},
+		{name: "toll-free npa", prefix: "+1844", quantity: 1, npa: "844", nxx: "<nil>",
+			want: []string{"+18445550163"}},
+		{name: "wildcard ignored", prefix: "+1844*", quantity: 1, npa: "844", nxx: "<nil>",
+			want: []string{"+18445550163"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := startFake(t)
+			c := newTestCarrier(t, srv.URL, nil)
+			res, err := c.FindNumbers(testCtx(t), tc.prefix, tc.quantity, carrier.SearchOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range res {
+				got = append(got, r.Number)
+				if r.Carrier != Name || r.State != number.Discovery || r.CarrierData == nil {
+					t.Errorf("result %+v: want carrier %s, state discovery, carrier data", r, Name)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Fatalf("numbers = %v, want %v", got, tc.want)
+			}
+			call, _ := f.lastCall()
+			if call.action != "getDIDs" || call.args["npa"] != tc.npa || call.args["nxx"] != tc.nxx {
+				t.Fatalf("sent %+v", call)
+			}
+		})
+	}
+}
+
+func TestFindNumbersRejectsWhatVIcannotSearch(t *testing.T) {
+	f, srv := startFake(t)
+	c := newTestCarrier(t, srv.URL, nil)
+	for _, prefix := range []string{"+44207", "+14", "+1", "+180*", "+1415abc"} {
+		if _, err := c.FindNumbers(testCtx(t), prefix, 1, carrier.SearchOptions{}); !number.IsKind(err, number.KindInvalid) {
+			t.Errorf("FindNumbers(%q) err = %v, want invalid", prefix, err)
+		}
+	}
+	if _, ok := f.lastCall(); ok {
+		t.Fatal("the carrier was called")
+	}
+}
+
+func TestFindNumbersCarrierErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		settings map[string]any
+		status   int
+		file     string
+		want     string
+	}{
+		{name: "bad credentials", settings: map[string]any{"password": "wrong-password"}, want: "Invalid login or secret"},
+		{name: "soap fault", status: http.StatusInternalServerError, file: "fault.xml", want: "Server was unable to read request"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, srv := startFake(t)
+			if tc.status != 0 {
+				f.status = tc.status
+			}
+			if tc.file != "" {
+				f.replies["getDIDs"] = tc.file
+			}
+			c := newTestCarrier(t, srv.URL, tc.settings)
+			_, err := c.FindNumbers(testCtx(t), "+1303", 1, carrier.SearchOptions{})
+			if !number.IsKind(err, number.KindByCarrier) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want by_carrier with %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "wrong-password") {
+				t.Fatalf("error leaks the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestAcquire(t *testing.T) {
+	f, srv := startFake(t)
+	c := newTestCarrier(t, srv.URL, nil)
+	if _, err := c.Acquire(testCtx(t), number.New("+13035550110", number.Discovery, Name, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	call, _ := f.lastCall()
+	if call.action != "assignDID" || call.args["DIDParam.tn"] != "3035550110" || call.args["DIDParam.epg"] != testEPG {
+		t.Fatalf("sent %+v", call)
+	}
+}
+
+func TestAcquireRefused(t *testing.T) {
+	f, srv := startFake(t)
+	f.replies["assignDID"] = "assigndid_taken.xml"
+	c := newTestCarrier(t, srv.URL, nil)
+	_, err := c.Acquire(testCtx(t), number.New("+13035550110", number.Discovery, Name, time.Now()))
+	if !number.IsKind(err, number.KindByCarrier) || !strings.Contains(err.Error(), "Number not available for assignment") {
+		t.Fatalf("err = %v, want by_carrier with the DID status", err)
+	}
+	if number.AsError(err).Number != "+13035550110" {
+		t.Fatalf("error number = %q", number.AsError(err).Number)
+	}
+}
+
+func TestAcquireProvisioningFlags(t *testing.T) {
+	f, srv := startFake(t)
+	n := number.New("+13035550110", number.Discovery, Name, time.Now())
+	c := newTestCarrier(t, srv.URL, map[string]any{"enable_provisioning": false, "sandbox_provisioning": true})
+	if _, err := c.Acquire(testCtx(t), n); err != nil {
+		t.Fatalf("sandbox acquire: %v", err)
+	}
+	c = newTestCarrier(t, srv.URL, map[string]any{"enable_provisioning": false})
+	_, err := c.Acquire(testCtx(t), n)
+	if e := number.AsError(err); e.Kind != number.KindUnspecified || e.Msg() != "provisioning_disabled" {
+		t.Fatalf("err = %v, want unspecified_fault provisioning_disabled", err)
+	}
+	if _, ok := f.lastCall(); ok {
+		t.Fatal("the carrier was called")
+	}
+}
+
+func TestDisconnect(t *testing.T) {
+	f, srv := startFake(t)
+	c := newTestCarrier(t, srv.URL, nil)
+	n := number.New("+13035550110", number.InService, Name, time.Now())
+	if err := c.Disconnect(testCtx(t), n); err != nil {
+		t.Fatal(err)
+	}
+	if call, _ := f.lastCall(); call.action != "releaseDID" || call.args["tn"] != "3035550110" {
+		t.Fatalf("sent %+v", call)
+	}
+	// Kazoo's release scenario: responseCode 100, DID statusCode 106231.
+	f.replies["releaseDID"] = "releasedid_not_yours.xml"
+	err := c.Disconnect(testCtx(t), n)
+	if !number.IsKind(err, number.KindByCarrier) || !strings.Contains(err.Error(), "Number currently available") {
+		t.Fatalf("err = %v, want by_carrier \"Number currently available\"", err)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, settings, url string
+		bad                 bool
+	}{
+		{name: "defaults", url: ProductionURL},
+		{name: "sandbox", settings: `{"sandbox_provisioning":true}`, url: SandboxURL},
+		{name: "api_url wins over sandbox", settings: `{"sandbox_provisioning":true,"api_url":"https://vi.example/x.asmx"}`, url: "https://vi.example/x.asmx"},
+		{name: "kazoo keys", settings: `{"debug":true,"enable_provisioning":true,"endpoint_group":"1","login":"l","password":"p"}`, url: ProductionURL},
+		{name: "unknown key", settings: `{"secret":"x"}`, bad: true},
+		{name: "not a URL", settings: `{"api_url":"backoffice"}`, bad: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := carrier.New("knm_voip_innovations", json.RawMessage(tc.settings), carrier.Deps{})
+			if tc.bad {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.(*Carrier).cfg.URL(); got != tc.url {
+				t.Fatalf("url = %q, want %q", got, tc.url)
+			}
+		})
+	}
+}
+
+func TestFlags(t *testing.T) {
+	c, err := New(DefaultConfig(), carrier.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.IsLocal() || !c.IsNumberBillable(nil) || c.ShouldLookupCNAM() || c.MaxPrefixLength() != 3 {
+		t.Fatal("wrong flags")
+	}
+	if _, err := c.CheckNumbers(testCtx(t), []string{"+13035550110"}); !number.IsKind(err, number.KindUnspecified) {
+		t.Fatalf("CheckNumbers err = %v, want unspecified_fault", err)
+	}
+}
+
+// Every way the network can fail ends in a by_carrier error once the
+// call's context is done, never in a hang or a half-read success.
+func TestFaults(t *testing.T) {
+	for name, handler := range map[string]http.HandlerFunc{
+		"timeout": func(w http.ResponseWriter, r *http.Request) {
+			// The server notices the client gave up only once the
+			// request body is read.
+			_, _ = io.Copy(io.Discard, r.Body)
+			<-r.Context().Done()
+		},
+		"500": func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		},
+		"429": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+		},
+		"malformed XML": func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(`<soap:Envelope><soap:Body><getDIDsResponse>`))
+		},
+		"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Length", "4096")
+			_, _ = w.Write([]byte(`<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>`))
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(handler)
+			t.Cleanup(srv.Close)
+			c := newTestCarrier(t, srv.URL, nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
+			defer cancel()
+			if _, err := c.FindNumbers(ctx, "+1303", 5, carrier.SearchOptions{}); !number.IsKind(err, number.KindByCarrier) {
+				t.Errorf("FindNumbers: err = %v, want by_carrier", err)
+			}
+			ctx2, cancel2 := context.WithTimeout(context.Background(), 250*time.Millisecond)
+			defer cancel2()
+			if err := c.Disconnect(ctx2, number.New("+13035550110", number.InService, Name, time.Now())); !number.IsKind(err, number.KindByCarrier) {
+				t.Errorf("Disconnect: err = %v, want by_carrier", err)
+			}
+		})
+	}
+}
+
+func TestConformance(t *testing.T) {
+	carriertest.Run(t, func(t *testing.T) carrier.Carrier {
+		_, srv := startFake(t)
+		return newTestCarrier(t, srv.URL, nil)
+	}, carriertest.Prefix("+1303"), carriertest.MinResults(3))
+}
+
+func TestHolds(t *testing.T) {
+	f, srv := startFake(t)
+	c := newTestCarrier(t, srv.URL, nil)
+	for file, want := range map[string]bool{"querydid_assigned.xml": true, "querydid_available.xml": false} {
+		f.replies["queryDID"] = file
+		held, err := c.Holds(testCtx(t), "+13035550110")
+		if err != nil || held != want {
+			t.Fatalf("%s: Holds = %v, %v; want %v", file, held, err, want)
+		}
+		if call, _ := f.lastCall(); call.action != "queryDID" || call.args["tn"] != "3035550110" {
+			t.Fatalf("sent %+v", call)
+		}
+	}
+	f.replies["queryDID"] = "querydid_unknown.xml"
+	if _, err := c.Holds(testCtx(t), "+13035550110"); !number.IsKind(err, number.KindByCarrier) {
+		t.Fatalf("err = %v, want by_carrier", err)
+	}
+}
