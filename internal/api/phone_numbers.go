@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -219,7 +220,8 @@ func handleNumberPort(c *call) {
 func handleNumberIdentify(c *call) {
 	l, err := c.s.mgr.Identify(c.ctx, c.param("PHONE_NUMBER"))
 	if err != nil {
-		if ne, ok := err.(*number.Error); ok && ne.Kind == number.KindInvalid {
+		var ne *number.Error
+		if errors.As(err, &ne) && ne.Kind == number.KindInvalid {
 			// Kazoo answers the routing refusals as a bare client error.
 			if ne.Details != nil {
 				err = errClient(ne.Details)

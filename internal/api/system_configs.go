@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"reflect"
 	"strings"
@@ -181,9 +182,7 @@ func (c *call) validateConfig(id string, doc map[string]map[string]json.RawMessa
 		}
 		if err := validateConfigDoc(c, id, raw); err != nil {
 			var ne *number.Error
-			if e, ok := err.(*number.Error); ok {
-				ne = e
-			} else {
+			if !errors.As(err, &ne) {
 				ne = number.Wrap(number.KindInvalid, "", err)
 				ne.Cause = err.Error()
 			}
