@@ -103,8 +103,9 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 func (c *Carrier) Name() string { return Name }
 
 // FindNumbers searches UK numbers (+44). Simwood matches a pattern on the
-// national significant number, so +44207 becomes pattern 207*; a trailing
-// * in the prefix is the same wildcard. Simwood answers 1, 10 or 100
+// national significant number (its results carry country_code and number
+// apart), so +44207 becomes pattern 207*, where Kazoo sent +44207*; a
+// trailing * in the prefix is the same wildcard. Simwood answers 1, 10 or 100
 // numbers: the smallest of those that covers quantity is asked for, and
 // the results are cut to quantity.
 func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, opts carrier.SearchOptions) ([]carrier.Result, error) {
@@ -195,8 +196,8 @@ func (c *Carrier) IsLocal() bool { return false }
 // IsNumberBillable reports true.
 func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
 
-// ShouldLookupCNAM reports false, as Kazoo does.
-func (c *Carrier) ShouldLookupCNAM() bool { return false }
+// ShouldLookupCNAM reports true, as Kazoo does.
+func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented, as in Kazoo.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {

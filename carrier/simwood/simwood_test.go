@@ -190,7 +190,7 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.IsLocal() || !c.IsNumberBillable(nil) || c.ShouldLookupCNAM() || c.MaxPrefixLength() != 3 {
+	if c.IsLocal() || !c.IsNumberBillable(nil) || !c.ShouldLookupCNAM() || c.MaxPrefixLength() != 3 {
 		t.Fatal("wrong flags")
 	}
 	if _, err := c.CheckNumbers(testCtx(t), []string{"+442079460012"}); !number.IsKind(err, number.KindUnspecified) {

@@ -78,8 +78,8 @@ func newFake(t *testing.T) *fakeVI {
 var wantParams = map[string][]string{
 	"getDIDs":    {"cnam", "lata", "npa", "nxx", "rateCenter", "state", "t38", "tier", "login", "secret"},
 	"assignDID":  {"didParams", "login", "secret"},
-	"releaseDID": {"tn", "login", "secret"},
-	"queryDID":   {"tn", "login", "secret"},
+	"releaseDID": {"didParams", "login", "secret"},
+	"queryDID":   {"did", "login", "secret"},
 }
 
 var tenDigits = regexp.MustCompile(`^\d{10}$`)
@@ -161,8 +161,13 @@ func (f *fakeVI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.t.Errorf("assignDID args %v", c.args)
 		}
 		f.reply(w, f.status, f.replies[c.action])
-	case "releaseDID", "queryDID":
-		if !tenDigits.MatchString(c.args["tn"]) {
+	case "releaseDID":
+		if !tenDigits.MatchString(c.args["DIDParam.tn"]) {
+			f.t.Errorf("releaseDID args %v", c.args)
+		}
+		f.reply(w, f.status, f.replies[c.action])
+	case "queryDID":
+		if !tenDigits.MatchString(c.args["did"]) {
 			f.t.Errorf("releaseDID args %v", c.args)
 		}
 		f.reply(w, f.status, f.replies[c.action])

@@ -171,15 +171,10 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 	return out, nil
 }
 
-// Acquire assigns the number to the configured endpoint group. With
-// enable_provisioning off it refuses (provisioning_disabled), or pretends
-// success when sandbox_provisioning is on, as Kazoo does.
+// Acquire assigns the number to the configured endpoint group.
 func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired, error) {
-	if !c.cfg.EnableProvisioning {
-		if c.cfg.SandboxProvisioning {
-			return carrier.Acquired{}, nil
-		}
-		return carrier.Acquired{}, &number.Error{Kind: number.KindUnspecified, Number: n.Number, Message: "provisioning_disabled"}
+	if skip, err := c.provisioningOff(n.Number); skip {
+		return carrier.Acquired{}, err
 	}
 	tn, err := nationalDigits(n.Number)
 	if err != nil {
@@ -199,13 +194,18 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	return carrier.Acquired{}, nil
 }
 
-// Disconnect releases the number with releaseDID.
+// Disconnect releases the number with releaseDID; enable_provisioning
+// gates it as it gates Acquire.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
+	if skip, err := c.provisioningOff(n.Number); skip {
+		return err
+	}
 	tn, err := nationalDigits(n.Number)
 	if err != nil {
 		return err
 	}
-	body, err := c.call(ctx, "releaseDID", []param{{name: "tn", value: &tn}}, false, n.Number)
+	params := []param{{name: "didParams", children: []param{{name: "DIDParam", children: []param{{name: "tn", value: &tn}}}}}}
+	body, err := c.call(ctx, "releaseDID", params, false, n.Number)
 	if err != nil {
 		return err
 	}
@@ -215,6 +215,20 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	return nil
 }
 
+// provisioningOff reports whether enable_provisioning is off, and then
+// what to answer instead of calling the carrier: success under
+// sandbox_provisioning, else provisioning_disabled, as Kazoo does.
+func (c *Carrier) provisioningOff(num string) (bool, error) {
+	switch {
+	case c.cfg.EnableProvisioning:
+		return false, nil
+	case c.cfg.SandboxProvisioning:
+		return true, nil
+	default:
+		return true, &number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled"}
+	}
+}
+
 // Holds asks queryDID whether the number is assigned to the account, so
 // that reconciliation can settle a purchase whose reply was lost.
 func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
@@ -222,7 +236,7 @@ func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	body, err := c.call(ctx, "queryDID", []param{{name: "tn", value: &tn}}, true, e164)
+	body, err := c.call(ctx, "queryDID", []param{{name: "did", value: &tn}}, true, e164)
 	if err != nil {
 		return false, err
 	}
@@ -239,8 +253,8 @@ func (c *Carrier) IsLocal() bool { return false }
 // IsNumberBillable reports true.
 func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
 
-// ShouldLookupCNAM reports false, as Kazoo does.
-func (c *Carrier) ShouldLookupCNAM() bool { return false }
+// ShouldLookupCNAM reports true, as Kazoo does.
+func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented, as in Kazoo.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {

@@ -133,17 +133,24 @@ func TestAcquireRefused(t *testing.T) {
 	}
 }
 
-func TestAcquireProvisioningFlags(t *testing.T) {
+func TestProvisioningFlags(t *testing.T) {
 	f, srv := startFake(t)
 	n := number.New("+13035550110", number.Discovery, Name, time.Now())
 	c := newTestCarrier(t, srv.URL, map[string]any{"enable_provisioning": false, "sandbox_provisioning": true})
 	if _, err := c.Acquire(testCtx(t), n); err != nil {
 		t.Fatalf("sandbox acquire: %v", err)
 	}
+	if err := c.Disconnect(testCtx(t), n); err != nil {
+		t.Fatalf("sandbox disconnect: %v", err)
+	}
 	c = newTestCarrier(t, srv.URL, map[string]any{"enable_provisioning": false})
 	_, err := c.Acquire(testCtx(t), n)
 	if e := number.AsError(err); e.Kind != number.KindUnspecified || e.Msg() != "provisioning_disabled" {
-		t.Fatalf("err = %v, want unspecified_fault provisioning_disabled", err)
+		t.Fatalf("acquire err = %v, want unspecified_fault provisioning_disabled", err)
+	}
+	err = c.Disconnect(testCtx(t), n)
+	if e := number.AsError(err); e.Kind != number.KindUnspecified || e.Msg() != "provisioning_disabled" {
+		t.Fatalf("disconnect err = %v, want unspecified_fault provisioning_disabled", err)
 	}
 	if _, ok := f.lastCall(); ok {
 		t.Fatal("the carrier was called")
@@ -157,7 +164,7 @@ func TestDisconnect(t *testing.T) {
 	if err := c.Disconnect(testCtx(t), n); err != nil {
 		t.Fatal(err)
 	}
-	if call, _ := f.lastCall(); call.action != "releaseDID" || call.args["tn"] != "3035550110" {
+	if call, _ := f.lastCall(); call.action != "releaseDID" || call.args["DIDParam.tn"] != "3035550110" {
 		t.Fatalf("sent %+v", call)
 	}
 	// Kazoo's release scenario: responseCode 100, DID statusCode 106231.
@@ -203,7 +210,7 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.IsLocal() || !c.IsNumberBillable(nil) || c.ShouldLookupCNAM() || c.MaxPrefixLength() != 3 {
+	if c.IsLocal() || !c.IsNumberBillable(nil) || !c.ShouldLookupCNAM() || c.MaxPrefixLength() != 3 {
 		t.Fatal("wrong flags")
 	}
 	if _, err := c.CheckNumbers(testCtx(t), []string{"+13035550110"}); !number.IsKind(err, number.KindUnspecified) {
@@ -273,7 +280,7 @@ func TestHolds(t *testing.T) {
 		if err != nil || held != want {
 			t.Fatalf("%s: Holds = %v, %v; want %v", file, held, err, want)
 		}
-		if call, _ := f.lastCall(); call.action != "queryDID" || call.args["tn"] != "3035550110" {
+		if call, _ := f.lastCall(); call.action != "queryDID" || call.args["did"] != "3035550110" {
 			t.Fatalf("sent %+v", call)
 		}
 	}
