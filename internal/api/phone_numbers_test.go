@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/csv"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -564,4 +565,33 @@ func TestPostgres(t *testing.T) {
 		t.Errorf("listing: %s", r.raw)
 	}
 	e.must(200, "DELETE", e.numPath(ts.a, "+14155551100"), ts.tA, nil)
+}
+
+func TestIdentifyRefusals(t *testing.T) {
+	e := newEnv(t)
+	ts := newTenants(e)
+	e.seed("", number.Available, "+14155551200")
+	e.seed(ts.a, number.Aging, "+14155551201")
+	tests := []struct {
+		name, num string
+		code      int
+		message   string
+		data      any
+	}{
+		{"unassigned", "+14155551200", 400, "client error", "unassigned"},
+		{"not in service", "+14155551201", 400, "client error", map[string]any{"account_id": ts.a, "number": "+14155551201", "cause": "not_in_service"}},
+		{"unknown", "+14155551202", 404, "bad_identifier", nil},
+		{"not a number", "xyz", 400, "client error", "not_reconcilable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("GET", e.numPath(ts.a, tc.num)+"/identify", ts.tA, nil)
+			if r.code != tc.code || r.env["message"] != tc.message {
+				t.Fatalf("got %d %v: %s", r.code, r.env["message"], r.raw)
+			}
+			if tc.data != nil && !reflect.DeepEqual(r.data(), tc.data) {
+				t.Errorf("data %v, want %v", r.data(), tc.data)
+			}
+		})
+	}
 }

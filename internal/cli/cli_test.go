@@ -132,8 +132,17 @@ func TestAccountsAndNumbers(t *testing.T) {
 	if code, _, errs := s.run(t, "", "numbers", "delete", acct, "+14155550101"); code != 0 {
 		t.Errorf("numbers delete: %d %s", code, errs)
 	}
-	if code, out, errs := s.run(t, "", "numbers", "search", "--prefix", "415"); code != 0 || !strings.Contains(out, "NUMBER") {
+	if code, out, errs := s.run(t, "", "numbers", "add", "--state=available", "+14155550110", "+14155550111", "+14155550112"); code != 0 {
+		t.Fatalf("numbers add available: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := s.run(t, "", "numbers", "search", "--prefix", "415"); code != 0 || !strings.Contains(out, "+14155550110") {
 		t.Errorf("numbers search: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := s.run(t, "", "numbers", "activate", acct, "+14155550110"); code != 0 || !strings.Contains(out, "+14155550110\tin_service") {
+		t.Errorf("numbers activate: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := s.run(t, "", "numbers", "reserve", acct, "+14155550111", "+14155550199"); code != 1 || !strings.Contains(out, "+14155550111\treserved") || !strings.Contains(out, "+14155550199\tfailed") {
+		t.Errorf("numbers reserve: %d %s %s", code, out, errs)
 	}
 }
 
