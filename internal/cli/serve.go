@@ -16,6 +16,7 @@ import (
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
@@ -84,6 +85,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
 	quiet := fs.Bool("quiet-requests", false, "do not log each request")
+	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation); 0 runs none (NUMAN_JOBS_EVERY)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -147,6 +149,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	if *jobsEvery > 0 {
+		go func() {
+			defer close(jobsDone)
+			_ = (&jobs.Runner{Manager: mgr, Logger: log, Every: *jobsEvery}).Run(jobsCtx)
+		}()
+	} else {
+		close(jobsDone)
+	}
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
 	log.Info("numan serving", "listen", ln.Addr().String(), "db", redactDSN(*db), "node", *node, "version", version())
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
