@@ -16,8 +16,10 @@ import (
 // Carriers with a remote API (bandwidth2, other, simwood, telnyx, vitelity,
 // voipinnovations, ...): one blank import per package, sorted.
 import (
+	_ "github.com/numan-dev/numan/carrier/bandwidth2"
 	_ "github.com/numan-dev/numan/carrier/other"
 	_ "github.com/numan-dev/numan/carrier/simwood"
+	_ "github.com/numan-dev/numan/carrier/telnyx"
 	_ "github.com/numan-dev/numan/carrier/vitelity"
 	_ "github.com/numan-dev/numan/carrier/voipinnovations"
 )
