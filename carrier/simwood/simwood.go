@@ -44,13 +44,16 @@ func init() {
 
 // Config is the system config number_manager.simwood, with Kazoo's keys.
 type Config struct {
+	// AuthUsername and AuthPassword are the API's Basic credentials.
 	AuthUsername string `json:"auth_username"`
 	AuthPassword string `json:"auth_password"`
 	// NumbersAPIURL is Kazoo's name for the endpoint.
 	NumbersAPIURL string `json:"numbers_api_url"`
 	// APIURL, when set, wins over numbers_api_url: every Numan carrier
 	// takes an api_url so it can be pointed at a sandbox or a test server.
-	APIURL           string `json:"api_url,omitempty"`
+	APIURL string `json:"api_url,omitempty"`
+	// SimwoodAccountID is the account whose numbers are searched and
+	// allocated: every API path starts with it.
 	SimwoodAccountID string `json:"simwood_account_id"`
 }
 

@@ -52,8 +52,9 @@ type Config struct {
 	// APIURL, when set, wins over api_uri: every Numan carrier takes an
 	// api_url so it can be pointed at a sandbox or a test server.
 	APIURL string `json:"api_url,omitempty"`
-	Login  string `json:"login"`
-	Pass   string `json:"pass"`
+	// Login and Pass are the API credentials, sent in every query string.
+	Login string `json:"login"`
+	Pass  string `json:"pass"`
 	// RouteSIP is where bought numbers are routed; Kazoo uses the first
 	// when it is a list.
 	RouteSIP StringList `json:"routesip,omitempty"`

@@ -59,8 +59,10 @@ type Config struct {
 	EnableProvisioning bool `json:"enable_provisioning"`
 	// EndpointGroup is where assigned numbers are routed.
 	EndpointGroup string `json:"endpoint_group"`
-	Login         string `json:"login"`
-	Password      string `json:"password"`
+	// Login and Password are the API credentials, sent in every body as
+	// login and secret.
+	Login    string `json:"login"`
+	Password string `json:"password"`
 	// SandboxProvisioning selects the development back office.
 	SandboxProvisioning bool `json:"sandbox_provisioning"`
 }
