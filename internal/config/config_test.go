@@ -1,0 +1,88 @@
+package config_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store/sqlite"
+)
+
+func TestSectionsAndSecrets(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id := config.CarrierID("knm_telnyx")
+	if id != "number_manager.telnyx" {
+		t.Fatalf("CarrierID = %q", id)
+	}
+	keys := map[string]json.RawMessage{"api_key": json.RawMessage(`"KEY123"`), "api_url": json.RawMessage(`"https://a"`)}
+	if err := config.WriteSection(ctx, st, id, config.DefaultSection, keys); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.WriteSection(ctx, st, id, "node1", map[string]json.RawMessage{"api_url": json.RawMessage(`"https://b"`)}); err != nil {
+		t.Fatal(err)
+	}
+	for node, url := range map[string]string{"": `"https://a"`, "node1": `"https://b"`} {
+		raw, err := config.NewSource(st, node, time.Nanosecond).Carrier(ctx, "telnyx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]json.RawMessage
+		json.Unmarshal(raw, &got)
+		if string(got["api_url"]) != url || string(got["api_key"]) != `"KEY123"` {
+			t.Fatalf("node %q: %s", node, raw)
+		}
+	}
+	red := config.Redact(keys)
+	if string(red["api_key"]) != `"********"` || string(red["api_url"]) != `"https://a"` {
+		t.Fatalf("redacted %v", red)
+	}
+	// Writing back what was read keeps the secret.
+	if err := config.WriteSection(ctx, st, id, config.DefaultSection, red); err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := config.ReadSections(ctx, st, id)
+	if string(doc["default"]["api_key"]) != `"KEY123"` {
+		t.Fatalf("secret lost: %s", doc["default"]["api_key"])
+	}
+	if err := config.DeleteSection(ctx, st, id, "node1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.DeleteSection(ctx, st, id, "node1"); !number.IsKind(err, number.KindNotFound) {
+		t.Fatalf("second delete: %v", err)
+	}
+}
+
+func TestNumberManagerValidatesAndFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	src := config.NewSource(st, "", time.Nanosecond)
+	cfg, _, err := src.NumberManager(ctx)
+	if err != nil || cfg.ReleasedState != number.Available || cfg.MaximumSearchQuantity != 500 {
+		t.Fatalf("defaults: %+v %v", cfg, err)
+	}
+	if err := config.WriteSection(ctx, st, config.NumberManagerID, config.DefaultSection, map[string]json.RawMessage{"should_age": json.RawMessage(`true`)}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _, _ = src.NumberManager(ctx); !cfg.ShouldAge {
+		t.Fatal("change not seen")
+	}
+	if err := config.WriteSection(ctx, st, config.NumberManagerID, config.DefaultSection, map[string]json.RawMessage{"released_state": json.RawMessage(`"nowhere"`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := src.NumberManager(ctx); !number.IsKind(err, number.KindInvalid) {
+		t.Fatalf("invalid config accepted: %v", err)
+	}
+}
