@@ -20,6 +20,7 @@ import (
 	_ "github.com/numan-dev/numan/carrier/other"
 	_ "github.com/numan-dev/numan/carrier/simwood"
 	_ "github.com/numan-dev/numan/carrier/telnyx"
+	_ "github.com/numan-dev/numan/carrier/twilio"
 	_ "github.com/numan-dev/numan/carrier/vitelity"
 	_ "github.com/numan-dev/numan/carrier/voipinnovations"
 )

@@ -1,0 +1,89 @@
+package twilio
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/numan-dev/numan/carrier/httpx"
+	"github.com/numan-dev/numan/number"
+)
+
+// offer is one entry of an AvailablePhoneNumbers list.
+type offer struct {
+	PhoneNumber string `json:"phone_number"`
+	raw         number.Doc
+}
+
+// parseAvailable reads an AvailablePhoneNumbers page. Entries without an
+// E.164 number are skipped rather than offered; each offer keeps the whole
+// entry (locality, rate center, capabilities...) as its carrier data.
+func parseAvailable(body []byte) ([]offer, error) {
+	r, err := httpx.DecodeJSON[struct {
+		Numbers *[]json.RawMessage `json:"available_phone_numbers"`
+	}](Name, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Numbers == nil {
+		return nil, number.Errorf(number.KindByCarrier, "", "%s: reply has no available_phone_numbers", Name)
+	}
+	out := make([]offer, 0, len(*r.Numbers))
+	for _, rec := range *r.Numbers {
+		var o offer
+		if json.Unmarshal(rec, &o) != nil || json.Unmarshal(rec, &o.raw) != nil || !isE164(o.PhoneNumber) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func isE164(s string) bool {
+	d, ok := strings.CutPrefix(s, "+")
+	return ok && len(d) >= 2 && len(d) <= 15 && strings.Trim(d, "0123456789") == ""
+}
+
+// incoming is an IncomingPhoneNumber: a number the account owns.
+type incoming struct {
+	SID         string `json:"sid"`
+	PhoneNumber string `json:"phone_number"`
+}
+
+func parseIncoming(body []byte) (incoming, error) {
+	return httpx.DecodeJSON[incoming](Name, body)
+}
+
+func parseIncomingList(body []byte) ([]incoming, error) {
+	r, err := httpx.DecodeJSON[struct {
+		Numbers *[]incoming `json:"incoming_phone_numbers"`
+	}](Name, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Numbers == nil {
+		return nil, number.Errorf(number.KindByCarrier, "", "%s: reply has no incoming_phone_numbers", Name)
+	}
+	return *r.Numbers, nil
+}
+
+// errorMessage renders Twilio's {"code","message","more_info","status"}.
+func errorMessage(_ int, body []byte) string {
+	var r struct {
+		Code    json.RawMessage `json:"code"`
+		Message string          `json:"message"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return ""
+	}
+	msg := strings.TrimSpace(r.Message)
+	if msg == "" {
+		return ""
+	}
+	if code := strings.Trim(string(r.Code), `"`); code != "" {
+		if _, err := strconv.ParseInt(code, 10, 64); err == nil {
+			msg += " (code " + code + ")"
+		}
+	}
+	return msg
+}

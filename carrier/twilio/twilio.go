@@ -1,0 +1,340 @@
+// Package twilio buys numbers from Twilio through its 2010-04-01 REST API
+// (HTTP Basic authentication with the account SID and auth token). Kazoo
+// had no Twilio carrier; this one follows the same contract as the others.
+//
+// Twilio sells synchronously: POST IncomingPhoneNumbers either buys the
+// number or fails, so there is no order to follow. Because the API is the
+// same, api_url also points this module at Twilio-compatible carriers
+// such as SignalWire (https://<space>.signalwire.com/api/laml) or Somleng.
+package twilio
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/carrier/httpx"
+	"github.com/numan-dev/numan/number"
+)
+
+// Name is the registry name.
+const Name = "twilio"
+
+// DefaultAPIURL is Twilio's production REST API; paths carry /2010-04-01.
+const DefaultAPIURL = "https://api.twilio.com"
+
+// maxPageSize is the largest PageSize the AvailablePhoneNumbers list takes.
+const maxPageSize = 1000
+
+func init() {
+	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
+		cfg := DefaultConfig()
+		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
+			return nil, err
+		}
+		return New(cfg, deps)
+	})
+}
+
+// Config is the system config number_manager.twilio.
+type Config struct {
+	AccountSID string `json:"account_sid"`
+	AuthToken  string `json:"auth_token"`
+	// APIURL points the carrier at Twilio, a Twilio-compatible carrier or
+	// a test server.
+	APIURL string `json:"api_url"`
+	// EnableProvisioning and SandboxProvisioning behave as in Kazoo's
+	// carriers: with provisioning off, a sandbox pretends to buy and
+	// release, and otherwise buying is refused.
+	EnableProvisioning  bool `json:"enable_provisioning"`
+	SandboxProvisioning bool `json:"sandbox_provisioning"`
+	// TrunkSID, when set, puts every number bought on that Elastic SIP
+	// trunk, so that its calls reach the platform at once.
+	TrunkSID string `json:"trunk_sid"`
+}
+
+// DefaultConfig returns Twilio's production URL with provisioning on.
+func DefaultConfig() Config {
+	return Config{APIURL: DefaultAPIURL, EnableProvisioning: true}
+}
+
+// Carrier talks to one Twilio account.
+type Carrier struct {
+	cfg     Config
+	http    *httpx.Client
+	account string // the /2010-04-01/Accounts/{sid} path
+	logger  *slog.Logger
+}
+
+// New validates cfg and builds the carrier.
+func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
+	if err := httpx.ValidateBaseURL(cfg.APIURL); err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.AccountSID == "" || strings.ContainsAny(cfg.AccountSID, "/?#"):
+		return nil, number.Errorf(number.KindInvalid, "", "%s: account_sid is required and must be a plain id", Name)
+	case cfg.AuthToken == "":
+		return nil, number.Errorf(number.KindInvalid, "", "%s: auth_token is required", Name)
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Carrier{
+		cfg: cfg,
+		http: &httpx.Client{
+			Carrier:      Name,
+			BaseURL:      cfg.APIURL,
+			HTTP:         deps.HTTPClient,
+			Auth:         httpx.BasicAuth{User: cfg.AccountSID, Password: cfg.AuthToken},
+			Logger:       deps.Logger,
+			Header:       http.Header{"Accept": {"application/json"}},
+			ErrorMessage: errorMessage,
+			Now:          deps.Now,
+		},
+		account: "2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID),
+		logger:  logger,
+	}, nil
+}
+
+// SetRetryPolicy replaces the HTTP backoff and the sleeper used between
+// retries; tests use it to run without waiting.
+func (c *Carrier) SetRetryPolicy(backoff httpx.Backoff, sleep httpx.Sleeper) {
+	c.http.Backoff = backoff
+	c.http.Sleep = sleep
+}
+
+// Name returns "twilio".
+func (c *Carrier) Name() string { return Name }
+
+// usTollFree are the NANP toll-free NPAs (Kazoo's list).
+var usTollFree = map[string]bool{
+	"800": true, "822": true, "833": true, "844": true, "855": true, "866": true, "877": true,
+	"880": true, "881": true, "882": true, "883": true, "884": true, "885": true, "886": true, "887": true, "888": true, "889": true,
+}
+
+// FindNumbers searches Twilio's AvailablePhoneNumbers. For +1 prefixes a
+// bare NPA is an AreaCode search and longer prefixes a Contains pattern
+// (the national digits padded with * to ten, Twilio's own idiom); a
+// toll-free NPA or an 8 wildcard (+180*, +18**) searches TollFree.json.
+// Other countries search Local.json in the country of the search options
+// by the national digits. Results are matched against the prefix here.
+func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, opts carrier.SearchOptions) ([]carrier.Result, error) {
+	if quantity <= 0 {
+		return nil, nil
+	}
+	country, kind, q, err := searchQuery(prefix, opts)
+	if err != nil || q == nil {
+		return nil, err
+	}
+	size := min(quantity, maxPageSize)
+	q.Set("PageSize", strconv.Itoa(size))
+	resp, err := c.http.Get(ctx, c.account+"/AvailablePhoneNumbers/"+url.PathEscape(country)+"/"+kind+".json", q)
+	if err != nil {
+		return nil, err
+	}
+	offers, err := parseAvailable(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	results := make([]carrier.Result, 0, min(len(offers), size))
+	seen := map[string]bool{}
+	for _, o := range offers {
+		if len(results) == size {
+			break
+		}
+		if !matchesPattern(o.PhoneNumber, prefix) || seen[o.PhoneNumber] {
+			continue
+		}
+		seen[o.PhoneNumber] = true
+		results = append(results, carrier.Result{Number: o.PhoneNumber, Carrier: Name, State: number.Discovery, CarrierData: o.raw})
+	}
+	return results, nil
+}
+
+// searchQuery picks the country, the number type (Local or TollFree) and
+// the filters for a normalised prefix; a nil query with no error means
+// Twilio cannot be asked (no country to ask in).
+func searchQuery(prefix string, opts carrier.SearchOptions) (country, kind string, q url.Values, err error) {
+	digits, ok := strings.CutPrefix(prefix, "+")
+	fixed := strings.TrimRight(digits, "*")
+	if !ok || fixed == "" || strings.Trim(fixed, "0123456789") != "" {
+		return "", "", nil, number.Errorf(number.KindInvalid, "", "%s: prefix %q must be + and digits, optionally ending in *", Name, prefix)
+	}
+	q = url.Values{}
+	if national, ok := strings.CutPrefix(fixed, "1"); ok {
+		if len(national) > 10 {
+			return "", "", nil, nil // longer than any NANP number
+		}
+		country = strings.ToUpper(opts.Country)
+		if len(country) != 2 || opts.Dialcode != "" && opts.Dialcode != "+1" {
+			country = "US"
+		}
+		kind = "Local"
+		wildcard := fixed != digits
+		if len(national) >= 3 && usTollFree[national[:3]] || len(national) < 3 && strings.HasPrefix(national, "8") && wildcard {
+			kind = "TollFree"
+		}
+		switch {
+		case kind == "Local" && len(national) == 3:
+			q.Set("AreaCode", national)
+		case len(national) >= 2:
+			q.Set("Contains", national+strings.Repeat("*", max(0, 10-len(national))))
+		}
+		return country, kind, q, nil
+	}
+	dial := strings.TrimPrefix(opts.Dialcode, "+")
+	country = strings.ToUpper(opts.Country)
+	if dial == "" || len(country) != 2 || !strings.HasPrefix(fixed, dial) {
+		return "", "", nil, nil
+	}
+	if national := fixed[len(dial):]; len(national) >= 2 {
+		// Contains takes at most 16 characters; the prefix is matched in
+		// full on the results anyway.
+		q.Set("Contains", national[:min(len(national), 16)])
+	}
+	return country, "Local", q, nil
+}
+
+// matchesPattern reports whether e164 starts with pattern, where '*' in
+// pattern matches any one digit.
+func matchesPattern(e164, pattern string) bool {
+	if len(e164) < len(pattern) {
+		return false
+	}
+	for i := 0; i < len(pattern); i++ {
+		if pattern[i] == '*' {
+			if e164[i] < '0' || e164[i] > '9' {
+				return false
+			}
+			continue
+		}
+		if pattern[i] != e164[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Acquire buys the number: POST IncomingPhoneNumbers, which answers with
+// the new resource. Its sid is kept in the carrier data for the release.
+func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired, error) {
+	if skip, err := c.provisioning(n.Number); skip || err != nil {
+		return carrier.Acquired{}, err
+	}
+	form := url.Values{"PhoneNumber": {n.Number}}
+	if c.cfg.TrunkSID != "" {
+		form.Set("TrunkSid", c.cfg.TrunkSID)
+	}
+	resp, err := c.http.Do(ctx, &httpx.Request{
+		Method:      http.MethodPost,
+		Path:        c.account + "/IncomingPhoneNumbers.json",
+		Body:        []byte(form.Encode()),
+		ContentType: "application/x-www-form-urlencoded",
+		Number:      n.Number,
+	})
+	if err != nil {
+		return carrier.Acquired{}, err
+	}
+	bought, err := parseIncoming(resp.Body)
+	if err != nil {
+		return carrier.Acquired{}, withNumber(err, n.Number)
+	}
+	if bought.SID == "" || bought.PhoneNumber != n.Number {
+		// Twilio took the money for something; say what, so the
+		// operator can find it.
+		return carrier.Acquired{}, c.http.CarrierError(n.Number, "purchase reply names %q (sid %q), not %s",
+			bought.PhoneNumber, bought.SID, n.Number)
+	}
+	data := number.Doc{}
+	data.Set("sid", bought.SID)
+	return carrier.Acquired{CarrierData: data}, nil
+}
+
+// Disconnect releases the number: DELETE IncomingPhoneNumbers/{sid}. The
+// sid comes from carrier data or a lookup by number; a number Twilio no
+// longer has is already released, which is what was asked.
+func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
+	if skip, err := c.provisioning(n.Number); skip || err != nil {
+		return err
+	}
+	var sid string
+	if !n.CarrierData.Get("sid", &sid) || sid == "" {
+		resp, err := c.http.Get(ctx, c.account+"/IncomingPhoneNumbers.json", url.Values{"PhoneNumber": {n.Number}})
+		if err != nil {
+			return withNumber(err, n.Number)
+		}
+		owned, err := parseIncomingList(resp.Body)
+		if err != nil {
+			return withNumber(err, n.Number)
+		}
+		for _, p := range owned {
+			if p.PhoneNumber == n.Number && p.SID != "" {
+				sid = p.SID
+				break
+			}
+		}
+		if sid == "" {
+			c.logger.DebugContext(ctx, "twilio: number not on the account; nothing to release", "number", n.Number)
+			return nil
+		}
+	}
+	_, err := c.http.Do(ctx, &httpx.Request{
+		Method: http.MethodDelete,
+		Path:   c.account + "/IncomingPhoneNumbers/" + url.PathEscape(sid) + ".json",
+		Number: n.Number,
+	})
+	if httpx.StatusCode(err) == http.StatusNotFound {
+		return nil
+	}
+	return err
+}
+
+func (c *Carrier) provisioning(num string) (skip bool, err error) {
+	if c.cfg.EnableProvisioning {
+		return false, nil
+	}
+	if c.cfg.SandboxProvisioning {
+		return true, nil
+	}
+	return true, &number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled",
+		Cause: Name + ": enable_provisioning is false"}
+}
+
+func withNumber(err error, num string) error {
+	var e *number.Error
+	if errors.As(err, &e) && e.Number == "" {
+		cp := *e
+		cp.Number = num
+		return &cp
+	}
+	return err
+}
+
+// IsLocal reports false: Twilio is a remote API.
+func (c *Carrier) IsLocal() bool { return false }
+
+// IsNumberBillable reports true: Twilio bills every number.
+func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
+
+// ShouldLookupCNAM reports true, like every Kazoo carrier but vitelity.
+func (c *Carrier) ShouldLookupCNAM() bool { return true }
+
+// CheckNumbers is not implemented.
+func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
+	return nil, &number.Error{Kind: number.KindUnspecified, Message: "not_implemented",
+		Cause: Name + ": check_numbers is not implemented"}
+}
+
+// MaxPrefixLength returns 3, the figure Kazoo gives remote carriers.
+func (c *Carrier) MaxPrefixLength() int { return 3 }
+
+// Interface guards
+var _ carrier.Carrier = (*Carrier)(nil)
