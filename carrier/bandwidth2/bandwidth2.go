@@ -252,7 +252,7 @@ func searchQuery(prefix string) (url.Values, string, error) {
 		pattern := rest + strings.Repeat("*", 3-len(rest))
 		q.Set("tollFreeWildCardPattern", pattern)
 		return q, "+1" + pattern, nil
-	case len(rest) < 3:
+	case len(rest) < 3 || len(rest) > 10:
 		return nil, "", nil
 	case usTollFree[rest[:3]]:
 		q.Set("tollFreeWildCardPattern", rest[:3])

@@ -213,6 +213,9 @@ func searchQuery(prefix string, opts carrier.SearchOptions) (url.Values, error) 
 	}
 	q := url.Values{}
 	if national, ok := strings.CutPrefix(fixed, "1"); ok {
+		if len(national) > 10 {
+			return nil, nil // longer than any NANP number
+		}
 		country := strings.ToUpper(opts.Country)
 		if country == "" || opts.Dialcode != "" && opts.Dialcode != "+1" {
 			country = "US"
