@@ -480,8 +480,8 @@ func withNumber(err error, num string) error {
 
 func (c *Carrier) pollError(num, what, orderID string, err error) error {
 	if errors.Is(err, httpx.ErrStillPending) {
-		e := c.http.CarrierError(num, "%s %s still pending after %v; it may yet complete at Bandwidth", what, orderID,
-			time.Duration(c.cfg.OrderMaxWaitMS)*time.Millisecond)
+		e := c.http.CarrierError(num, "%s %s still pending when Numan stopped following it (after at most %v); it may yet complete at Bandwidth",
+			what, orderID, time.Duration(c.cfg.OrderMaxWaitMS)*time.Millisecond)
 		e.Details.(map[string]any)["order_id"] = orderID
 		e.Err = err
 		return e

@@ -20,8 +20,7 @@ const maxLoggedBody = 2048
 // sensitiveName reports whether a header, query parameter, JSON key or XML
 // element of that name holds a secret.
 func sensitiveName(name string) bool {
-	n := strings.ToLower(name)
-	n = strings.NewReplacer("_", "", "-", "", ".", "").Replace(n)
+	n := nameSeparators.Replace(strings.ToLower(name))
 	for _, s := range []string{"pass", "secret", "token", "apikey", "auth", "credential", "signature", "privatekey", "cookie"} {
 		if strings.Contains(n, s) {
 			return true
@@ -29,6 +28,9 @@ func sensitiveName(name string) bool {
 	}
 	return n == "key" || n == "pwd" || n == "pin"
 }
+
+// nameSeparators folds api_key, api-key and api.key into apikey.
+var nameSeparators = strings.NewReplacer("_", "", "-", "", ".", "")
 
 var (
 	jsonPair = regexp.MustCompile(`"([^"\\]{1,64})"(\s*:\s*)"((?:[^"\\]|\\.)*)"`)
@@ -50,32 +52,56 @@ func RedactText(s string, secrets []string) string {
 			}
 		}
 	}
-	s = jsonPair.ReplaceAllStringFunc(s, func(m string) string {
-		p := jsonPair.FindStringSubmatch(m)
+	s = replaceGroups(jsonPair, s, func(p []string) string {
 		if !sensitiveName(p[1]) {
-			return m
+			return p[0]
 		}
 		return `"` + p[1] + `"` + p[2] + `"` + Redacted + `"`
 	})
-	s = xmlElem.ReplaceAllStringFunc(s, func(m string) string {
-		p := xmlElem.FindStringSubmatch(m)
+	s = replaceGroups(xmlElem, s, func(p []string) string {
 		if p[1] != p[4] || !sensitiveName(localName(p[1])) {
-			return m
+			return p[0]
 		}
 		return "<" + p[1] + p[2] + ">" + Redacted + "</" + p[4] + ">"
 	})
-	s = formPair.ReplaceAllStringFunc(s, func(m string) string {
-		p := formPair.FindStringSubmatch(m)
+	s = replaceGroups(formPair, s, func(p []string) string {
 		name, err := url.QueryUnescape(p[2])
 		if err != nil {
 			name = p[2]
 		}
 		if !sensitiveName(name) {
-			return m
+			return p[0]
 		}
 		return p[1] + p[2] + "=" + Redacted
 	})
 	return s
+}
+
+// replaceGroups replaces each match of re in s by repl of its groups
+// (p[0] the whole match), matching once rather than twice per hit as
+// ReplaceAllStringFunc followed by FindStringSubmatch would.
+func replaceGroups(re *regexp.Regexp, s string, repl func(p []string) string) string {
+	matches := re.FindAllStringSubmatchIndex(s, -1)
+	if matches == nil {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	groups := make([]string, re.NumSubexp()+1)
+	for _, m := range matches {
+		for i := range groups {
+			groups[i] = ""
+			if m[2*i] >= 0 {
+				groups[i] = s[m[2*i]:m[2*i+1]]
+			}
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(repl(groups))
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 func localName(n string) string {

@@ -341,7 +341,7 @@ func (c *Carrier) pollError(num, orderID string, o order, err error) error {
 		if !o.RequirementsMet {
 			why = "; its regulatory requirements are not met"
 		}
-		e := c.http.CarrierError(num, "number order %s still %s after %v%s; it may yet complete at Telnyx",
+		e := c.http.CarrierError(num, "number order %s still %s when Numan stopped following it (after at most %v)%s; it may yet complete at Telnyx",
 			orderID, o.Status, time.Duration(c.cfg.OrderMaxWaitMS)*time.Millisecond, why)
 		e.Details.(map[string]any)["order_id"] = orderID
 		e.Err = err
