@@ -31,9 +31,9 @@ import (
 // Name is the registry name (Kazoo's knm_bandwidth2).
 const Name = "bandwidth2"
 
-// DefaultAPIURL is Bandwidth's production Dashboard API. Kazoo used the
-// older https://api.inetwork.com/v1.0, which Bandwidth has retired in
-// favour of this host.
+// DefaultAPIURL is Bandwidth's production Dashboard API as Bandwidth's
+// documentation gives it today; Kazoo used the older host
+// https://api.inetwork.com/v1.0, which api_url can still name.
 const DefaultAPIURL = "https://dashboard.bandwidth.com/api"
 
 // maxQuantity is the most numbers Bandwidth returns from one search.
@@ -355,6 +355,9 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	if !final.completed(tn) {
 		return carrier.Acquired{}, c.orderFailed(n.Number, "order", orderID, final.Status, final.Errors)
 	}
+	// Kazoo stored the CustomerOrderId as order_id; Bandwidth's own order
+	// id is what finds the order again, so order_id holds that and
+	// customer_order_id keeps Kazoo's value.
 	data := number.Doc{}
 	data.Set("order_id", orderID)
 	data.Set("order_name", order.Name)
