@@ -137,6 +137,10 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 	if now == nil {
 		now = time.Now
 	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	base := strings.TrimRight(cfg.APIURL, "/") + "/accounts/" + url.PathEscape(cfg.AccountID) + "/"
 	c := &Carrier{
 		cfg: cfg,
@@ -155,7 +159,7 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 			MaxWait:  time.Duration(cfg.OrderMaxWaitMS) * time.Millisecond,
 		},
 		now:    now,
-		logger: deps.Logger,
+		logger: logger,
 	}
 	return c, nil
 }
@@ -371,8 +375,13 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 // Disconnect places a Bandwidth disconnect order for the number and
 // follows it until it settles.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
-	if skip, err := c.provisioning(n.Number); skip || err != nil {
-		return err
+	if !c.cfg.EnableProvisioning {
+		// Kazoo never released numbers at the carrier; with provisioning
+		// off Numan does not either, and warns unless this is a sandbox.
+		if !c.cfg.SandboxProvisioning {
+			c.logger.WarnContext(ctx, "provisioning disabled: number not released at the carrier", "carrier", Name, "number", n.Number)
+		}
+		return nil
 	}
 	tn, err := nationalNumber(n.Number)
 	if err != nil {
@@ -434,8 +443,8 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 }
 
 // provisioning applies Kazoo's enable_provisioning/sandbox_provisioning
-// flags: with provisioning off, a sandbox pretends success and anything
-// else refuses.
+// flags to buying: with provisioning off, a sandbox pretends success and
+// anything else refuses with Kazoo's provisioning_disabled.
 func (c *Carrier) provisioning(num string) (skip bool, err error) {
 	if c.cfg.EnableProvisioning {
 		return false, nil

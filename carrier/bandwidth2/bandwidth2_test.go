@@ -356,7 +356,10 @@ func TestProvisioningFlags(t *testing.T) {
 		c := newTestCarrier(t, cfg)
 		_, aErr := c.Acquire(t.Context(), testNumber("+14155550142"))
 		dErr := c.Disconnect(t.Context(), testNumber("+14155550142"))
-		for what, err := range map[string]error{"acquire": aErr, "disconnect": dErr} {
+		if dErr != nil {
+			t.Errorf("enable=%v sandbox=%v disconnect: %v; with provisioning off it does nothing, as in Kazoo", tt.enable, tt.sandbox, dErr)
+		}
+		for what, err := range map[string]error{"acquire": aErr} {
 			if tt.wantKind == "" && err != nil {
 				t.Errorf("enable=%v sandbox=%v %s: %v", tt.enable, tt.sandbox, what, err)
 			}

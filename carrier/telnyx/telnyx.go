@@ -364,8 +364,13 @@ func (c *Carrier) pollError(num, orderID string, o order, err error) error {
 // numbers Kazoo bought, from a lookup by number. A number Telnyx no
 // longer has is already released, which is what was asked.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
-	if skip, err := c.provisioning(n.Number); skip || err != nil {
-		return err
+	if !c.cfg.EnableProvisioning {
+		// Kazoo never released numbers at the carrier; with provisioning
+		// off Numan does not either, and warns unless this is a sandbox.
+		if !c.cfg.SandboxProvisioning {
+			c.logger.WarnContext(ctx, "provisioning disabled: number not released at the carrier", "carrier", Name, "number", n.Number)
+		}
+		return nil
 	}
 	var id string
 	if !n.CarrierData.Get("phone_number_id", &id) || id == "" {
@@ -406,8 +411,8 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 }
 
 // provisioning applies Kazoo's enable_provisioning/sandbox_provisioning
-// flags: with provisioning off, a sandbox pretends success and anything
-// else refuses.
+// flags to buying: with provisioning off, a sandbox pretends success and
+// anything else refuses with Kazoo's provisioning_disabled.
 func (c *Carrier) provisioning(num string) (skip bool, err error) {
 	if c.cfg.EnableProvisioning {
 		return false, nil

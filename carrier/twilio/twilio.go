@@ -262,8 +262,13 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 // sid comes from carrier data or a lookup by number; a number Twilio no
 // longer has is already released, which is what was asked.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
-	if skip, err := c.provisioning(n.Number); skip || err != nil {
-		return err
+	if !c.cfg.EnableProvisioning {
+		// Kazoo never released numbers at the carrier; with provisioning
+		// off Numan does not either, and warns unless this is a sandbox.
+		if !c.cfg.SandboxProvisioning {
+			c.logger.WarnContext(ctx, "provisioning disabled: number not released at the carrier", "carrier", Name, "number", n.Number)
+		}
+		return nil
 	}
 	var sid string
 	if !n.CarrierData.Get("sid", &sid) || sid == "" {
@@ -297,6 +302,9 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	return err
 }
 
+// provisioning applies Kazoo's enable_provisioning/sandbox_provisioning
+// flags to buying: with provisioning off, a sandbox pretends success and
+// anything else refuses with Kazoo's provisioning_disabled.
 func (c *Carrier) provisioning(num string) (skip bool, err error) {
 	if c.cfg.EnableProvisioning {
 		return false, nil
