@@ -233,11 +233,14 @@ func (c *Client) once(ctx context.Context, req *Request, target *url.URL) (*Resp
 		return nil, -1, number.Errorf(number.KindByCarrier, req.Number, "%s: bad request: %s", c.Carrier, c.redact(err.Error()))
 	}
 	hr.Header.Set("User-Agent", DefaultUserAgent)
-	for k, vs := range c.Header {
-		hr.Header[k] = append([]string(nil), vs...)
-	}
-	for k, vs := range req.Header {
-		hr.Header[k] = append([]string(nil), vs...)
+	// Later layers win: the defaults, the client's headers, the request's.
+	for _, h := range []http.Header{c.Header, req.Header} {
+		for k, vs := range h {
+			hr.Header.Del(k)
+			for _, v := range vs {
+				hr.Header.Add(k, v)
+			}
+		}
 	}
 	if req.ContentType != "" {
 		hr.Header.Set("Content-Type", req.ContentType)
