@@ -457,3 +457,23 @@ func TestCarrierError(t *testing.T) {
 		t.Errorf("cause = %q", err.Cause)
 	}
 }
+
+func TestRequestHeadersOverrideClientHeaders(t *testing.T) {
+	var got http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer srv.Close()
+	c := testClient(srv.URL, &recordingSleeper{})
+	c.Header = http.Header{"accept": {"application/xml"}, "User-Agent": {"numan-test"}, "X-Client": {"a"}}
+	if _, err := c.Do(context.Background(), &Request{Method: "GET", Header: http.Header{"Accept": {"application/json"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Values("Accept"); len(v) != 1 || v[0] != "application/json" {
+		t.Errorf("Accept = %v", v)
+	}
+	if v := got.Values("User-Agent"); len(v) != 1 || v[0] != "numan-test" {
+		t.Errorf("User-Agent = %v", v)
+	}
+	if got.Get("X-Client") != "a" {
+		t.Errorf("X-Client = %q", got.Get("X-Client"))
+	}
+}
