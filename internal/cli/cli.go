@@ -50,15 +50,17 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {"run the API server", runServe},
-		"migrate":  {"apply database migrations and exit", runMigrate},
-		"version":  {"print the version", runVersion},
-		"login":    {"trade an API key for an auth token", runLogin},
-		"accounts": {"accounts: create, list, get, api-key", runAccounts},
-		"numbers":  {"numbers: search, list, get, add, activate, reserve, release, delete, import, export", runNumbers},
-		"config":   {"system config: get, set, delete", runConfig},
-		"quote":    {"what buying (or creating, reserving) numbers would cost an account", runQuote},
-		"bench":    {"load-test GET of a number and search over HTTP", runBench},
+		"serve":     {"run the API server", runServe},
+		"migrate":   {"apply database migrations and exit", runMigrate},
+		"version":   {"print the version", runVersion},
+		"login":     {"trade an API key for an auth token", runLogin},
+		"accounts":  {"accounts: create, list, get, api-key", runAccounts},
+		"numbers":   {"numbers: search, list, get, add, activate, reserve, release, delete, import, export", runNumbers},
+		"config":    {"system config: get, set, delete", runConfig},
+		"quote":     {"what buying (or creating, reserving) numbers would cost an account", runQuote},
+		"bench":     {"load-test GET of a number and search over HTTP", runBench},
+		"carriers":  {"list carriers and their settings; 'carriers test NAME' checks one", runCarriers},
+		"reconcile": {"settle purchases interrupted between a carrier's answer and the database", runReconcile},
 	}
 }
 
