@@ -152,7 +152,7 @@ func TestConfigCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"should_age": true`) || !strings.Contains(out, `"maximum_search_quantity": 100`) {
 		t.Fatalf("config set: %d %s %s", code, out, errs)
 	}
-	if code, out, _ := s.run(t, "", "config", "set", "number_manager.other", "phonebook_url=http://pb.example", "password=x"); code != 0 || strings.Contains(out, `"x"`) {
+	if code, out, _ := s.run(t, "", "config", "set", "crossbar.phone_numbers", "phonebook_url=http://pb.example", "api_password=x"); code != 0 || strings.Contains(out, `"x"`) {
 		t.Errorf("config set secret: %d %s", code, out)
 	}
 	if code, out, _ := s.run(t, "", "config", "get", "number_manager"); code != 0 || !strings.Contains(out, `"should_age": true`) {
