@@ -138,7 +138,7 @@ func newEnvOn(t testing.TB, st testStore) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr := manager.New(st, src, manager.Options{Now: clk.now})
+	mgr := manager.New(st, src, manager.Options{Now: clk.now, AccountCacheTTL: time.Second, NumberCacheTTL: time.Second})
 	srv := New(Options{Store: st, AccountCacheTTL: time.Minute, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey}
 	e.token = e.login(testMasterKey)

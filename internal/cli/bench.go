@@ -161,7 +161,7 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 	}
 	src := config.NewSource(st, "bench", 2*time.Second)
 	quiet := slog.New(slog.DiscardHandler)
-	mgr := manager.New(st, src, manager.Options{Logger: quiet})
+	mgr := manager.New(st, src, manager.Options{Logger: quiet, AccountCacheTTL: time.Second, NumberCacheTTL: time.Second})
 	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: quiet, Version: version(), Node: "bench"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -81,6 +81,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	node := fs.String("node", envOr(env, "NUMAN_NODE", host), "this node's name: selects system-config node sections (NUMAN_NODE)")
 	tokenTTL := fs.Duration("token-ttl", durationEnv(env, "NUMAN_TOKEN_TTL", api.DefaultTokenTTL), "auth token lifetime (NUMAN_TOKEN_TTL)")
 	accountTTL := fs.Duration("account-cache-ttl", durationEnv(env, "NUMAN_ACCOUNT_CACHE_TTL", time.Second), "how stale an account read may be; 0 disables the cache (NUMAN_ACCOUNT_CACHE_TTL)")
+	numberTTL := fs.Duration("number-cache-ttl", durationEnv(env, "NUMAN_NUMBER_CACHE_TTL", time.Second), "how stale a number shown by GET may be after another node changed it; writes never use this cache; 0 disables it (NUMAN_NUMBER_CACHE_TTL)")
 	configTTL := fs.Duration("config-ttl", durationEnv(env, "NUMAN_CONFIG_TTL", 2*time.Second), "how stale a system-config read may be (NUMAN_CONFIG_TTL)")
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
@@ -121,7 +122,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	src := config.NewSource(st, *node, *configTTL)
-	mgr := manager.New(st, src, manager.Options{Logger: log})
+	mgr := manager.New(st, src, manager.Options{Logger: log, AccountCacheTTL: *accountTTL, NumberCacheTTL: *numberTTL})
 	var bill *billing.Service
 	if bs, ok := st.(billing.Store); ok {
 		// Every number write is priced (402 accept charges), checked against

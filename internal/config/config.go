@@ -41,6 +41,7 @@ type Source struct {
 
 type cached struct {
 	doc     map[string]json.RawMessage // the effective section (default merged with node)
+	raw     json.RawMessage            // doc, encoded
 	fetched time.Time
 }
 
@@ -72,29 +73,34 @@ func (s *Source) Invalidate() {
 // Effective returns document id's default section with this node's section
 // merged over it, as a JSON object ({} when nothing is stored).
 func (s *Source) Effective(ctx context.Context, id string) (json.RawMessage, error) {
-	sec, err := s.section(ctx, id)
+	c, err := s.section(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(sec)
+	return c.raw, nil
 }
 
-func (s *Source) section(ctx context.Context, id string) (map[string]json.RawMessage, error) {
+func (s *Source) section(ctx context.Context, id string) (cached, error) {
 	s.mu.Lock()
 	c, ok := s.cache[id]
 	s.mu.Unlock()
 	if ok && s.now().Sub(c.fetched) < s.ttl {
-		return c.doc, nil
+		return c, nil
 	}
 	doc, err := ReadSections(ctx, s.store, id)
 	if err != nil {
-		return nil, err
+		return cached{}, err
 	}
 	eff := Merge(Section(doc, DefaultSection), Section(doc, s.node))
+	raw, err := json.Marshal(eff)
+	if err != nil {
+		return cached{}, err
+	}
+	c = cached{doc: eff, raw: raw, fetched: s.now()}
 	s.mu.Lock()
-	s.cache[id] = cached{doc: eff, fetched: s.now()}
+	s.cache[id] = c
 	s.mu.Unlock()
-	return eff, nil
+	return c, nil
 }
 
 // NumberManager returns the effective number_manager config, validated, and

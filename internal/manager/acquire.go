@@ -48,6 +48,7 @@ func (m *Manager) acquire(ctx context.Context, b *batch, it *item, op Op) error 
 		"at":         m.now().UTC().Unix(),
 	})
 	claim.Modified = m.now().UTC()
+	defer m.numbers.forget(claim.Number)
 	if claim.Created.IsZero() {
 		claim.Created = claim.Modified
 	}

@@ -31,6 +31,11 @@ type batch struct {
 // authorization rules will ask about. Numbers not stored get an item with a
 // nil n.
 func (m *Manager) load(ctx context.Context, nums []string, op Op) (*batch, error) {
+	return m.loadFrom(ctx, nums, op, m.store.GetNumber)
+}
+
+// loadFrom is load reading single numbers with get.
+func (m *Manager) loadFrom(ctx context.Context, nums []string, op Op, get func(context.Context, string) (*number.Number, error)) (*batch, error) {
 	cfg, norm, err := m.cfg.NumberManager(ctx)
 	if err != nil {
 		return nil, err
@@ -48,7 +53,19 @@ func (m *Manager) load(ctx context.Context, nums []string, op Op) (*batch, error
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 	stored := map[string]*number.Number{}
-	if len(keys) > 0 {
+	switch len(keys) {
+	case 0:
+	case 1:
+		// The common case (one number per request) takes the store's
+		// prepared point read.
+		n, err := get(ctx, keys[0])
+		switch {
+		case err == nil:
+			stored[n.Number] = n
+		case !number.IsKind(err, number.KindNotFound):
+			return nil, err
+		}
+	default:
 		if stored, err = m.store.GetNumbers(ctx, keys); err != nil {
 			return nil, err
 		}
@@ -102,7 +119,7 @@ func (b *batch) visible(op Op, taking bool) []*item {
 // Get reads numbers: available numbers are visible to anyone; the rest to
 // their owner, its ancestors, admins, and (reserved ones) descendants.
 func (m *Manager) Get(ctx context.Context, nums []string, op Op) *Result {
-	b, err := m.load(ctx, nums, op)
+	b, err := m.loadFrom(ctx, nums, op, m.readNumber)
 	if err != nil {
 		return m.failAll(ctx, nums, err)
 	}

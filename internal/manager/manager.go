@@ -9,7 +9,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/numan-dev/numan/internal/config"
@@ -25,6 +24,8 @@ type Manager struct {
 	log      *slog.Logger
 	now      func() time.Time
 	hooks    Hooks
+	accounts *accountCache
+	numbers  *numberCache
 }
 
 // Options configure a Manager.
@@ -37,6 +38,13 @@ type Options struct {
 	HTTPClient *http.Client
 	// Hooks extend the operations (discovery, purchase records, billing).
 	Hooks Hooks
+	// AccountCacheTTL bounds how stale the accounts that authorization
+	// reads may be; 0 means no cache (every operation reads the store).
+	AccountCacheTTL time.Duration
+	// NumberCacheTTL bounds how stale a number shown by Get may be when
+	// another node changed it (this node's writes are seen at once); 0
+	// means no cache. Writes never use the cache.
+	NumberCacheTTL time.Duration
 }
 
 // Hooks let other parts of Numan take part in operations without the
@@ -83,6 +91,8 @@ func New(st store.Store, src *config.Source, opts Options) *Manager {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	m := &Manager{store: st, cfg: src, log: opts.Logger, now: opts.Now, hooks: opts.Hooks}
+	m.numbers = &numberCache{ttl: opts.NumberCacheTTL, entries: map[string]cachedNumber{}}
+	m.accounts = &accountCache{store: st, ttl: opts.AccountCacheTTL, now: time.Now, entries: map[string]cachedAccount{}}
 	m.carriers = newCarrierSet(src, st, opts.Logger, opts.HTTPClient, opts.Now)
 	return m
 }
@@ -152,21 +162,6 @@ func (m *Manager) failAll(ctx context.Context, nums []string, err error) *Result
 		r.fail(key, err)
 	}
 	return r
-}
-
-// Relations loads the accounts named (and the requester's) so the
-// authorization rules can be checked; unknown ids are simply absent.
-func (m *Manager) Relations(ctx context.Context, ids ...string) (number.Accounts, error) {
-	var want []string
-	for _, id := range ids {
-		if id != "" && id != "system" && !slices.Contains(want, id) {
-			want = append(want, id)
-		}
-	}
-	if len(want) == 0 {
-		return number.Accounts{}, nil
-	}
-	return m.store.GetAccounts(ctx, want)
 }
 
 // Normalize returns raw in E.164 under the current configuration.

@@ -202,6 +202,7 @@ func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (Recon
 				}
 			}
 		}
+		m.numbers.forget(n.Number)
 		if !held {
 			if err := m.store.DeleteNumber(ctx, n.Number, n.Version); err == nil {
 				rep.Dropped = append(rep.Dropped, n.Number)
@@ -245,6 +246,7 @@ func (m *Manager) AgeNumbers(ctx context.Context) (int, error) {
 		next := n.Clone()
 		next.State = number.Available
 		next.Modified = m.now().UTC()
+		m.numbers.forget(n.Number)
 		if err := m.store.UpdateNumber(ctx, next); err == nil {
 			moved++
 		}

@@ -257,6 +257,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 // conditional update on the version read.
 func (m *Manager) write(ctx context.Context, it *item) error {
 	n := it.n
+	defer m.numbers.forget(n.Number)
 	switch {
 	case n.State == number.Deleted && it.before == nil:
 		return nil
