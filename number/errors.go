@@ -177,3 +177,16 @@ func AsError(err error) *Error {
 
 // IsKind reports whether err is of kind k.
 func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
+
+// WithNumber returns err naming num when err is an *Error that names no
+// number yet (a carrier's HTTP error, say); other errors are returned as
+// they are.
+func WithNumber(err error, num string) error {
+	var e *Error
+	if errors.As(err, &e) && e.Number == "" {
+		cp := *e
+		cp.Number = num
+		return &cp
+	}
+	return err
+}

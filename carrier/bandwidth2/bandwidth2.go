@@ -295,7 +295,7 @@ func matchesPattern(e164, pattern string) bool {
 // Acquire orders the number from Bandwidth and follows the order until it
 // completes, fails, or the wait runs out.
 func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired, error) {
-	if skip, err := c.provisioning(n.Number); skip || err != nil {
+	if skip, err := carrier.Provisioning(Name, n.Number, c.cfg.EnableProvisioning, c.cfg.SandboxProvisioning); skip || err != nil {
 		return carrier.Acquired{}, err
 	}
 	tn, err := nationalNumber(n.Number)
@@ -327,7 +327,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	}
 	placed, err := parseOrderResponse(resp.Body)
 	if err != nil {
-		return carrier.Acquired{}, withNumber(err, n.Number)
+		return carrier.Acquired{}, number.WithNumber(err, n.Number)
 	}
 	orderID := placed.ID
 	if orderID == "" {
@@ -348,7 +348,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 		}
 		o, err := parseOrderResponse(resp.Body)
 		if err != nil {
-			return false, withNumber(err, n.Number)
+			return false, number.WithNumber(err, n.Number)
 		}
 		final = o
 		return isFinal(o.Status), nil
@@ -408,7 +408,7 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	}
 	placed, err := parseDisconnectResponse(resp.Body)
 	if err != nil {
-		return withNumber(err, n.Number)
+		return number.WithNumber(err, n.Number)
 	}
 	orderID := placed.ID
 	if orderID == "" {
@@ -428,7 +428,7 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 		}
 		o, err := parseDisconnectResponse(resp.Body)
 		if err != nil {
-			return false, withNumber(err, n.Number)
+			return false, number.WithNumber(err, n.Number)
 		}
 		final = o
 		return isFinal(o.Status), nil
@@ -440,20 +440,6 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 		return c.orderFailed(n.Number, "disconnect", orderID, final.Status, final.Errors)
 	}
 	return nil
-}
-
-// provisioning applies Kazoo's enable_provisioning/sandbox_provisioning
-// flags to buying: with provisioning off, a sandbox pretends success and
-// anything else refuses with Kazoo's provisioning_disabled.
-func (c *Carrier) provisioning(num string) (skip bool, err error) {
-	if c.cfg.EnableProvisioning {
-		return false, nil
-	}
-	if c.cfg.SandboxProvisioning {
-		return true, nil
-	}
-	return true, &number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled",
-		Cause: Name + ": enable_provisioning is false"}
 }
 
 // nationalNumber is the 10 digits Bandwidth knows a NANP number by.
@@ -478,16 +464,6 @@ func customerOrderID(account string) string {
 		id = id[:40]
 	}
 	return id
-}
-
-func withNumber(err error, num string) error {
-	var e *number.Error
-	if errors.As(err, &e) && e.Number == "" {
-		cp := *e
-		cp.Number = num
-		return &cp
-	}
-	return err
 }
 
 func (c *Carrier) pollError(num, what, orderID string, err error) error {
@@ -532,8 +508,7 @@ func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented, as in Kazoo.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, &number.Error{Kind: number.KindUnspecified, Message: "not_implemented",
-		Cause: Name + ": check_numbers is not implemented"}
+	return nil, carrier.NotImplemented(Name, "check_numbers")
 }
 
 // MaxPrefixLength returns 3, Kazoo's figure for bandwidth2.

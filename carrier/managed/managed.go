@@ -112,7 +112,7 @@ func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented, as in Kazoo.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, storesearch.NotImplemented(Name)
+	return nil, carrier.NotImplemented(Name, "check_numbers")
 }
 
 // MaxPrefixLength returns 15, Kazoo's figure for managed: a pool may be

@@ -9,7 +9,6 @@ import (
 	"errors"
 
 	"github.com/numan-dev/numan/carrier"
-	"github.com/numan-dev/numan/carrier/internal/storesearch"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -74,7 +73,7 @@ func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented, as in Kazoo.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, storesearch.NotImplemented(Name)
+	return nil, carrier.NotImplemented(Name, "check_numbers")
 }
 
 // MaxPrefixLength returns 0: there is nothing to search by. (With mdn among

@@ -273,7 +273,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	}
 	opaque, locality, err := parseOrder(resp.Body, n.Number)
 	if err != nil {
-		return carrier.Acquired{}, withNumber(err, n.Number)
+		return carrier.Acquired{}, number.WithNumber(err, n.Number)
 	}
 	return carrier.Acquired{CarrierData: opaque, Locality: locality}, nil
 }
@@ -351,16 +351,6 @@ func prefixDigits(prefix string) (string, error) {
 		return "", number.Errorf(number.KindInvalid, "", "%s: bad search prefix %q", Name, prefix)
 	}
 	return p, nil
-}
-
-func withNumber(err error, num string) error {
-	var e *number.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	cp := *e
-	cp.Number = num
-	return &cp
 }
 
 // Interface guards

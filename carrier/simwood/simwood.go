@@ -204,7 +204,7 @@ func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented, as in Kazoo.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, &number.Error{Kind: number.KindUnspecified, Message: "not_implemented", Cause: Name + " cannot check numbers"}
+	return nil, carrier.NotImplemented(Name, "check_numbers")
 }
 
 // MaxPrefixLength returns 3, Kazoo's figure for Simwood.

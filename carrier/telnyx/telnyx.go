@@ -276,7 +276,7 @@ func costIs(price string, want float64) bool {
 // it. An order waiting on regulatory requirements stays pending; when the
 // wait runs out it is reported as a carrier fault naming the order.
 func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired, error) {
-	if skip, err := c.provisioning(n.Number); skip || err != nil {
+	if skip, err := carrier.Provisioning(Name, n.Number, c.cfg.EnableProvisioning, c.cfg.SandboxProvisioning); skip || err != nil {
 		return carrier.Acquired{}, err
 	}
 	req := orderRequest{
@@ -301,7 +301,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	}
 	o, err := parseOrder(resp.Body)
 	if err != nil {
-		return carrier.Acquired{}, withNumber(err, n.Number)
+		return carrier.Acquired{}, number.WithNumber(err, n.Number)
 	}
 	if o.ID == "" {
 		return carrier.Acquired{}, c.http.CarrierError(n.Number, "number order reply carries no id (status %q)", o.Status)
@@ -317,7 +317,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 		}
 		next, err := parseOrder(resp.Body)
 		if err != nil {
-			return false, withNumber(err, n.Number)
+			return false, number.WithNumber(err, n.Number)
 		}
 		o = next
 		return o.final(), nil
@@ -376,11 +376,11 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	if !n.CarrierData.Get("phone_number_id", &id) || id == "" {
 		resp, err := c.http.Get(ctx, "v2/phone_numbers", url.Values{"filter[phone_number]": {n.Number}})
 		if err != nil {
-			return withNumber(err, n.Number)
+			return number.WithNumber(err, n.Number)
 		}
 		owned, err := parsePhoneNumbers(resp.Body)
 		if err != nil {
-			return withNumber(err, n.Number)
+			return number.WithNumber(err, n.Number)
 		}
 		for _, p := range owned {
 			if p.PhoneNumber == n.Number {
@@ -402,36 +402,12 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	}
 	deleted, err := parsePhoneNumber(resp.Body)
 	if err != nil {
-		return withNumber(err, n.Number)
+		return number.WithNumber(err, n.Number)
 	}
 	if deleted.Status != "" && deleted.Status != "deleted" {
 		return c.http.CarrierError(n.Number, "delete of phone number %s left it %s", id, deleted.Status)
 	}
 	return nil
-}
-
-// provisioning applies Kazoo's enable_provisioning/sandbox_provisioning
-// flags to buying: with provisioning off, a sandbox pretends success and
-// anything else refuses with Kazoo's provisioning_disabled.
-func (c *Carrier) provisioning(num string) (skip bool, err error) {
-	if c.cfg.EnableProvisioning {
-		return false, nil
-	}
-	if c.cfg.SandboxProvisioning {
-		return true, nil
-	}
-	return true, &number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled",
-		Cause: Name + ": enable_provisioning is false"}
-}
-
-func withNumber(err error, num string) error {
-	var e *number.Error
-	if errors.As(err, &e) && e.Number == "" {
-		cp := *e
-		cp.Number = num
-		return &cp
-	}
-	return err
 }
 
 // IsLocal reports false: Telnyx is a remote API.
@@ -445,8 +421,7 @@ func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented, as in Kazoo.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, &number.Error{Kind: number.KindUnspecified, Message: "not_implemented",
-		Cause: Name + ": check_numbers is not implemented"}
+	return nil, carrier.NotImplemented(Name, "check_numbers")
 }
 
 // MaxPrefixLength returns 3, Kazoo's figure for telnyx.

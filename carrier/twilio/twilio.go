@@ -11,7 +11,6 @@ package twilio
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -226,7 +225,7 @@ func matchesPattern(e164, pattern string) bool {
 // Acquire buys the number: POST IncomingPhoneNumbers, which answers with
 // the new resource. Its sid is kept in the carrier data for the release.
 func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired, error) {
-	if skip, err := c.provisioning(n.Number); skip || err != nil {
+	if skip, err := carrier.Provisioning(Name, n.Number, c.cfg.EnableProvisioning, c.cfg.SandboxProvisioning); skip || err != nil {
 		return carrier.Acquired{}, err
 	}
 	form := url.Values{"PhoneNumber": {n.Number}}
@@ -245,7 +244,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	}
 	bought, err := parseIncoming(resp.Body)
 	if err != nil {
-		return carrier.Acquired{}, withNumber(err, n.Number)
+		return carrier.Acquired{}, number.WithNumber(err, n.Number)
 	}
 	if bought.SID == "" || bought.PhoneNumber != n.Number {
 		// Twilio took the money for something; say what, so the
@@ -274,11 +273,11 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	if !n.CarrierData.Get("sid", &sid) || sid == "" {
 		resp, err := c.http.Get(ctx, c.account+"/IncomingPhoneNumbers.json", url.Values{"PhoneNumber": {n.Number}})
 		if err != nil {
-			return withNumber(err, n.Number)
+			return number.WithNumber(err, n.Number)
 		}
 		owned, err := parseIncomingList(resp.Body)
 		if err != nil {
-			return withNumber(err, n.Number)
+			return number.WithNumber(err, n.Number)
 		}
 		for _, p := range owned {
 			if p.PhoneNumber == n.Number && p.SID != "" {
@@ -302,30 +301,6 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	return err
 }
 
-// provisioning applies Kazoo's enable_provisioning/sandbox_provisioning
-// flags to buying: with provisioning off, a sandbox pretends success and
-// anything else refuses with Kazoo's provisioning_disabled.
-func (c *Carrier) provisioning(num string) (skip bool, err error) {
-	if c.cfg.EnableProvisioning {
-		return false, nil
-	}
-	if c.cfg.SandboxProvisioning {
-		return true, nil
-	}
-	return true, &number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled",
-		Cause: Name + ": enable_provisioning is false"}
-}
-
-func withNumber(err error, num string) error {
-	var e *number.Error
-	if errors.As(err, &e) && e.Number == "" {
-		cp := *e
-		cp.Number = num
-		return &cp
-	}
-	return err
-}
-
 // IsLocal reports false: Twilio is a remote API.
 func (c *Carrier) IsLocal() bool { return false }
 
@@ -337,8 +312,7 @@ func (c *Carrier) ShouldLookupCNAM() bool { return true }
 
 // CheckNumbers is not implemented.
 func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, &number.Error{Kind: number.KindUnspecified, Message: "not_implemented",
-		Cause: Name + ": check_numbers is not implemented"}
+	return nil, carrier.NotImplemented(Name, "check_numbers")
 }
 
 // MaxPrefixLength returns 3, the figure Kazoo gives remote carriers.

@@ -77,7 +77,7 @@ func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
 	st, err := stateForCreate(op, b.rel)
 	if err != nil {
 		for _, it := range b.items {
-			b.res.fail(it.key, withNumber(err, it.key))
+			b.res.fail(it.key, number.WithNumber(err, it.key))
 		}
 		return b.res
 	}
@@ -126,13 +126,6 @@ func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
 	}
 	m.save(ctx, b, todo, op, saveOpts{})
 	return b.res
-}
-
-// withNumber returns err naming num, for errors raised once for a batch.
-func withNumber(err error, num string) error {
-	e := *number.AsError(err)
-	e.Number = num
-	return &e
 }
 
 // transition moves an item to state to, buying it at its carrier when the

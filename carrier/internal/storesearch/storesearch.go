@@ -4,7 +4,6 @@ package storesearch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -74,12 +73,3 @@ func RequireNumbers(name string, deps carrier.Deps) error {
 	return nil
 }
 
-// NotImplemented is the error of a check_numbers the carrier cannot do;
-// Kazoo's check marks every number "error" when it sees one.
-func NotImplemented(name string) error {
-	return &number.Error{
-		Kind:    number.KindUnspecified,
-		Message: "not_implemented",
-		Err:     errors.New(name + ": check_numbers is not implemented"),
-	}
-}
