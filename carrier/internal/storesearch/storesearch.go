@@ -72,4 +72,3 @@ func RequireNumbers(name string, deps carrier.Deps) error {
 	}
 	return nil
 }
-
