@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/numan-dev/numan/carrier"
@@ -59,36 +58,9 @@ func (c *call) configView(id string) (map[string]json.RawMessage, error) {
 	if sec := c.section(); sec != config.DefaultSection {
 		view = config.Merge(view, config.Section(doc, sec))
 	}
-	view = redactKeepingOrder(view)
+	view = config.Redact(view)
 	view["id"], _ = json.Marshal(id)
 	return view, nil
-}
-
-// redactKeepingOrder masks secrets like config.Redact but keeps every value
-// holding no secret byte for byte: config.Redact rebuilds nested objects,
-// which sorts their keys, and the order of classifiers and e164_converters
-// is their meaning (the first match wins).
-func redactKeepingOrder(keys map[string]json.RawMessage) map[string]json.RawMessage {
-	out := make(map[string]json.RawMessage, len(keys))
-	for k, v := range keys {
-		red := config.Redact(map[string]json.RawMessage{k: v})[k]
-		if jsonEqual(red, v) {
-			out[k] = v
-		} else {
-			out[k] = red
-		}
-	}
-	return out
-}
-
-// jsonEqual reports whether two JSON values are equal, whatever the order
-// of their keys.
-func jsonEqual(a, b json.RawMessage) bool {
-	var x, y any
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	return reflect.DeepEqual(x, y)
 }
 
 // handleConfigGet is GET /v2/system_configs/{CONFIG_ID}[/{NODE}].

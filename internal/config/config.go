@@ -239,24 +239,44 @@ var secretKey = regexp.MustCompile(`(?i)(pass(word)?|secret|token|api_?key|auth_
 func IsSecretKey(key string) bool { return secretKey.MatchString(key) }
 
 // Redact returns a copy of a settings object with every secret replaced by
-// Mask, recursively, so secrets are never shown or logged in clear.
+// Mask, recursively, so secrets are never shown or logged in clear. A value
+// holding no secret is kept byte for byte: the key order of classifiers and
+// e164_converters is their meaning (the first match wins).
 func Redact(keys map[string]json.RawMessage) map[string]json.RawMessage {
 	out := make(map[string]json.RawMessage, len(keys))
 	for k, v := range keys {
-		switch {
-		case IsSecretKey(k) && !bytes.Equal(bytes.TrimSpace(v), []byte(`""`)) && !bytes.Equal(bytes.TrimSpace(v), []byte("null")):
-			out[k] = maskJSON
-		case len(bytes.TrimSpace(v)) > 0 && bytes.TrimSpace(v)[0] == '{':
-			var inner map[string]json.RawMessage
-			if json.Unmarshal(v, &inner) == nil {
-				b, _ := json.Marshal(Redact(inner))
-				out[k] = b
-				continue
-			}
-			out[k] = v
-		default:
-			out[k] = v
-		}
+		out[k], _ = redactValue(k, v)
 	}
 	return out
+}
+
+// redactValue masks v if key names a secret, or the secrets inside v if it
+// is an object; it reports whether it masked anything.
+func redactValue(key string, v json.RawMessage) (json.RawMessage, bool) {
+	t := bytes.TrimSpace(v)
+	if IsSecretKey(key) && !bytes.Equal(t, []byte(`""`)) && !bytes.Equal(t, []byte("null")) {
+		return maskJSON, true
+	}
+	if len(t) == 0 || t[0] != '{' {
+		return v, false
+	}
+	var inner map[string]json.RawMessage
+	if json.Unmarshal(v, &inner) != nil {
+		return v, false
+	}
+	masked := false
+	for k, iv := range inner {
+		var m bool
+		if inner[k], m = redactValue(k, iv); m {
+			masked = true
+		}
+	}
+	if !masked {
+		return v, false
+	}
+	b, err := json.Marshal(inner)
+	if err != nil {
+		return maskJSON, true
+	}
+	return b, true
 }

@@ -86,3 +86,15 @@ func TestNumberManagerValidatesAndFollowsChanges(t *testing.T) {
 		t.Fatalf("invalid config accepted: %v", err)
 	}
 }
+
+func TestRedactKeepsOrderWhereNoSecret(t *testing.T) {
+	classifiers := json.RawMessage(`{"tollfree_us":{"regex":"^\\+1800"},"did_us":{"regex":"^\\+1"}}`)
+	nested := json.RawMessage(`{"zeta":1,"api_password":"p","alpha":2}`)
+	got := config.Redact(map[string]json.RawMessage{"classifiers": classifiers, "other": nested, "token": json.RawMessage(`""`)})
+	if string(got["classifiers"]) != string(classifiers) {
+		t.Fatalf("classifiers changed: %s", got["classifiers"])
+	}
+	if string(got["other"]) != `{"alpha":2,"api_password":"********","zeta":1}` || string(got["token"]) != `""` {
+		t.Fatalf("redacted: %s %s", got["other"], got["token"])
+	}
+}
