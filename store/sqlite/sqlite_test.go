@@ -57,7 +57,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	s.Close()
 }
 
-// BenchmarkStore: go test ./store/sqlite -run '^$' -bench . -benchtime 2000x,
+// BenchmarkStore: go test ./store/sqlite -run '^$' -bench . -benchtime 20000x,
 // and for one bulk of 100,000 numbers:
 // go test ./store/sqlite -run '^$' -bench 'Store/bulk' -benchtime 100000x.
 func BenchmarkStore(b *testing.B) {

@@ -76,7 +76,7 @@ func Benchmark(b *testing.B, open func(b *testing.B) store.Store) {
 	})
 
 	// One op is one number, created in bulks of up to 100,000: -benchtime
-	// 100000x times one bulk of 100,000, and -bench . -benchtime 2000x
+	// 100000x times one bulk of 100,000, and -bench . -benchtime 20000x
 	// stays short.
 	b.Run("bulk create", func(b *testing.B) {
 		fresh := open(b)
