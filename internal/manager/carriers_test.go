@@ -234,19 +234,34 @@ func TestFailedDisconnectIsRetried(t *testing.T) {
 }
 
 func TestSearchSurvivesABrokenCarrier(t *testing.T) {
-	w := newWorld(t)
-	f := carriertest.NewFake(t)
-	w.withCarrier(t, f, `,"number_search_timeout_ms":50`)
-	gate := f.Hold(carriertest.OpFind)
-	t.Cleanup(gate.Release)
-	// Local inventory still answers while the fake hangs past the timeout.
-	n := number.New("+14155550100", number.Available, "local", epoch)
-	if err := w.st.InsertNumber(ctx, n); err != nil {
-		t.Fatal(err)
+	faults := map[string]func(f *carriertest.Fake) func(){
+		"hangs past the timeout": func(f *carriertest.Fake) func() { return f.Hold(carriertest.OpFind).Release },
+		"answers an error": func(f *carriertest.Fake) func() {
+			f.FailFind(number.Errorf(number.KindByCarrier, "", "HTTP 500"))
+			return func() {}
+		},
+		"sends garbage": func(f *carriertest.Fake) func() {
+			f.FailFind(number.Errorf(number.KindByCarrier, "", "malformed XML reply"))
+			return func() {}
+		},
 	}
-	resp := search(t, w, "+1415", 5, 0)
-	if len(resp.Numbers) != 1 || resp.Numbers[0].Number != "+14155550100" || resp.Failed["fake"] == "" {
-		t.Fatalf("%+v", resp)
+	for name, fault := range faults {
+		t.Run(name, func(t *testing.T) {
+			w := newWorld(t)
+			f := carriertest.NewFake(t)
+			f.Offer("+14155550199")
+			w.withCarrier(t, f, `,"number_search_timeout_ms":50`)
+			t.Cleanup(fault(f))
+			// Local inventory still answers while the fake fails.
+			n := number.New("+14155550100", number.Available, "local", epoch)
+			if err := w.st.InsertNumber(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+			resp := search(t, w, "+1415", 5, 0)
+			if len(resp.Numbers) != 1 || resp.Numbers[0].Number != "+14155550100" || resp.Failed["fake"] == "" {
+				t.Fatalf("%+v", resp)
+			}
+		})
 	}
 }
 
