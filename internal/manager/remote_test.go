@@ -67,4 +67,3 @@ func TestSearchOverRealCarriersWithFaults(t *testing.T) {
 		}
 	}
 }
-
