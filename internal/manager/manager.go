@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/numan-dev/numan/internal/config"
@@ -26,6 +27,9 @@ type Manager struct {
 	hooks    Hooks
 	accounts *accountCache
 	numbers  *numberCache
+	// remembered is what this node last wrote for each search query id
+	// (rememberedSearch), so an unchanged answer is not written again.
+	remembered sync.Map
 }
 
 // Options configure a Manager.

@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"encoding/json"
+	"hash/fnv"
 	"time"
 
 	"github.com/numan-dev/numan/carrier"
@@ -25,11 +26,50 @@ func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req Sea
 	if !ok || req.QueryID == "" {
 		return nil
 	}
+	ttl := discoveryTTL(cfg)
+	sum := foundSum(found)
+	now := m.now()
+	if prev, ok := m.remembered.Load(req.QueryID); ok {
+		// The same answer written recently is still there, valid for at
+		// least half its life: rewriting it would only cost a write.
+		if p := prev.(rememberedSearch); p.sum == sum && now.Sub(p.at) < min(ttl/2, time.Minute) {
+			return nil
+		}
+	}
 	ds := make([]store.Discovered, len(found))
 	for i, f := range found {
 		ds[i] = store.Discovered{Number: f.Number, Carrier: f.Carrier, State: f.State, CarrierData: f.CarrierData}
 	}
-	return co.RememberSearch(ctx, req.QueryID, ds, m.now().Add(discoveryTTL(cfg)))
+	if err := co.RememberSearch(ctx, req.QueryID, ds, now.Add(ttl)); err != nil {
+		return err
+	}
+	m.remembered.Store(req.QueryID, rememberedSearch{sum: sum, at: now})
+	return nil
+}
+
+// rememberedSearch is what this node last wrote for a query id.
+type rememberedSearch struct {
+	sum uint64
+	at  time.Time
+}
+
+// foundSum fingerprints a search's merged results.
+func foundSum(found []Found) uint64 {
+	h := fnv.New64a()
+	for _, f := range found {
+		h.Write([]byte(f.Number))
+		h.Write([]byte{0})
+		h.Write([]byte(f.Carrier))
+		h.Write([]byte{0})
+		h.Write([]byte(f.State))
+		h.Write([]byte{0})
+		for _, k := range f.CarrierData.Keys() {
+			h.Write([]byte(k))
+			h.Write(f.CarrierData[k])
+		}
+		h.Write([]byte{1})
+	}
+	return h.Sum64()
 }
 
 func discoveryTTL(cfg number.Config) time.Duration {
