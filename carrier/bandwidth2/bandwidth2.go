@@ -442,6 +442,24 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	return nil
 }
 
+// Holds reports whether the account has e164 in service
+// (GET inserviceNumbers/{tn}: 200 yes, 404 no), for reconciling an
+// interrupted purchase.
+func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
+	tn, err := nationalNumber(e164)
+	if err != nil {
+		return false, err
+	}
+	_, err = c.http.Get(ctx, "inserviceNumbers/"+tn, nil)
+	switch {
+	case err == nil:
+		return true, nil
+	case httpx.StatusCode(err) == http.StatusNotFound:
+		return false, nil
+	}
+	return false, number.WithNumber(err, e164)
+}
+
 // nationalNumber is the 10 digits Bandwidth knows a NANP number by.
 func nationalNumber(e164 string) (string, error) {
 	digits, ok := strings.CutPrefix(e164, "+1")
@@ -515,4 +533,7 @@ func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]s
 func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // Interface guards
-var _ carrier.Carrier = (*Carrier)(nil)
+var (
+	_ carrier.Carrier = (*Carrier)(nil)
+	_ carrier.Holder  = (*Carrier)(nil)
+)

@@ -112,6 +112,10 @@ func (f *fakeBandwidth) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.reply(w, http.StatusOK, f.discFinal)
+	case r.Method == http.MethodGet && rest == "inserviceNumbers/4155550100":
+		w.WriteHeader(http.StatusOK)
+	case r.Method == http.MethodGet && strings.HasPrefix(rest, "inserviceNumbers/"):
+		f.reply(w, http.StatusNotFound, "")
 	default:
 		f.t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		f.reply(w, http.StatusNotFound, "")

@@ -374,19 +374,9 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	}
 	var id string
 	if !n.CarrierData.Get("phone_number_id", &id) || id == "" {
-		resp, err := c.http.Get(ctx, "v2/phone_numbers", url.Values{"filter[phone_number]": {n.Number}})
-		if err != nil {
-			return number.WithNumber(err, n.Number)
-		}
-		owned, err := parsePhoneNumbers(resp.Body)
-		if err != nil {
-			return number.WithNumber(err, n.Number)
-		}
-		for _, p := range owned {
-			if p.PhoneNumber == n.Number {
-				id = p.ID
-				break
-			}
+		var err error
+		if id, err = c.lookupID(ctx, n.Number); err != nil {
+			return err
 		}
 		if id == "" {
 			c.logger.DebugContext(ctx, "telnyx: number not on the account; nothing to release", "number", n.Number)
@@ -410,6 +400,32 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	return nil
 }
 
+// lookupID returns Telnyx's id of e164 on the account, or "" when the
+// account does not hold it.
+func (c *Carrier) lookupID(ctx context.Context, e164 string) (string, error) {
+	resp, err := c.http.Get(ctx, "v2/phone_numbers", url.Values{"filter[phone_number]": {e164}})
+	if err != nil {
+		return "", number.WithNumber(err, e164)
+	}
+	owned, err := parsePhoneNumbers(resp.Body)
+	if err != nil {
+		return "", number.WithNumber(err, e164)
+	}
+	for _, p := range owned {
+		if p.PhoneNumber == e164 {
+			return p.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// Holds reports whether the account holds e164 (phone_numbers filtered by
+// number), for reconciling an interrupted purchase.
+func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
+	id, err := c.lookupID(ctx, e164)
+	return id != "", err
+}
+
 // IsLocal reports false: Telnyx is a remote API.
 func (c *Carrier) IsLocal() bool { return false }
 
@@ -428,4 +444,7 @@ func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]s
 func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // Interface guards
-var _ carrier.Carrier = (*Carrier)(nil)
+var (
+	_ carrier.Carrier = (*Carrier)(nil)
+	_ carrier.Holder  = (*Carrier)(nil)
+)

@@ -271,19 +271,9 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	}
 	var sid string
 	if !n.CarrierData.Get("sid", &sid) || sid == "" {
-		resp, err := c.http.Get(ctx, c.account+"/IncomingPhoneNumbers.json", url.Values{"PhoneNumber": {n.Number}})
-		if err != nil {
-			return number.WithNumber(err, n.Number)
-		}
-		owned, err := parseIncomingList(resp.Body)
-		if err != nil {
-			return number.WithNumber(err, n.Number)
-		}
-		for _, p := range owned {
-			if p.PhoneNumber == n.Number && p.SID != "" {
-				sid = p.SID
-				break
-			}
+		var err error
+		if sid, err = c.lookupSID(ctx, n.Number); err != nil {
+			return err
 		}
 		if sid == "" {
 			c.logger.DebugContext(ctx, "twilio: number not on the account; nothing to release", "number", n.Number)
@@ -299,6 +289,32 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 		return nil
 	}
 	return err
+}
+
+// lookupSID returns the sid of e164 on the account, or "" when the account
+// does not hold it.
+func (c *Carrier) lookupSID(ctx context.Context, e164 string) (string, error) {
+	resp, err := c.http.Get(ctx, c.account+"/IncomingPhoneNumbers.json", url.Values{"PhoneNumber": {e164}})
+	if err != nil {
+		return "", number.WithNumber(err, e164)
+	}
+	owned, err := parseIncomingList(resp.Body)
+	if err != nil {
+		return "", number.WithNumber(err, e164)
+	}
+	for _, p := range owned {
+		if p.PhoneNumber == e164 && p.SID != "" {
+			return p.SID, nil
+		}
+	}
+	return "", nil
+}
+
+// Holds reports whether the account holds e164 (IncomingPhoneNumbers
+// filtered by number), for reconciling an interrupted purchase.
+func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
+	sid, err := c.lookupSID(ctx, e164)
+	return sid != "", err
 }
 
 // IsLocal reports false: Twilio is a remote API.
@@ -319,4 +335,7 @@ func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]s
 func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // Interface guards
-var _ carrier.Carrier = (*Carrier)(nil)
+var (
+	_ carrier.Carrier = (*Carrier)(nil)
+	_ carrier.Holder  = (*Carrier)(nil)
+)
