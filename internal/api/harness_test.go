@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/numan-dev/numan/carrier/all" // the carriers numan serve has
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"

@@ -173,7 +173,23 @@ func validateConfigDoc(c *call, id string, raw json.RawMessage) error {
 		if err != nil {
 			return err
 		}
-		return cfg.Validate()
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		// A carrier nobody registered would be skipped silently by every
+		// search: refuse it when it is configured.
+		for key, names := range map[string][]string{
+			"carrier_modules":       cfg.CarrierModules,
+			"available_module_name": {cfg.AvailableModuleName},
+			"port_in_module_name":   {cfg.PortInModuleName},
+		} {
+			for _, n := range names {
+				if !carrier.Registered(n) {
+					return number.Errorf(number.KindInvalid, "", "number_manager.%s: unknown carrier %q (known: %s)", key, n, strings.Join(carrier.Names(), ", "))
+				}
+			}
+		}
+		return nil
 	}
 	name, ok := strings.CutPrefix(id, config.NumberManagerID+".")
 	if !ok || !carrier.Registered(name) {

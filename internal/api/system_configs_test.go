@@ -30,6 +30,16 @@ func TestSystemConfigs(t *testing.T) {
 		}
 	})
 
+	t.Run("unknown carrier refused", func(t *testing.T) {
+		r := e.do("PATCH", "/v2/system_configs/number_manager", e.token, map[string]any{"data": map[string]any{"carrier_modules": []string{"knm_local", "knm_nosuch"}}})
+		if r.code != 400 || !strings.Contains(string(r.raw), "nosuch") {
+			t.Fatalf("unknown carrier: %d %s", r.code, r.raw)
+		}
+		if mods, _ := e.must(200, "GET", "/v2/system_configs/number_manager", e.token, nil).dataMap()["carrier_modules"].([]any); len(mods) != 1 || mods[0] != "fake" {
+			t.Fatalf("refused write changed the config: %v", mods)
+		}
+	})
+
 	t.Run("classifiers keep their order", func(t *testing.T) {
 		r := e.must(200, "GET", "/v2/system_configs/number_manager", e.token, nil)
 		raw := string(r.raw)
