@@ -388,23 +388,6 @@ func TestWrongCredentials(t *testing.T) {
 	}
 }
 
-// faultServer answers every request with the fault, counting requests.
-func faultServer(t *testing.T, handler http.HandlerFunc) (*httptest.Server, *int) {
-	var mu sync.Mutex
-	count := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		count++
-		mu.Unlock()
-		// The server notices a client hanging up only once the request
-		// body is read; a blocking handler must drain it first.
-		io.Copy(io.Discard, r.Body)
-		handler(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &count
-}
-
 var faults = map[string]http.HandlerFunc{
 	"timeout": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
 	"500": func(w http.ResponseWriter, r *http.Request) {
@@ -452,7 +435,7 @@ func TestFaults(t *testing.T) {
 	for fault, handler := range faults {
 		for op, call := range ops {
 			t.Run(fault+"/"+op, func(t *testing.T) {
-				srv, _ := faultServer(t, handler)
+				srv, _ := carriertest.FaultServer(t, handler)
 				c := newTestCarrier(t, testConfig(srv.URL))
 				ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 				defer cancel()
@@ -501,13 +484,13 @@ func TestRetryAfterHonouredForSearch(t *testing.T) {
 }
 
 func TestOrderIsNeverRetried(t *testing.T) {
-	srv, count := faultServer(t, faults["500"])
+	srv, count := carriertest.FaultServer(t, faults["500"])
 	c := newTestCarrier(t, testConfig(srv.URL))
 	if _, err := c.Acquire(t.Context(), testNumber("+14155550142")); !number.IsKind(err, number.KindByCarrier) {
 		t.Fatalf("err = %v", err)
 	}
-	if *count != 1 {
-		t.Errorf("order POSTed %d times, want 1", *count)
+	if count() != 1 {
+		t.Errorf("order POSTed %d times, want 1", count())
 	}
 }
 

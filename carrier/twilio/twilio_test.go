@@ -293,21 +293,6 @@ func TestWrongToken(t *testing.T) {
 	}
 }
 
-// faultServer answers every request with the fault, counting requests.
-func faultServer(t *testing.T, handler http.HandlerFunc) (*httptest.Server, *int) {
-	var mu sync.Mutex
-	count := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		count++
-		mu.Unlock()
-		drain(r)
-		handler(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &count
-}
-
 var faults = map[string]http.HandlerFunc{
 	"timeout": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
 	"500": func(w http.ResponseWriter, r *http.Request) {
@@ -357,7 +342,7 @@ func TestFaults(t *testing.T) {
 	for fault, handler := range faults {
 		for op, call := range ops {
 			t.Run(fault+"/"+op, func(t *testing.T) {
-				srv, _ := faultServer(t, handler)
+				srv, _ := carriertest.FaultServer(t, handler)
 				c := newTestCarrier(t, testConfig(srv.URL))
 				ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 				defer cancel()
@@ -407,13 +392,13 @@ func TestRetryAfterHonouredForSearch(t *testing.T) {
 }
 
 func TestPurchaseIsNeverRetried(t *testing.T) {
-	srv, count := faultServer(t, faults["429 with Retry-After"])
+	srv, count := carriertest.FaultServer(t, faults["429 with Retry-After"])
 	c := newTestCarrier(t, testConfig(srv.URL))
 	_, err := c.Acquire(t.Context(), testNumber(testOwnedNumber))
 	if httpx.StatusCode(err) != 429 || !strings.Contains(err.Error(), "Too Many Requests (code 20429)") {
 		t.Fatalf("err = %v", err)
 	}
-	if *count != 1 {
-		t.Errorf("purchase POSTed %d times, want 1", *count)
+	if count() != 1 {
+		t.Errorf("purchase POSTed %d times, want 1", count())
 	}
 }
