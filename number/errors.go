@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// Kind classifies an error. Each kind maps to one HTTP status and one
-// Kazoo error name, so the API renders every failure the way Kazoo does.
+// Kind classifies an error by what went wrong. Each kind has Kazoo's error
+// name and default message; the API alone decides its HTTP status.
 type Kind string
 
 // The error kinds of Kazoo's number manager (knm_errors), plus the few Numan
@@ -30,40 +30,33 @@ const (
 	KindTooManyRequests        Kind = "too_many_requests"
 	KindUnspecified            Kind = "unspecified_fault" // Kazoo's catch-all; Message names the reason
 	KindInternal               Kind = "internal_error"
+	KindHasDescendants         Kind = "account_has_descendants" // an account with children is not deleted; Number is the account
 )
 
 type kindInfo struct {
-	code    int
 	name    string // the "error" field
 	message string // default message; %s is the number
 }
 
 var kinds = map[Kind]kindInfo{
-	KindNumberIsPorting:        {400, "number_is_porting", "number %s is porting"},
-	KindNumberExists:           {409, "number_exists", "number %s already exists"},
-	KindNotFound:               {404, "not_found", "number %s not found"},
-	KindNotReconcilable:        {404, "not_reconcilable", "number %s is not reconcilable"},
-	KindForbidden:              {403, "forbidden", "requestor is unauthorized to perform operation"},
-	KindUnauthenticated:        {401, "unauthorized", "invalid credentials"},
-	KindServiceRestriction:     {402, "service_restriction", "service restriction"},
-	KindNoChangeRequired:       {400, "no_change_required", "no change required"},
-	KindInvalidStateTransition: {400, "invalid_state_transition", "invalid state transition"},
-	KindAssignFailure:          {400, "assign_failure", "invalid account to assign to"},
-	KindInvalid:                {400, "invalid", "invalid"},
-	KindByCarrier:              {500, "unspecified_fault", "fault by carrier"},
-	KindNotEnoughCredit:        {402, "not_enough_credit", "account %s does not have enough credit to perform the operation"},
-	KindConflict:               {409, "conflict", "number %s was changed by another request"},
-	KindTooManyRequests:        {429, "too_many_requests", "too many requests"},
-	KindUnspecified:            {500, "unspecified_fault", "unspecified fault"},
-	KindInternal:               {500, "internal_error", "internal_error"},
-}
-
-// Code is the HTTP status Kazoo uses for the kind.
-func (k Kind) Code() int {
-	if i, ok := kinds[k]; ok {
-		return i.code
-	}
-	return 500
+	KindNumberIsPorting:        {"number_is_porting", "number %s is porting"},
+	KindNumberExists:           {"number_exists", "number %s already exists"},
+	KindNotFound:               {"not_found", "number %s not found"},
+	KindNotReconcilable:        {"not_reconcilable", "number %s is not reconcilable"},
+	KindForbidden:              {"forbidden", "requestor is unauthorized to perform operation"},
+	KindUnauthenticated:        {"unauthorized", "invalid credentials"},
+	KindServiceRestriction:     {"service_restriction", "service restriction"},
+	KindNoChangeRequired:       {"no_change_required", "no change required"},
+	KindInvalidStateTransition: {"invalid_state_transition", "invalid state transition"},
+	KindAssignFailure:          {"assign_failure", "invalid account to assign to"},
+	KindInvalid:                {"invalid", "invalid"},
+	KindByCarrier:              {"unspecified_fault", "fault by carrier"},
+	KindNotEnoughCredit:        {"not_enough_credit", "account %s does not have enough credit to perform the operation"},
+	KindConflict:               {"conflict", "number %s was changed by another request"},
+	KindTooManyRequests:        {"too_many_requests", "too many requests"},
+	KindUnspecified:            {"unspecified_fault", "unspecified fault"},
+	KindInternal:               {"internal_error", "internal_error"},
+	KindHasDescendants:         {"account_has_descendants", "account has descendants; delete them first"},
 }
 
 // Name is the value of the "error" field Kazoo renders for the kind.
@@ -139,38 +132,30 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-// JSON is Kazoo's per-number error object: code, error, message and, when
-// set, cause and details.
-func (e *Error) JSON() map[string]any {
-	m := map[string]any{
-		"code":    e.Kind.Code(),
-		"error":   e.Kind.Name(),
-		"message": e.Msg(),
-	}
-	if e.Cause != "" {
-		m["cause"] = e.Cause
-	}
-	if e.Details != nil {
-		m["details"] = e.Details
-	}
-	return m
-}
-
 // KindOf returns the kind of err: the kind of the first *Error in its chain,
-// or KindInternal.
+// KindInvalid for a *FieldError, or KindInternal.
 func KindOf(err error) Kind {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Kind
 	}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return KindInvalid
+	}
 	return KindInternal
 }
 
-// AsError returns err as an *Error, wrapping an untyped error as internal.
+// AsError returns err as an *Error: a *FieldError as invalid, an untyped
+// error wrapped as internal.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return &Error{Kind: KindInvalid, Cause: fe.Field + ": " + fe.Message, Err: err}
 	}
 	return &Error{Kind: KindInternal, Err: err}
 }

@@ -70,6 +70,55 @@ func errUnavailable(what string) error {
 	return &apiError{http.StatusServiceUnavailable, "unavailable", map[string]any{"message": what}}
 }
 
+// kindStatus is the HTTP status of each error kind, as Kazoo answers it.
+// The domain says what went wrong; only the API knows about HTTP.
+var kindStatus = map[number.Kind]int{
+	number.KindNumberIsPorting:        http.StatusBadRequest,
+	number.KindNumberExists:           http.StatusConflict,
+	number.KindNotFound:               http.StatusNotFound,
+	number.KindNotReconcilable:        http.StatusNotFound,
+	number.KindForbidden:              http.StatusForbidden,
+	number.KindUnauthenticated:        http.StatusUnauthorized,
+	number.KindServiceRestriction:     http.StatusPaymentRequired,
+	number.KindNoChangeRequired:       http.StatusBadRequest,
+	number.KindInvalidStateTransition: http.StatusBadRequest,
+	number.KindAssignFailure:          http.StatusBadRequest,
+	number.KindInvalid:                http.StatusBadRequest,
+	number.KindByCarrier:              http.StatusInternalServerError,
+	number.KindNotEnoughCredit:        http.StatusPaymentRequired,
+	number.KindConflict:               http.StatusConflict,
+	number.KindTooManyRequests:        http.StatusTooManyRequests,
+	number.KindUnspecified:            http.StatusInternalServerError,
+	number.KindInternal:               http.StatusInternalServerError,
+	number.KindHasDescendants:         http.StatusBadRequest,
+}
+
+// statusOf is the HTTP status of an error kind; a kind the table does not
+// know is a 500.
+func statusOf(k number.Kind) int {
+	if code, ok := kindStatus[k]; ok {
+		return code
+	}
+	return http.StatusInternalServerError
+}
+
+// errorObject is Kazoo's per-number error object: code, error, message
+// and, when set, cause and details.
+func errorObject(e *number.Error) map[string]any {
+	m := map[string]any{
+		"code":    statusOf(e.Kind),
+		"error":   e.Kind.Name(),
+		"message": e.Msg(),
+	}
+	if e.Cause != "" {
+		m["cause"] = e.Cause
+	}
+	if e.Details != nil {
+		m["details"] = e.Details
+	}
+	return m
+}
+
 // errorReply maps any error to its HTTP status and Kazoo envelope fields.
 // It is the only place where an error becomes a status code.
 func errorReply(err error) reply {
@@ -80,6 +129,16 @@ func errorReply(err error) reply {
 	var ve validationErrors
 	if errors.As(err, &ve) {
 		return reply{status: http.StatusBadRequest, errMsg: "validation error", data: ve.data()}
+	}
+	var fe *number.FieldError
+	if errors.As(err, &fe) {
+		var v validationErrors
+		if fe.Value != nil {
+			v.add(fe.Field, fe.Rule, fe.Message, "value", fe.Value)
+		} else {
+			v.add(fe.Field, fe.Rule, fe.Message)
+		}
+		return errorReply(v.err())
 	}
 	var ne *number.Error
 	if !errors.As(err, &ne) {
@@ -105,8 +164,11 @@ func errorReply(err error) reply {
 	case number.KindInternal:
 		return reply{status: http.StatusInternalServerError, errMsg: "internal_error",
 			data: map[string]any{"code": 500, "error": "internal_error", "message": "internal_error"}}
+	case number.KindHasDescendants:
+		return reply{status: http.StatusBadRequest, errMsg: ne.Kind.Name(),
+			data: map[string]any{"message": ne.Msg(), "cause": ne.Number}}
 	}
-	return reply{status: ne.Kind.Code(), errMsg: ne.Kind.Name(), data: ne.JSON()}
+	return reply{status: statusOf(ne.Kind), errMsg: ne.Kind.Name(), data: errorObject(ne)}
 }
 
 // numberFailure is how one failed number shows in a collection's "error"
@@ -121,5 +183,5 @@ func numberFailure(err error) any {
 	case number.KindInternal:
 		return map[string]any{"code": 500, "error": "internal_error", "message": "internal_error"}
 	}
-	return number.AsError(err).JSON()
+	return errorObject(number.AsError(err))
 }
