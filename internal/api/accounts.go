@@ -3,16 +3,10 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
-	"strings"
 
+	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/number"
 )
-
-// Account fields the API computes or guards; everything else a client sends
-// is kept as free-form public data.
-var accountComputedKeys = []string{"id", "name", "enabled", "is_reseller", "reseller_id", "superduper_admin",
-	"wnm_allow_additions", "api_key", "accept_charges", "tree", "parent_id", "created", "modified"}
 
 // accountJSON is the account as the API shows it: its public fields, plus
 // the flags Kazoo leaks from its private ones.
@@ -21,7 +15,7 @@ func (c *call) accountJSON(acc *number.Account) (map[string]any, error) {
 	for k, v := range acc.Public {
 		out[k] = v
 	}
-	reseller, err := c.s.resellerOf(c.ctx, acc)
+	reseller, err := c.s.accounts.ResellerOf(c.ctx, acc)
 	if err != nil {
 		return nil, err
 	}
@@ -38,58 +32,40 @@ func (c *call) accountJSON(acc *number.Account) (map[string]any, error) {
 	return out, nil
 }
 
-// applyAccountData writes a request's data into acc: replacing the public
-// fields (POST, PUT) or merging over them (PATCH). Only the master changes
-// the reseller, allow-additions and superduper flags.
-func (c *call) applyAccountData(acc *number.Account, data number.Doc, merge bool) error {
+// accountChanges reads a request's data as the changes it asks of an
+// account: replacing the public fields (POST, PUT) or merging over them
+// (PATCH). The fields' shapes are checked here; who may change what is the
+// accounts service's to say.
+func accountChanges(data number.Doc, merge bool) accounts.Changes {
+	ch := accounts.Changes{Public: data, Merge: merge}
 	var v validationErrors
 	if raw, ok := data["name"]; ok {
 		v.stringRule("name", raw, 1, 128)
-		_ = json.Unmarshal(raw, &acc.Name)
+		var name string
+		if json.Unmarshal(raw, &name) == nil {
+			ch.Name = &name
+		}
 	} else if !merge {
 		v.add("name", "required", "Field is required but missing")
 	}
-	if raw, ok := data["enabled"]; ok && v.typeRule("enabled", raw, "boolean") {
-		_ = json.Unmarshal(raw, &acc.Enabled)
-	}
 	flags := []struct {
 		key string
-		dst *bool
-	}{{"is_reseller", &acc.Reseller}, {"superduper_admin", &acc.SuperduperAdmin}, {"wnm_allow_additions", &acc.AllowNumberAdditions}}
+		dst **bool
+	}{
+		{"enabled", &ch.Enabled},
+		{"is_reseller", &ch.Reseller},
+		{"superduper_admin", &ch.SuperduperAdmin},
+		{"wnm_allow_additions", &ch.AllowNumberAdditions},
+	}
 	for _, f := range flags {
-		raw, ok := data[f.key]
-		if !ok || !v.typeRule(f.key, raw, "boolean") {
-			continue
+		if raw, ok := data[f.key]; ok && v.typeRule(f.key, raw, "boolean") {
+			var b bool
+			_ = json.Unmarshal(raw, &b)
+			*f.dst = &b
 		}
-		var want bool
-		_ = json.Unmarshal(raw, &want)
-		if want == *f.dst {
-			continue
-		}
-		if !c.auth.SuperduperAdmin {
-			return errForbidden("only the master account may set " + f.key)
-		}
-		*f.dst = want
 	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	public := number.Doc{}
-	if merge {
-		public = acc.Public.Clone()
-	}
-	for k, raw := range data {
-		if slices.Contains(accountComputedKeys, k) || strings.HasPrefix(k, "_") || strings.HasPrefix(k, "pvt_") {
-			continue
-		}
-		if merge && jsonType(raw) == "null" {
-			delete(public, k)
-			continue
-		}
-		public[k] = raw
-	}
-	acc.Public = public
-	return nil
+	ch.Invalid = v.err()
+	return ch
 }
 
 // handleAccountCreate is PUT /v2/accounts/{ACCOUNT_ID} (a child of that
@@ -109,25 +85,8 @@ func handleAccountCreate(c *call) {
 		c.fail(err)
 		return
 	}
-	now := c.s.now()
-	acc := &number.Account{
-		ID:       NewAccountID(),
-		ParentID: parent.ID,
-		Tree:     append(slices.Clone(parent.Tree), parent.ID),
-		Enabled:  true,
-		Public:   number.Doc{},
-		Created:  now,
-		Modified: now,
-	}
-	if err := c.applyAccountData(acc, data, false); err != nil {
-		c.fail(err)
-		return
-	}
-	if err := c.s.auth.SetAPIKey(acc, NewAPIKey()); err != nil {
-		c.fail(err)
-		return
-	}
-	if err := c.s.store.InsertAccount(c.ctx, acc); err != nil {
+	acc, err := c.s.accounts.Create(c.ctx, c.auth, parent, accountChanges(data, false))
+	if err != nil {
 		c.fail(err)
 		return
 	}
@@ -141,7 +100,7 @@ func handleAccountCreate(c *call) {
 
 // handleAccountGet is GET /v2/accounts/{ACCOUNT_ID}.
 func handleAccountGet(c *call) {
-	acc, err := c.s.store.GetAccount(c.ctx, c.account.ID)
+	acc, err := c.s.accounts.GetLatest(c.ctx, c.account.ID)
 	if err != nil {
 		c.fail(err)
 		return
@@ -166,21 +125,8 @@ func handleAccountUpdate(c *call) {
 		c.fail(err)
 		return
 	}
-	acc, err := c.s.store.GetAccount(c.ctx, c.account.ID)
+	acc, err := c.s.accounts.Update(c.ctx, c.auth, c.account.ID, accountChanges(data, c.r.Method == http.MethodPatch))
 	if err != nil {
-		c.fail(err)
-		return
-	}
-	if err := c.applyAccountData(acc, data, c.r.Method == http.MethodPatch); err != nil {
-		c.fail(err)
-		return
-	}
-	if acc.ID == c.auth.ID && !acc.Enabled {
-		c.fail(errForbidden("an account may not disable itself"))
-		return
-	}
-	acc.Modified = c.s.now()
-	if err := c.s.accounts.UpdateAccount(c.ctx, acc); err != nil {
 		c.fail(err)
 		return
 	}
@@ -192,30 +138,16 @@ func handleAccountUpdate(c *call) {
 	c.ok(out)
 }
 
-// handleAccountDelete is DELETE /v2/accounts/{ACCOUNT_ID}. An account with
-// children, and the caller's own account, are not deleted.
+// handleAccountDelete is DELETE /v2/accounts/{ACCOUNT_ID}; it answers the
+// account as it was.
 func handleAccountDelete(c *call) {
 	acc := c.account
-	if acc.ID == c.auth.ID {
-		c.fail(errForbidden("an account may not delete itself"))
-		return
-	}
-	children, err := c.s.store.ListChildren(c.ctx, acc.ID)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	if len(children) > 0 {
-		c.fail(&apiError{http.StatusBadRequest, "account_has_descendants",
-			map[string]any{"message": "account has descendants; delete them first", "cause": acc.ID}})
-		return
-	}
 	out, err := c.accountJSON(acc)
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	if err := c.s.accounts.DeleteAccount(c.ctx, acc.ID); err != nil {
+	if err := c.s.accounts.Delete(c.ctx, c.auth, acc); err != nil {
 		c.fail(err)
 		return
 	}
@@ -224,7 +156,7 @@ func handleAccountDelete(c *call) {
 
 // handleAccountChildren is GET /v2/accounts/{ACCOUNT_ID}/children.
 func handleAccountChildren(c *call) {
-	list, err := c.s.store.ListChildren(c.ctx, c.account.ID)
+	list, err := c.s.accounts.Children(c.ctx, c.account.ID)
 	if err != nil {
 		c.fail(err)
 		return
@@ -234,7 +166,7 @@ func handleAccountChildren(c *call) {
 
 // handleAccountDescendants is GET /v2/accounts/{ACCOUNT_ID}/descendants.
 func handleAccountDescendants(c *call) {
-	list, err := c.s.store.ListDescendants(c.ctx, c.account.ID)
+	list, err := c.s.accounts.Descendants(c.ctx, c.account.ID)
 	if err != nil {
 		c.fail(err)
 		return
@@ -260,12 +192,7 @@ func accountSummaries(list []*number.Account) []map[string]any {
 // handleAPIKeyGet is GET /v2/accounts/{ACCOUNT_ID}/api_key: the account's
 // API key, for the account itself or an ancestor, as Kazoo.
 func handleAPIKeyGet(c *call) {
-	acc, err := c.s.store.GetAccount(c.ctx, c.account.ID)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	key, err := c.s.auth.Open(acc.APIKeySealed)
+	key, err := c.s.accounts.APIKey(c.ctx, c.account.ID)
 	if err != nil {
 		c.fail(err)
 		return
@@ -276,18 +203,8 @@ func handleAPIKeyGet(c *call) {
 // handleAPIKeyRenew is PUT /v2/accounts/{ACCOUNT_ID}/api_key: a new key;
 // the old one stops working at once (tokens issued with it run out).
 func handleAPIKeyRenew(c *call) {
-	acc, err := c.s.store.GetAccount(c.ctx, c.account.ID)
+	key, err := c.s.accounts.RenewAPIKey(c.ctx, c.account.ID)
 	if err != nil {
-		c.fail(err)
-		return
-	}
-	key := NewAPIKey()
-	if err := c.s.auth.SetAPIKey(acc, key); err != nil {
-		c.fail(err)
-		return
-	}
-	acc.Modified = c.s.now()
-	if err := c.s.accounts.UpdateAccount(c.ctx, acc); err != nil {
 		c.fail(err)
 		return
 	}

@@ -34,11 +34,7 @@ func handleAPIAuth(c *call) {
 		c.fail(v.err())
 		return
 	}
-	acc, err := c.s.store.GetAccountByAPIKeyHash(c.ctx, HashAPIKey(key))
-	if number.IsKind(err, number.KindNotFound) || (err == nil && (!acc.Enabled || !keyMatches(acc, key))) {
-		c.fail(errUnauthenticated())
-		return
-	}
+	acc, err := c.s.accounts.Authenticate(c.ctx, key)
 	if err != nil {
 		c.fail(err)
 		return
@@ -74,7 +70,7 @@ func handleTokenInfo(c *call) {
 }
 
 func (s *Server) tokenData(ctx context.Context, acc *number.Account, exp time.Time) (map[string]any, error) {
-	reseller, err := s.resellerOf(ctx, acc)
+	reseller, err := s.accounts.ResellerOf(ctx, acc)
 	if err != nil {
 		return nil, err
 	}
@@ -88,18 +84,6 @@ func (s *Server) tokenData(ctx context.Context, acc *number.Account, exp time.Ti
 	}, nil
 }
 
-// resellerOf is the nearest reseller among acc and its ancestors.
-func (s *Server) resellerOf(ctx context.Context, acc *number.Account) (string, error) {
-	if acc.Reseller || len(acc.Tree) == 0 {
-		return acc.ResellerID(func(string) bool { return false }), nil
-	}
-	anc, err := s.accounts.GetAccounts(ctx, acc.Tree)
-	if err != nil {
-		return "", err
-	}
-	return acc.ResellerID(func(id string) bool { a := anc[id]; return a != nil && a.Reseller }), nil
-}
-
 // handleHealth is GET /healthz: the process answers.
 func handleHealth(c *call) { c.ok(map[string]any{"status": "ok"}) }
 
@@ -107,7 +91,7 @@ func handleHealth(c *call) { c.ok(map[string]any{"status": "ok"}) }
 func handleReady(c *call) {
 	ctx, cancel := context.WithTimeout(c.ctx, 2*time.Second)
 	defer cancel()
-	if err := c.s.store.Ping(ctx); err != nil {
+	if err := c.s.mgr.Ping(ctx); err != nil {
 		c.s.log.Warn("readiness check failed", "err", err)
 		c.fail(errUnavailable("database unreachable"))
 		return

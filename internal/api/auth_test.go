@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/numan-dev/numan/internal/accounts"
+	"github.com/numan-dev/numan/internal/config"
 )
 
 func TestAPIAuth(t *testing.T) {
@@ -114,7 +117,7 @@ func TestTokenSurvivesAnotherNode(t *testing.T) {
 	e := newEnv(t)
 	// A second node on the same database loads the same secret, so a token
 	// issued by one node is accepted by the other.
-	secret, err := LoadSecret(t.Context(), e.st)
+	secret, err := config.LoadSecret(t.Context(), e.st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +137,7 @@ func TestAPIKeyIsStoredHashedAndSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acc.APIKeyHash != HashAPIKey(testMasterKey) || strings.Contains(acc.APIKeySealed, testMasterKey) {
+	if acc.APIKeyHash != accounts.HashAPIKey(testMasterKey) || strings.Contains(acc.APIKeySealed, testMasterKey) {
 		t.Fatalf("key stored as hash %q and sealed %q", acc.APIKeyHash, acc.APIKeySealed)
 	}
 	r := e.must(http.StatusOK, "GET", "/v2/accounts/"+e.master+"/api_key", e.token, nil)

@@ -1,17 +1,14 @@
 package api
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
-	"github.com/numan-dev/numan/store"
 )
 
 // Billing endpoints (Numan's take on Kazoo's service_plans, transactions
@@ -31,47 +28,20 @@ import (
 //	GET    /v2/accounts/{A}/credits                   the prepaid balance
 //	PUT    /v2/accounts/{A}/credits                   add credit (the master and ancestor resellers)
 //	POST   /v2/accounts/{A}/quotes                    what buying numbers would cost (a dry run)
+//
+// Who may see and change which plan, price which account and add credit is
+// internal/billing's to decide; these handlers translate.
 
 // bill returns the billing service, or fails the call when the server has
-// none. A server given none bills over its store when the store keeps
-// billing (without the manager's hooks, writes are then not priced).
+// none (Options.Billing).
 func (c *call) bill() *billing.Service {
-	if c.s.billing != nil {
-		return c.s.billing
+	if c.s.billing == nil {
+		c.fail(errPathNotFound())
 	}
-	if bs, ok := c.s.store.(billing.Store); ok {
-		return billing.New(bs, billing.ClassifyWith(c.s.mgr), billing.Options{Logger: c.s.log, Now: c.s.now})
-	}
-	c.fail(errPathNotFound())
-	return nil
+	return c.s.billing
 }
 
-// managesPlans reports whether the caller may own plans: the master and
-// resellers.
-func (c *call) managesPlans() bool {
-	return c.auth != nil && (c.auth.SuperduperAdmin || c.auth.Reseller)
-}
-
-// planAccess loads a plan the caller may see: the master sees every plan,
-// others the plans they own and the plans their ancestors own (those that
-// may price them).
-func (c *call) planAccess(b *billing.Service, id string, write bool) (*store.ServicePlan, bool) {
-	sp, err := b.Store().GetServicePlan(c.ctx, id)
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	switch {
-	case c.auth.SuperduperAdmin, sp.OwnerID == c.auth.ID:
-		return sp, true
-	case !write && slices.Contains(c.auth.Tree, sp.OwnerID):
-		return sp, true
-	}
-	c.fail(errForbidden("the service plan belongs to another account"))
-	return nil, false
-}
-
-func planJSON(sp *store.ServicePlan) (map[string]any, error) {
+func planJSON(sp *billing.ServicePlan) (map[string]any, error) {
 	p, err := billing.FromStored(sp)
 	if err != nil {
 		return nil, err
@@ -87,11 +57,7 @@ func handlePlansList(c *call) {
 	if b == nil {
 		return
 	}
-	owner := c.auth.ID
-	if c.auth.SuperduperAdmin {
-		owner = ""
-	}
-	list, err := b.Store().ListServicePlans(c.ctx, owner)
+	list, err := b.Plans(c.ctx, c.auth)
 	if err != nil {
 		c.fail(err)
 		return
@@ -141,53 +107,22 @@ func (c *call) planBody() (*billing.Plan, string, bool) {
 	return p, head.ID, true
 }
 
-// isPlanID accepts ids clients choose (Kazoo's plan ids are names such as
-// "retail_us"): 1 to 64 letters, digits, '_', '-' or '.'.
-func isPlanID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func newPlanID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hexString(b[:])
-}
-
 // handlePlanCreate is PUT /v2/service_plans: the caller owns the new plan.
 func handlePlanCreate(c *call) {
 	b := c.bill()
 	if b == nil {
 		return
 	}
-	if !c.managesPlans() {
-		c.fail(errForbidden("only the master and resellers manage service plans"))
+	if err := billing.MayManagePlans(c.auth); err != nil {
+		c.fail(err)
 		return
 	}
 	p, id, ok := c.planBody()
 	if !ok {
 		return
 	}
-	if id == "" {
-		id = newPlanID()
-	}
-	if !isPlanID(id) {
-		var v validationErrors
-		v.add("id", "pattern", "letters, digits, '_', '-' and '.', at most 64", "value", id)
-		c.fail(v.err())
-		return
-	}
-	p.ID, p.OwnerID = id, c.auth.ID
-	sp := p.Stored()
-	sp.Created, sp.Modified = c.s.now().UTC(), c.s.now().UTC()
-	if err := b.Store().InsertServicePlan(c.ctx, sp); err != nil {
+	sp, err := b.CreatePlan(c.ctx, c.auth, id, p)
+	if err != nil {
 		c.fail(err)
 		return
 	}
@@ -205,8 +140,9 @@ func handlePlanGet(c *call) {
 	if b == nil {
 		return
 	}
-	sp, ok := c.planAccess(b, c.param("PLAN_ID"), false)
-	if !ok {
+	sp, err := b.Plan(c.ctx, c.auth, c.param("PLAN_ID"), false)
+	if err != nil {
+		c.fail(err)
 		return
 	}
 	j, err := planJSON(sp)
@@ -225,24 +161,17 @@ func handlePlanUpdate(c *call) {
 	if b == nil {
 		return
 	}
-	sp, ok := c.planAccess(b, c.param("PLAN_ID"), true)
-	if !ok {
+	sp, err := b.Plan(c.ctx, c.auth, c.param("PLAN_ID"), true)
+	if err != nil {
+		c.fail(err)
 		return
 	}
 	p, _, ok := c.planBody()
 	if !ok {
 		return
 	}
-	if p.Currency != sp.Currency {
-		var v validationErrors
-		v.add("currency", "enum", "a plan's currency cannot change", "value", p.Currency)
-		c.fail(v.err())
-		return
-	}
-	p.ID, p.OwnerID = sp.ID, sp.OwnerID
-	next := p.Stored()
-	next.Created, next.Modified, next.Version = sp.Created, c.s.now().UTC(), sp.Version
-	if err := b.Store().UpdateServicePlan(c.ctx, next); err != nil {
+	next, err := b.UpdatePlan(c.ctx, c.auth, sp, p)
+	if err != nil {
 		c.fail(err)
 		return
 	}
@@ -261,11 +190,8 @@ func handlePlanDelete(c *call) {
 	if b == nil {
 		return
 	}
-	sp, ok := c.planAccess(b, c.param("PLAN_ID"), true)
-	if !ok {
-		return
-	}
-	if err := b.Store().DeleteServicePlan(c.ctx, sp.ID); err != nil {
+	sp, err := b.DeletePlan(c.ctx, c.auth, c.param("PLAN_ID"))
+	if err != nil {
 		c.fail(err)
 		return
 	}
@@ -280,13 +206,13 @@ func handleAccountPlans(c *call) {
 	if b == nil {
 		return
 	}
-	linked, err := b.Store().LinkedServicePlans(c.ctx, []string{c.account.ID})
+	linked, err := b.LinkedPlans(c.ctx, c.account.ID)
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	plans := make([]map[string]any, 0, len(linked[c.account.ID]))
-	for _, sp := range linked[c.account.ID] {
+	plans := make([]map[string]any, 0, len(linked))
+	for _, sp := range linked {
 		j, err := planJSON(sp)
 		if err != nil {
 			c.fail(err)
@@ -330,34 +256,20 @@ func handleAccountPlanGet(c *call) {
 	if b == nil {
 		return
 	}
-	linked, err := b.Store().LinkedServicePlans(c.ctx, []string{c.account.ID})
+	sp, err := b.LinkedPlan(c.ctx, c.account.ID, c.param("PLAN_ID"))
+	if number.IsKind(err, number.KindNotFound) {
+		err = errBadIdentifier(c.param("PLAN_ID"))
+	}
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	for _, sp := range linked[c.account.ID] {
-		if sp.ID == c.param("PLAN_ID") {
-			j, err := planJSON(sp)
-			if err != nil {
-				c.fail(err)
-				return
-			}
-			c.ok(j)
-			return
-		}
+	j, err := planJSON(sp)
+	if err != nil {
+		c.fail(err)
+		return
 	}
-	c.fail(errBadIdentifier(c.param("PLAN_ID")))
-}
-
-// mayPrice reports whether the caller may set the plans (and credit) of
-// the path's account: the master for any account, a reseller for itself
-// (its plans price its descendants that have none) and its descendants.
-// Other accounts cannot choose their own prices.
-func (c *call) mayPrice() bool {
-	if c.auth.SuperduperAdmin {
-		return true
-	}
-	return c.auth.Reseller && (c.auth.ID == c.account.ID || slices.Contains(c.account.Tree, c.auth.ID))
+	c.ok(j)
 }
 
 // handleAccountPlanAdd is POST (or PUT) /v2/accounts/{A}/service_plans/{PLAN_ID}.
@@ -366,28 +278,7 @@ func handleAccountPlanAdd(c *call) {
 	if b == nil {
 		return
 	}
-	if !c.mayPrice() {
-		c.fail(errForbidden("only the master and the account's resellers set its service plans"))
-		return
-	}
-	sp, ok := c.planAccess(b, c.param("PLAN_ID"), true)
-	if !ok {
-		return
-	}
-	linked, err := b.Store().LinkedServicePlans(c.ctx, []string{c.account.ID})
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	for _, other := range linked[c.account.ID] {
-		if other.Currency != sp.Currency {
-			var v validationErrors
-			v.add("currency", "enum", "the account's plans are in "+other.Currency, "value", sp.Currency)
-			c.fail(v.err())
-			return
-		}
-	}
-	if err := b.Store().LinkServicePlan(c.ctx, c.account.ID, sp.ID, c.s.now()); err != nil {
+	if err := b.LinkPlan(c.ctx, c.auth, c.account, c.param("PLAN_ID")); err != nil {
 		c.fail(err)
 		return
 	}
@@ -400,11 +291,7 @@ func handleAccountPlanRemove(c *call) {
 	if b == nil {
 		return
 	}
-	if !c.mayPrice() {
-		c.fail(errForbidden("only the master and the account's resellers set its service plans"))
-		return
-	}
-	if err := b.Store().UnlinkServicePlan(c.ctx, c.account.ID, c.param("PLAN_ID")); err != nil {
+	if err := b.UnlinkPlan(c.ctx, c.auth, c.account, c.param("PLAN_ID")); err != nil {
 		if number.IsKind(err, number.KindNotFound) {
 			err = errBadIdentifier(c.param("PLAN_ID"))
 		}
@@ -417,7 +304,7 @@ func handleAccountPlanRemove(c *call) {
 // entryJSON renders a ledger entry in the spirit of Kazoo's transactions:
 // amount as a decimal for display, amount_minor exact, created in Gregorian
 // seconds.
-func entryJSON(e *store.LedgerEntry) map[string]any {
+func entryJSON(e *billing.LedgerEntry) map[string]any {
 	out := map[string]any{
 		"id": strconv.FormatInt(e.ID, 10), "account_id": e.AccountID, "type": e.Type, "reason": e.Reason,
 		"description": e.Description, "amount": billing.Amount(e.AmountMinor, e.Currency), "amount_minor": e.AmountMinor,
@@ -444,7 +331,7 @@ func handleTransactions(c *call) {
 		return
 	}
 	q := c.r.URL.Query()
-	lq := store.LedgerQuery{AccountID: c.account.ID, Limit: defaultPageSize, RequestID: q.Get("request_id")}
+	lq := billing.LedgerQuery{AccountID: c.account.ID, Limit: defaultPageSize, RequestID: q.Get("request_id")}
 	var v validationErrors
 	intParam := func(name string) int64 {
 		s := q.Get(name)
@@ -477,7 +364,7 @@ func handleTransactions(c *call) {
 	if lq.Limit > 0 {
 		lq.Limit++ // one more tells whether there is a next page
 	}
-	es, err := b.Store().ListLedger(c.ctx, lq)
+	es, err := b.Ledger(c.ctx, lq)
 	if err != nil {
 		c.fail(err)
 		return
@@ -502,7 +389,7 @@ func handleCreditGet(c *call) {
 	if b == nil {
 		return
 	}
-	cr, err := b.Store().GetCredit(c.ctx, c.account.ID)
+	cr, err := b.Credit(c.ctx, c.account.ID)
 	if number.IsKind(err, number.KindNotFound) {
 		c.ok(map[string]any{"enabled": false, "amount": json.Number("0"), "amount_minor": 0})
 		return
@@ -514,22 +401,22 @@ func handleCreditGet(c *call) {
 	c.ok(creditJSON(cr))
 }
 
-func creditJSON(cr *store.Credit) map[string]any {
+func creditJSON(cr *billing.Credit) map[string]any {
 	return map[string]any{"enabled": true, "amount": billing.Amount(cr.BalanceMinor, cr.Currency), "amount_minor": cr.BalanceMinor,
 		"currency": cr.Currency, "modified": gregorian(cr.Modified)}
 }
 
 // handleCreditAdd is PUT /v2/accounts/{A}/credits with {"data": {"amount":
 // "25.00" (or "amount_minor": 2500), "currency": "USD", "description"}}.
-// The master and the account's ancestor resellers add credit; an account
-// cannot credit itself.
+// Who may add credit is billing.MayAddCredit's to say; it is asked before
+// the body is read.
 func handleCreditAdd(c *call) {
 	b := c.bill()
 	if b == nil {
 		return
 	}
-	if !c.auth.SuperduperAdmin && !(c.auth.Reseller && slices.Contains(c.account.Tree, c.auth.ID)) {
-		c.fail(errForbidden("only the master and the account's ancestor resellers add credit"))
+	if err := billing.MayAddCredit(c.auth, c.account); err != nil {
+		c.fail(err)
 		return
 	}
 	env, err := c.body()
@@ -543,10 +430,7 @@ func handleCreditAdd(c *call) {
 		return
 	}
 	var v validationErrors
-	currency := billing.DefaultCurrency
-	if cr, err := b.Store().GetCredit(c.ctx, c.account.ID); err == nil {
-		currency = cr.Currency
-	}
+	currency := b.CreditCurrency(c.ctx, c.account.ID)
 	if raw, ok := data["currency"]; ok {
 		if json.Unmarshal(raw, &currency) != nil || billing.CheckCurrency(currency) != nil {
 			v.add("currency", "pattern", "an ISO 4217 code such as USD", "value", string(raw))
@@ -574,7 +458,7 @@ func handleCreditAdd(c *call) {
 		c.fail(err)
 		return
 	}
-	e, cr, err := b.AddCredit(c.ctx, c.account.ID, amount, currency, desc, c.requestID)
+	e, cr, err := b.CreditAccount(c.ctx, c.auth, c.account, amount, currency, desc, c.requestID)
 	if err != nil {
 		c.fail(err)
 		return
@@ -625,9 +509,9 @@ func handleQuote(c *call) {
 		}
 		res = c.s.mgr.Move(c.ctx, nums, c.account.ID, op)
 	}
-	var quote any = billing.Quote{}
-	if res.Charges != nil {
-		quote = res.Charges
+	quote := res.Charges
+	if quote == nil {
+		quote = billing.Quote{}
 	}
 	success := make([]string, 0, len(res.Succeeded))
 	for _, n := range res.Succeeded {

@@ -10,12 +10,12 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// withBilling prices the env's writes: the server bills over its SQLite
-// store and the manager asks the billing hooks.
+// withBilling prices the env's writes: the server bills over its store
+// and the manager prices every write with the same billing service.
 func (e *env) withBilling() *billing.Service {
 	b := billing.New(e.st, billing.ClassifyWith(e.srv.mgr), billing.Options{Now: e.clock.now})
 	e.srv.billing = b
-	e.srv.mgr.SetHooks(b.Hooks())
+	e.srv.mgr.SetBilling(b)
 	return b
 }
 

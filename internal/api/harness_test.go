@@ -21,6 +21,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "github.com/numan-dev/numan/carrier/all" // the carriers numan serve has
 	"github.com/numan-dev/numan/carrier/carriertest"
+	"github.com/numan-dev/numan/internal/accounts"
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
@@ -127,7 +129,7 @@ func newEnvOn(t testing.TB, st testStore) *env {
 	put("number_manager", map[string]any{"default": map[string]any{"carrier_modules": []string{"fake"}}})
 	put("number_manager.fake", map[string]json.RawMessage{"default": fake.Settings()})
 	src := config.NewSource(st, "test-node", time.Minute)
-	secret, err := LoadSecret(ctx, st)
+	secret, err := config.LoadSecret(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,12 +137,19 @@ func newEnvOn(t testing.TB, st testStore) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	master, _, err := EnsureMaster(ctx, st, auth, testMasterKey, clk.now())
+	keys, err := accounts.NewKeys(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr := manager.New(st, src, manager.Options{Now: clk.now, AccountCacheTTL: time.Second, NumberCacheTTL: time.Second})
-	srv := New(Options{Store: st, AccountCacheTTL: time.Minute, Manager: mgr, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
+	accs := accounts.New(st, accounts.Options{CacheTTL: time.Minute, Now: clk.now, Keys: keys})
+	master, _, err := accs.EnsureMaster(ctx, testMasterKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr := manager.New(st, src, manager.Options{Now: clk.now, Accounts: accs, NumberCacheTTL: time.Second})
+	// The billing endpoints answer; writes are priced only withBilling.
+	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now})
+	srv := New(Options{Manager: mgr, Accounts: accs, Billing: bill, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey}
 	e.token = e.login(testMasterKey)
 	return e

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/numan-dev/numan/number"
-	"github.com/numan-dev/numan/store"
 )
 
 // metrics are the server's Prometheus metrics, on a registry of its own so
@@ -22,7 +21,10 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newMetrics(st store.Numbers) *metrics {
+// countByState counts the stored numbers in each state.
+type countByState func(ctx context.Context) (map[number.State]int64, error)
+
+func newMetrics(count countByState) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -37,7 +39,7 @@ func newMetrics(st store.Numbers) *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&numbersCollector{st: st})
+		&numbersCollector{count: count})
 	return m
 }
 
@@ -52,7 +54,7 @@ func (m *metrics) handler() http.Handler {
 
 // numbersCollector reports how many numbers are in each state, counted by
 // the store when Prometheus scrapes.
-type numbersCollector struct{ st store.Numbers }
+type numbersCollector struct{ count countByState }
 
 var numbersDesc = prometheus.NewDesc("numan_numbers", "Numbers stored, by state.", []string{"state"}, nil)
 
@@ -61,7 +63,7 @@ func (nc *numbersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- numbers
 func (nc *numbersCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts, err := nc.st.CountNumbersByState(ctx)
+	counts, err := nc.count(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(numbersDesc, err)
 		return

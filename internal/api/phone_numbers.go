@@ -10,7 +10,6 @@ import (
 
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
-	"github.com/numan-dev/numan/store"
 )
 
 // op is the manager options every phone_numbers write starts from (Kazoo's
@@ -23,29 +22,23 @@ func (c *call) op() manager.Op {
 	return op
 }
 
-// charged runs a write the way Kazoo's crossbar does: first as a dry run
-// unless the client accepted charges; a dry run with a quote is answered
-// 402 "accept charges" with the quote, one that costs nothing is run again
-// for real. This is the only place that decides between quote and commit.
+// charged runs a write the way Kazoo's crossbar does: a client that has
+// not accepted charges gets 402 "accept charges" with the quote when the
+// write costs anything, and nothing is done. The manager decides between
+// quoting and committing (manager.Op.QuoteFirst); this only says whether the
+// client accepted.
 //
 // Kazoo returns a dry run that has any failure as if it were final (having
 // saved nothing); Numan commits the numbers that can be and reports the
 // others, since a client cannot tell the two apart.
 func (c *call) charged(accept bool, op manager.Op, run func(manager.Op) *manager.Result) {
-	if !accept {
-		op.DryRun = true
-		res := run(op)
-		if res.Charges != nil {
-			c.fail(errAcceptCharges(res.Charges))
-			return
-		}
-		if len(res.Succeeded) == 0 {
-			c.replyResult(res)
-			return
-		}
-		op.DryRun = false
+	op.QuoteFirst = !accept
+	res := run(op)
+	if res.NeedsAcceptance {
+		c.fail(errAcceptCharges(res.Charges))
+		return
 	}
-	c.replyResult(run(op))
+	c.replyResult(res)
 }
 
 // replyResult renders an operation's outcome as Kazoo does (§11.2): one
@@ -351,7 +344,7 @@ func handleCollectionActivate(c *call) {
 func handleNumbersIndex(c *call) {
 	q := c.r.URL.Query()
 	if q.Has("prefix") {
-		reseller, err := c.s.resellerOf(c.ctx, c.account)
+		reseller, err := c.s.accounts.ResellerOf(c.ctx, c.account)
 		if err != nil {
 			c.fail(err)
 			return
@@ -373,7 +366,7 @@ func handleOpenSearch(c *call) {
 			c.fail(err)
 			return
 		}
-		acc, err := c.s.accounts.GetAccount(c.ctx, id)
+		acc, err := c.s.accounts.Get(c.ctx, id)
 		if err != nil || !number.IsAccountID(id) {
 			c.fail(&apiError{http.StatusNotFound, "nonexistent reseller_id", map[string]any{"message": "nonexistent reseller_id"}})
 			return
@@ -389,7 +382,7 @@ func handleOpenSearch(c *call) {
 		c.search("", "")
 		return
 	}
-	reseller, err := c.s.resellerOf(c.ctx, c.auth)
+	reseller, err := c.s.accounts.ResellerOf(c.ctx, c.auth)
 	if err != nil {
 		c.fail(err)
 		return
@@ -507,7 +500,7 @@ func (c *call) listing() {
 }
 
 // listQuery reads page_size, start_key, paginate and the filters.
-func listQuery(q map[string][]string) (store.ListQuery, error) {
+func listQuery(q map[string][]string) (manager.ListQuery, error) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
 			return v[0]
@@ -515,7 +508,7 @@ func listQuery(q map[string][]string) (store.ListQuery, error) {
 		return ""
 	}
 	var v validationErrors
-	lq := store.ListQuery{Limit: defaultPageSize}
+	lq := manager.ListQuery{Limit: defaultPageSize}
 	if s := get("page_size"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {

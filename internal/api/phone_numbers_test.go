@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -507,13 +507,18 @@ func TestNumberInformation(t *testing.T) {
 	}
 }
 
+// fixedPrice prices every write at one quote, which every account can pay,
+// and records nothing.
+type fixedPrice struct{ q billing.Quote }
+
+func (f fixedPrice) Quote(context.Context, []number.Change) (billing.Quote, error) { return f.q, nil }
+func (fixedPrice) CheckCredit(context.Context, billing.Quote) error                { return nil }
+func (fixedPrice) Record(context.Context, string, billing.Quote) error             { return nil }
+
 func TestAcceptCharges(t *testing.T) {
 	e := newEnv(t)
 	ts := newTenants(e)
-	quote := []any{map[string]any{"summary": map[string]any{"today": 1, "recurring": 2}}}
-	e.srv.mgr.SetHooks(manager.Hooks{Charges: func(_ context.Context, op manager.Op, _ []manager.Change) (any, error) {
-		return quote, nil
-	}})
+	e.srv.mgr.SetBilling(fixedPrice{billing.Quote{{Summary: billing.Summary{Today: "1", Recurring: "2"}}}})
 	tests := []struct {
 		name  string
 		query string

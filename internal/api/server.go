@@ -1,7 +1,9 @@
 // Package api serves Numan's Kazoo-compatible v2 REST API: the envelope,
 // authentication by API key and auth token, accounts, system configuration
 // and every phone_numbers endpoint of Kazoo's crossbar. Handlers translate
-// requests and errors; the rules live in internal/manager.
+// requests and errors; the rules live in the services they call
+// (internal/manager, internal/accounts, internal/billing, internal/config).
+// The package reaches the store only through those services.
 package api
 
 import (
@@ -15,20 +17,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
-	"github.com/numan-dev/numan/store"
 )
 
 // Options configure a Server.
 type Options struct {
-	Store   store.Store
 	Manager *manager.Manager
-	Config  *config.Source
-	Auth    *Auth
-	Logger  *slog.Logger
+	// Accounts is the node's account service, the one the manager
+	// authorizes with (nil: the manager's own).
+	Accounts *accounts.Service
+	Config   *config.Source
+	Auth     *Auth
+	Logger   *slog.Logger
 	// Now is the clock; tests inject one to expire tokens without sleeping.
 	Now func() time.Time
 	// Version is reported in the envelope's "version".
@@ -37,9 +41,6 @@ type Options struct {
 	Node string
 	// HTTPClient reaches the locality and phonebook services.
 	HTTPClient *http.Client
-	// AccountCacheTTL bounds how stale the caller's and the path's account
-	// may be (default one second; negative: always read).
-	AccountCacheTTL time.Duration
 	// Billing serves service plans, transactions and credit (billing.go);
 	// nil leaves those endpoints unanswered (404).
 	Billing *billing.Service
@@ -47,7 +48,6 @@ type Options struct {
 
 // Server is the HTTP API. It is an http.Handler.
 type Server struct {
-	store   store.Store
 	mgr     *manager.Manager
 	cfg     *config.Source
 	auth    *Auth
@@ -58,8 +58,9 @@ type Server struct {
 	http    *http.Client
 	router  *router
 	metrics *metrics
-	// accounts caches the account reads of authentication and authorization.
-	accounts *cachedAccounts
+	// accounts authenticates callers and keeps the account rules; its cache
+	// is the manager's.
+	accounts *accounts.Service
 	billing  *billing.Service
 }
 
@@ -77,17 +78,16 @@ func New(o Options) *Server {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
+	if o.Accounts == nil {
+		o.Accounts = o.Manager.Accounts()
+	}
 	s := &Server{
-		store: o.Store, mgr: o.Manager, cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
+		mgr: o.Manager, accounts: o.Accounts, cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
 		billing: o.Billing,
 	}
-	if o.AccountCacheTTL == 0 {
-		o.AccountCacheTTL = time.Second
-	}
-	s.accounts = newAccountCache(o.Store, o.AccountCacheTTL, o.Now)
 	s.router = newRouter(s.routes())
-	s.metrics = newMetrics(o.Store)
+	s.metrics = newMetrics(o.Manager.CountNumbersByState)
 	return s
 }
 
@@ -270,10 +270,7 @@ func (s *Server) authenticate(c *call) error {
 	id, _, err := s.auth.VerifyToken(tok)
 	if err == nil {
 		var acc *number.Account
-		acc, err = s.accounts.GetAccount(c.ctx, id)
-		if err == nil && !acc.Enabled {
-			err = errUnauthenticated()
-		}
+		acc, err = s.accounts.Caller(c.ctx, id)
 		if err == nil {
 			c.token, c.auth = tok, acc
 		}
@@ -281,9 +278,6 @@ func (s *Server) authenticate(c *call) error {
 	if err != nil {
 		if c.route.auth == authOptional {
 			return nil // Kazoo's open search ignores a token it cannot use
-		}
-		if number.IsKind(err, number.KindNotFound) {
-			return errUnauthenticated()
 		}
 		return err
 	}
@@ -293,8 +287,8 @@ func (s *Server) authenticate(c *call) error {
 	return nil
 }
 
-// authorizeAccount loads the path's {ACCOUNT_ID} and checks the caller
-// reaches it: itself, its descendants, or anything for the master.
+// authorizeAccount loads the path's {ACCOUNT_ID} if the caller reaches it
+// (accounts.Reaches: itself, its descendants, or anything for the master).
 func (s *Server) authorizeAccount(c *call) error {
 	id := c.param("ACCOUNT_ID")
 	if id == "" {
@@ -303,27 +297,10 @@ func (s *Server) authorizeAccount(c *call) error {
 	if !number.IsAccountID(id) {
 		return errBadIdentifier(id)
 	}
-	acc, err := s.accounts.GetAccount(c.ctx, id)
-	if number.IsKind(err, number.KindNotFound) {
-		if c.auth != nil && c.auth.SuperduperAdmin {
-			return errBadIdentifier(id)
-		}
-		return errForbidden("")
-	}
+	acc, err := s.accounts.Reach(c.ctx, c.auth, id)
 	if err != nil {
 		return err
 	}
-	if !reaches(c.auth, acc) {
-		return errForbidden("")
-	}
 	c.account = acc
 	return nil
-}
-
-// reaches reports whether the caller may act on account acc.
-func reaches(caller, acc *number.Account) bool {
-	if caller == nil {
-		return false
-	}
-	return caller.SuperduperAdmin || caller.ID == acc.ID || slices.Contains(acc.Tree, caller.ID)
 }

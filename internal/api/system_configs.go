@@ -2,11 +2,9 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
-	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/number"
 )
@@ -18,7 +16,7 @@ func (c *call) configID() (string, error) {
 	if id == "" || strings.ContainsAny(id, "/ ") {
 		return "", errBadIdentifier(id)
 	}
-	if id == AuthConfigID {
+	if id == config.SecretID {
 		return "", errForbidden("the server secret is not managed through the API")
 	}
 	return id, nil
@@ -50,7 +48,7 @@ func configDefaults(id string) map[string]json.RawMessage {
 // configView is what GET shows: the stored keys of the section (over the
 // default section for a node) over the defaults, secrets masked.
 func (c *call) configView(id string) (map[string]json.RawMessage, error) {
-	doc, err := config.ReadSections(c.ctx, c.s.store, id)
+	doc, err := c.s.cfg.Sections(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -79,9 +77,8 @@ func handleConfigGet(c *call) {
 }
 
 // handleConfigWrite is PUT and POST (replace the section) and PATCH (merge
-// into it) of /v2/system_configs/{CONFIG_ID}[/{NODE}]. The document is
-// validated as the number manager or the carrier will read it, so a typo is
-// refused here rather than breaking searches later.
+// into it) of /v2/system_configs/{CONFIG_ID}[/{NODE}]. The manager
+// validates the document as it or the carrier will read it.
 func handleConfigWrite(c *call) {
 	id, err := c.configID()
 	if err != nil {
@@ -100,7 +97,7 @@ func handleConfigWrite(c *call) {
 	}
 	delete(data, "id")
 	delete(data, "accept_charges")
-	doc, err := config.ReadSections(c.ctx, c.s.store, id)
+	doc, err := c.s.cfg.Sections(c.ctx, id)
 	if err != nil {
 		c.fail(err)
 		return
@@ -125,81 +122,20 @@ func handleConfigWrite(c *call) {
 		}
 	}
 	doc[sec] = next
-	if err := c.validateConfig(id, doc); err != nil {
+	if err := c.s.mgr.ValidateConfig(id, doc); err != nil {
 		c.fail(err)
 		return
 	}
-	if err := config.WriteSection(c.ctx, c.s.store, id, sec, next); err != nil {
+	if err := c.s.cfg.WriteSection(c.ctx, id, sec, next); err != nil {
 		c.fail(err)
 		return
 	}
-	c.s.cfg.Invalidate()
 	view, err := c.configView(id)
 	if err != nil {
 		c.fail(err)
 		return
 	}
 	c.ok(view)
-}
-
-// validateConfig checks every section of a document as it would be used:
-// number_manager by the number manager, number_manager.<carrier> by the
-// registered carrier's strict decoder.
-func (c *call) validateConfig(id string, doc map[string]map[string]json.RawMessage) error {
-	for sec := range doc {
-		eff := config.Merge(config.Section(doc, config.DefaultSection), config.Section(doc, sec))
-		raw, err := json.Marshal(eff)
-		if err != nil {
-			return err
-		}
-		if err := validateConfigDoc(c, id, raw); err != nil {
-			var ne *number.Error
-			if !errors.As(err, &ne) {
-				ne = number.Wrap(number.KindInvalid, "", err)
-				ne.Cause = err.Error()
-			}
-			if sec != config.DefaultSection {
-				ne.Cause = "section " + sec + ": " + ne.Cause
-			}
-			return ne
-		}
-	}
-	return nil
-}
-
-func validateConfigDoc(c *call, id string, raw json.RawMessage) error {
-	if id == config.NumberManagerID {
-		cfg, err := number.DecodeConfig(raw)
-		if err != nil {
-			return err
-		}
-		if err := cfg.Validate(); err != nil {
-			return err
-		}
-		// A carrier nobody registered would be skipped silently by every
-		// search: refuse it when it is configured.
-		for key, names := range map[string][]string{
-			"carrier_modules":       cfg.CarrierModules,
-			"available_module_name": {cfg.AvailableModuleName},
-			"port_in_module_name":   {cfg.PortInModuleName},
-		} {
-			for _, n := range names {
-				if !carrier.Registered(n) {
-					return number.Errorf(number.KindInvalid, "", "number_manager.%s: unknown carrier %q (known: %s)", key, n, strings.Join(carrier.Names(), ", "))
-				}
-			}
-		}
-		return nil
-	}
-	name, ok := strings.CutPrefix(id, config.NumberManagerID+".")
-	if !ok || !carrier.Registered(name) {
-		return nil
-	}
-	_, err := carrier.New(name, raw, carrier.Deps{Logger: c.s.log, HTTPClient: c.s.http, Now: c.s.now, Numbers: c.s.store})
-	if err != nil && number.KindOf(err) == number.KindInternal {
-		return number.Errorf(number.KindInvalid, "", "%v", err)
-	}
-	return err
 }
 
 // handleConfigDelete is DELETE /v2/system_configs/{CONFIG_ID}[/{NODE}]:
@@ -210,7 +146,7 @@ func handleConfigDelete(c *call) {
 		c.fail(err)
 		return
 	}
-	err = config.DeleteSection(c.ctx, c.s.store, id, c.section())
+	err = c.s.cfg.DeleteSection(c.ctx, id, c.section())
 	if number.IsKind(err, number.KindNotFound) {
 		c.fail(errBadIdentifier(id))
 		return
@@ -219,7 +155,6 @@ func handleConfigDelete(c *call) {
 		c.fail(err)
 		return
 	}
-	c.s.cfg.Invalidate()
 	view, err := c.configView(id)
 	if err != nil {
 		c.fail(err)

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/numan-dev/numan/internal/config"
 )
 
 func TestSystemConfigs(t *testing.T) {
@@ -121,7 +123,7 @@ func TestSystemConfigs(t *testing.T) {
 
 	t.Run("the server secret is out of reach", func(t *testing.T) {
 		for _, m := range []string{"GET", "PUT", "DELETE"} {
-			if r := e.do(m, "/v2/system_configs/"+AuthConfigID, e.token, map[string]any{"data": map[string]any{}}); r.code != 403 {
+			if r := e.do(m, "/v2/system_configs/"+config.SecretID, e.token, map[string]any{"data": map[string]any{}}); r.code != 403 {
 				t.Errorf("%s numan.auth: %d", m, r.code)
 			}
 		}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"slices"
 
-	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -54,7 +53,7 @@ func (s *Service) items(ctx context.Context, n *number.Number) ([]itemKey, error
 // to it: every item of a number that newly became the account's (bought,
 // created, reserved, moved in), or the items a number the account already
 // had gained (a feature, a carrier). Releases and losses add nothing.
-func (s *Service) added(ctx context.Context, ch manager.Change) (string, []itemKey, error) {
+func (s *Service) added(ctx context.Context, ch number.Change) (string, []itemKey, error) {
 	after := ch.After
 	if after == nil || after.AssignedTo == "" || !IsBillable(after.State) {
 		return "", nil, nil
@@ -164,7 +163,7 @@ type Quote []*Invoice
 // Quote prices changes: what each account gains, at its plan's prices.
 // Accounts without a plan, and items their plan does not price, cost
 // nothing. The quote is empty when nothing costs anything.
-func (s *Service) Quote(ctx context.Context, changes []manager.Change) (Quote, error) {
+func (s *Service) Quote(ctx context.Context, changes []number.Change) (Quote, error) {
 	type acc struct {
 		plan    *Plan
 		from    string

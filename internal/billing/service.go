@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -35,7 +34,14 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Service prices operations and records their charges.
+// Service prices operations and records their charges, and keeps the
+// rules of plans and credit (access.go). The manager prices every number
+// write with it (manager.Billing): a dry run returns the Quote (the 402
+// "accept charges"), a real run is refused before anything is bought when
+// CheckCredit refuses its quote, and what was written is priced again and
+// recorded. Pricing (Quote) and recording (Record) are separate steps, so a
+// quote can be passed around and checked (later held) before it is
+// recorded.
 type Service struct {
 	st       Store
 	classify Classify
@@ -54,43 +60,21 @@ func New(st Store, classify Classify, opts Options) *Service {
 	return &Service{st: st, classify: classify, log: opts.Logger, now: opts.Now}
 }
 
-// ClassifyWith classifies with the manager's current number_manager
-// classifiers.
-func ClassifyWith(m *manager.Manager) Classify {
+// Classifier classifies numbers with the current number_manager
+// classifiers (the manager is one).
+type Classifier interface {
+	Classify(ctx context.Context, raw string) (number.Classifier, string, bool, error)
+}
+
+// ClassifyWith classifies with c's classifiers.
+func ClassifyWith(c Classifier) Classify {
 	return func(ctx context.Context, e164 string) (string, error) {
-		c, _, ok, err := m.Classify(ctx, e164)
+		cl, _, ok, err := c.Classify(ctx, e164)
 		if err != nil || !ok {
 			return "", err
 		}
-		return c.Name, nil
+		return cl.Name, nil
 	}
-}
-
-// Hooks are the manager hooks that make every number write priced (dry
-// runs return the quote), checked against prepaid credit before anything is
-// bought, and recorded in the ledger once written.
-func (s *Service) Hooks() manager.Hooks {
-	return manager.Hooks{Charges: s.Charges, Commit: s.Commit}
-}
-
-// Charges is the manager's Charges hook. On a dry run it returns the quote
-// (nil when the changes cost nothing). On a real run it is asked before
-// anything is bought or written: an account with credit that cannot cover
-// its activation charges gets not_enough_credit and the operation stops.
-func (s *Service) Charges(ctx context.Context, op manager.Op, changes []manager.Change) (any, error) {
-	q, err := s.Quote(ctx, changes)
-	if err != nil {
-		return nil, err
-	}
-	if len(q) == 0 {
-		return nil, nil // an untyped nil: a typed nil Quote would read as "has charges"
-	}
-	if !op.DryRun {
-		if err := s.CheckCredit(ctx, q); err != nil {
-			return nil, err
-		}
-	}
-	return q, nil
 }
 
 // CheckCredit refuses a quote an account with credit cannot pay today.
@@ -123,21 +107,18 @@ func (s *Service) CheckCredit(ctx context.Context, q Quote) error {
 	return nil
 }
 
-// Commit is the manager's Commit hook: one immutable ledger entry per
-// number written with an activation charge, in one transaction that also
-// debits the account's credit. The changes were written, so the entries
-// are recorded even if the request was cancelled meanwhile.
-func (s *Service) Commit(ctx context.Context, op manager.Op, changes []manager.Change) error {
+// Record records the charges of a quote whose changes were written: one
+// immutable ledger entry per number with an activation charge, in one
+// transaction that also debits the account's credit. The changes were
+// written, so the entries are recorded even if the request was cancelled
+// meanwhile.
+func (s *Service) Record(ctx context.Context, requestID string, q Quote) error {
 	ctx = context.WithoutCancel(ctx)
-	q, err := s.Quote(ctx, changes)
-	if err != nil {
-		return err
-	}
 	now := s.now().UTC()
 	var entries []*store.LedgerEntry
 	for _, inv := range q {
 		for _, nc := range inv.Numbers {
-			e, err := ledgerEntry(nc, inv.Currency, op.RequestID, now)
+			e, err := ledgerEntry(nc, inv.Currency, requestID, now)
 			if err != nil {
 				return err
 			}
@@ -147,7 +128,7 @@ func (s *Service) Commit(ctx context.Context, op manager.Op, changes []manager.C
 		}
 	}
 	if err := s.st.AppendLedger(ctx, entries); err != nil {
-		s.log.ErrorContext(ctx, "recording activation charges", "err", err, "request_id", op.RequestID, "entries", len(entries))
+		s.log.ErrorContext(ctx, "recording activation charges", "err", err, "request_id", requestID, "entries", len(entries))
 		return err
 	}
 	return nil
@@ -300,6 +281,3 @@ func (s *Service) AddCredit(ctx context.Context, accountID string, amount int64,
 	c, err := s.st.GetCredit(ctx, accountID)
 	return e, c, err
 }
-
-// Store returns the service's store.
-func (s *Service) Store() Store { return s.st }

@@ -40,7 +40,7 @@ type world struct {
 }
 
 // newWorld is a SQLite store with the account tree, the fake carrier as
-// the carrier of new numbers, and a manager priced by the billing hooks.
+// the carrier of new numbers, and a manager priced by the billing service.
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
@@ -73,7 +73,7 @@ func newWorld(t testing.TB) *world {
 	now := func() time.Time { return epoch }
 	m := manager.New(st, src, manager.Options{Now: now})
 	bill := billing.New(st, billing.ClassifyWith(m), billing.Options{Now: now})
-	m.SetHooks(bill.Hooks())
+	m.SetBilling(bill)
 	return &world{st: st, m: m, bill: bill, fake: fake}
 }
 
@@ -188,14 +188,7 @@ func quoteOf(t *testing.T, r *manager.Result) billing.Quote {
 	if len(r.Failed) > 0 {
 		t.Fatalf("failures: %v", r.Failed)
 	}
-	if r.Charges == nil {
-		return nil
-	}
-	q, ok := r.Charges.(billing.Quote)
-	if !ok {
-		t.Fatalf("charges are %T", r.Charges)
-	}
-	return q
+	return r.Charges
 }
 
 func by(account string) manager.Op { return manager.Op{AuthBy: number.By(account)} }

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
@@ -133,7 +134,7 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 		return nil, err
 	}
 	cleanup = append(cleanup, func() { st.Close() })
-	secret, err := api.LoadSecret(ctx, st)
+	secret, err := config.LoadSecret(ctx, st)
 	if err != nil {
 		closeAll()
 		return nil, err
@@ -143,10 +144,15 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 		closeAll()
 		return nil, err
 	}
+	keys, err := accounts.NewKeys(secret)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
 	// A bench account of its own, so an existing database is not disturbed.
 	now := time.Now()
-	acc := &number.Account{ID: api.NewAccountID(), Name: "numan bench", Enabled: true, SuperduperAdmin: true, Public: number.Doc{}, Created: now, Modified: now}
-	if err := auth.SetAPIKey(acc, api.NewAPIKey()); err != nil {
+	acc := &number.Account{ID: accounts.NewID(), Name: "numan bench", Enabled: true, SuperduperAdmin: true, Public: number.Doc{}, Created: now, Modified: now}
+	if err := keys.SetAPIKey(acc, accounts.NewAPIKey()); err != nil {
 		closeAll()
 		return nil, err
 	}
@@ -161,8 +167,9 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 	}
 	src := config.NewSource(st, "bench", 2*time.Second)
 	quiet := slog.New(slog.DiscardHandler)
-	mgr := manager.New(st, src, manager.Options{Logger: quiet, AccountCacheTTL: time.Second, NumberCacheTTL: time.Second})
-	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: quiet, Version: version(), Node: "bench"})
+	accs := accounts.New(st, accounts.Options{CacheTTL: time.Second, Keys: keys})
+	mgr := manager.New(st, src, manager.Options{Logger: quiet, Accounts: accs, NumberCacheTTL: time.Second})
+	srv := api.New(api.Options{Manager: mgr, Accounts: accs, Config: src, Auth: auth, Logger: quiet, Version: version(), Node: "bench"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		closeAll()

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	_ "github.com/numan-dev/numan/carrier/local"
+	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
@@ -37,7 +39,7 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	secret, err := api.LoadSecret(ctx, st)
+	secret, err := config.LoadSecret(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,13 +47,19 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	master, _, err := api.EnsureMaster(ctx, st, auth, masterKey, time.Now())
+	keys, err := accounts.NewKeys(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accs := accounts.New(st, accounts.Options{CacheTTL: time.Second, Keys: keys})
+	master, _, err := accs.EnsureMaster(ctx, masterKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := config.NewSource(st, "", time.Second)
-	mgr := manager.New(st, src, manager.Options{})
-	hs := httptest.NewServer(api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth}))
+	mgr := manager.New(st, src, manager.Options{Accounts: accs})
+	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{})
+	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Accounts: accs, Billing: bill, Config: src, Auth: auth}))
 	t.Cleanup(hs.Close)
 	return &server{url: hs.URL, st: st, master: master.ID}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
@@ -17,7 +18,7 @@ import (
 	"github.com/numan-dev/numan/store/sqlite"
 )
 
-// newBilledServer is newServer with the billing hooks installed, as numan
+// newBilledServer is newServer with every write priced by billing, as numan
 // serve runs it, and a plan pricing the master's local numbers.
 func newBilledServer(t *testing.T) *server {
 	t.Helper()
@@ -27,7 +28,7 @@ func newBilledServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	secret, err := api.LoadSecret(ctx, st)
+	secret, err := config.LoadSecret(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,14 +36,19 @@ func newBilledServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	master, _, err := api.EnsureMaster(ctx, st, auth, masterKey, time.Now())
+	keys, err := accounts.NewKeys(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accs := accounts.New(st, accounts.Options{CacheTTL: time.Second, Keys: keys})
+	master, _, err := accs.EnsureMaster(ctx, masterKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := config.NewSource(st, "", time.Second)
-	mgr := manager.New(st, src, manager.Options{})
+	mgr := manager.New(st, src, manager.Options{Accounts: accs})
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{})
-	mgr.SetHooks(bill.Hooks())
+	mgr.SetBilling(bill)
 	p, err := billing.DecodePlan(json.RawMessage(`{"name": "Local", "plan": {
 		"number_carriers": {"local": {"activation_charge": "1.25", "rate": "0.40"}},
 		"number_services": {"local": {"rate": "0.10"}}}}`))
@@ -56,7 +62,7 @@ func newBilledServer(t *testing.T) *server {
 	if err := st.LinkServicePlan(ctx, master.ID, "local", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Billing: bill}))
+	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Accounts: accs, Config: src, Auth: auth, Billing: bill}))
 	t.Cleanup(hs.Close)
 	return &server{url: hs.URL, st: st, master: master.ID}
 }

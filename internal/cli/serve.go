@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
@@ -80,7 +81,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", host), "this node's name: selects system-config node sections (NUMAN_NODE)")
 	tokenTTL := fs.Duration("token-ttl", durationEnv(env, "NUMAN_TOKEN_TTL", api.DefaultTokenTTL), "auth token lifetime (NUMAN_TOKEN_TTL)")
-	accountTTL := fs.Duration("account-cache-ttl", durationEnv(env, "NUMAN_ACCOUNT_CACHE_TTL", time.Second), "how stale an account read may be; 0 disables the cache (NUMAN_ACCOUNT_CACHE_TTL)")
+	accountTTL := fs.Duration("account-cache-ttl", durationEnv(env, "NUMAN_ACCOUNT_CACHE_TTL", time.Second), "how stale an account read may be after another node changed it (this node's writes show at once); 0 disables the cache (NUMAN_ACCOUNT_CACHE_TTL)")
 	numberTTL := fs.Duration("number-cache-ttl", durationEnv(env, "NUMAN_NUMBER_CACHE_TTL", time.Second), "how stale a number shown by GET may be after another node changed it; writes never use this cache; 0 disables it (NUMAN_NUMBER_CACHE_TTL)")
 	configTTL := fs.Duration("config-ttl", durationEnv(env, "NUMAN_CONFIG_TTL", 2*time.Second), "how stale a system-config read may be (NUMAN_CONFIG_TTL)")
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
@@ -99,7 +100,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("open %s: %w", redactDSN(*db), err)
 	}
 	defer st.Close()
-	secret, err := api.LoadSecret(ctx, st)
+	secret, err := config.LoadSecret(ctx, st)
 	if err != nil {
 		return err
 	}
@@ -107,8 +108,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	keys, err := accounts.NewKeys(secret)
+	if err != nil {
+		return err
+	}
+	// One account service for the node: the API authenticates and the
+	// manager authorizes through its cache, which its writes clear.
+	accs := accounts.New(st, accounts.Options{CacheTTL: *accountTTL, Keys: keys})
 	masterKey := env.Getenv("NUMAN_MASTER_API_KEY")
-	master, key, err := api.EnsureMaster(ctx, st, auth, masterKey, time.Now())
+	master, key, err := accs.EnsureMaster(ctx, masterKey)
 	if err != nil {
 		return fmt.Errorf("create master account: %w", err)
 	}
@@ -122,23 +130,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	src := config.NewSource(st, *node, *configTTL)
-	mgr := manager.New(st, src, manager.Options{Logger: log, AccountCacheTTL: *accountTTL, NumberCacheTTL: *numberTTL})
+	mgr := manager.New(st, src, manager.Options{Logger: log, Accounts: accs, NumberCacheTTL: *numberTTL})
 	var bill *billing.Service
 	if bs, ok := st.(billing.Store); ok {
 		// Every number write is priced (402 accept charges), checked against
 		// credit and recorded in the ledger.
 		bill = billing.New(bs, billing.ClassifyWith(mgr), billing.Options{Logger: log})
-		mgr.SetHooks(bill.Hooks())
+		mgr.SetBilling(bill)
 	}
 	reqLog := log
 	if *quiet {
 		reqLog = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	ttl := *accountTTL
-	if ttl == 0 {
-		ttl = -1 // the flag's 0 means no cache; the API's 0 means the default
-	}
-	srv := api.New(api.Options{Store: st, Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, AccountCacheTTL: ttl, Billing: bill})
+	srv := api.New(api.Options{Manager: mgr, Accounts: accs, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, Billing: bill})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

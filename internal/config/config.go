@@ -280,3 +280,23 @@ func redactValue(key string, v json.RawMessage) (json.RawMessage, bool) {
 	}
 	return b, true
 }
+
+// Sections returns the stored document id as its sections, read from the
+// store (not the cache); a missing document is an empty one.
+func (s *Source) Sections(ctx context.Context, id string) (map[string]map[string]json.RawMessage, error) {
+	return ReadSections(ctx, s.store, id)
+}
+
+// WriteSection is WriteSection on the source's store; every node's cache
+// of the document, this one's at once, sees the change within its TTL.
+func (s *Source) WriteSection(ctx context.Context, id, section string, keys map[string]json.RawMessage) error {
+	defer s.Invalidate()
+	return WriteSection(ctx, s.store, id, section, keys)
+}
+
+// DeleteSection is DeleteSection on the source's store, dropping this
+// node's cache as WriteSection does.
+func (s *Source) DeleteSection(ctx context.Context, id, section string) error {
+	defer s.Invalidate()
+	return DeleteSection(ctx, s.store, id, section)
+}

@@ -1,26 +1,67 @@
 package manager
 
-import "context"
+import (
+	"context"
 
-// preflight makes a real run ask the Charges hook before anything is
-// bought or written. Carriers are called while the numbers move through
-// their states, before the save step prices them, so the only way to refuse
-// an operation nobody can pay for (not_enough_credit) without having bought
-// a number is to rehearse it: run it dry, then hand the hook the changes
-// with the real options. A refusal fails every number; nil means go ahead.
-// Dry runs, and managers without a Charges hook, skip it.
+	"github.com/numan-dev/numan/number"
+)
+
+// preflight is where the manager decides between quoting and committing,
+// for create, move, update and reserve. Carriers are called while the
+// numbers move through their states, before the save step prices them, so
+// the only way to refuse an operation nobody can pay for (or that its
+// caller has not accepted) without having bought a number is to rehearse
+// it: run it dry once, then
+//
+//   - a caller that has not accepted charges (Op.QuoteFirst) gets the dry
+//     run back when it costs anything (Result.NeedsAcceptance: Kazoo's 402
+//     "accept charges") or when nothing in it would succeed;
+//   - a quote an account cannot pay fails every number (not_enough_credit);
+//   - otherwise the operation runs for real, once.
+//
+// nil means go ahead: dry runs, the real run that follows a rehearsal, and
+// operations of callers that accepted charges on a manager that charges
+// nothing are not rehearsed.
 func (m *Manager) preflight(ctx context.Context, nums []string, op Op, run func(Op) *Result) *Result {
-	if op.DryRun || m.hooks.Charges == nil {
+	if op.DryRun || op.priced || (m.billing == nil && !op.QuoteFirst) {
 		return nil
 	}
 	dry := op
 	dry.DryRun = true
 	rehearsal := run(dry)
-	if len(rehearsal.changes) == 0 {
-		return nil
+	if op.QuoteFirst {
+		if len(rehearsal.Charges) > 0 {
+			rehearsal.NeedsAcceptance = true
+			return rehearsal
+		}
+		if len(rehearsal.Succeeded) == 0 {
+			return rehearsal
+		}
 	}
-	if _, err := m.hooks.Charges(ctx, op, rehearsal.changes); err != nil {
-		return m.failAll(ctx, nums, err)
+	if rehearsal.pricingErr != nil {
+		return m.failAll(ctx, nums, rehearsal.pricingErr)
 	}
-	return nil
+	if len(rehearsal.Charges) > 0 {
+		if err := m.billing.CheckCredit(ctx, rehearsal.Charges); err != nil {
+			return m.failAll(ctx, nums, err)
+		}
+	}
+	real := op
+	real.priced = true
+	return run(real)
+}
+
+// recordCharges prices what a real run wrote and records it. The numbers
+// are written, so the charges are recorded even if the request was
+// cancelled meanwhile; a failure is logged, not returned: the numbers stay
+// written.
+func (m *Manager) recordCharges(ctx context.Context, op Op, written []number.Change) {
+	ctx = context.WithoutCancel(ctx)
+	q, err := m.billing.Quote(ctx, written)
+	if err == nil {
+		err = m.billing.Record(ctx, op.RequestID, q)
+	}
+	if err != nil {
+		m.log.ErrorContext(ctx, "recording the operation's charges failed", "err", err, "request_id", op.RequestID)
+	}
 }

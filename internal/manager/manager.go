@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/numan-dev/numan/internal/accounts"
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
@@ -24,8 +26,8 @@ type Manager struct {
 	carriers *CarrierSet
 	log      *slog.Logger
 	now      func() time.Time
-	hooks    Hooks
-	accounts *accountCache
+	billing  Billing
+	accounts *accounts.Service
 	numbers  *numberCache
 	// remembered is what this node last wrote for each search query id
 	// (rememberedSearch), so an unchanged answer is not written again.
@@ -40,10 +42,14 @@ type Options struct {
 	// HTTPClient is handed to carriers that speak HTTP; nil = a client with
 	// sane timeouts.
 	HTTPClient *http.Client
-	// Hooks extend the operations (discovery, purchase records, billing).
-	Hooks Hooks
+	// Accounts reads the accounts authorization asks about: the node's one
+	// account service, whose cache every account write on the node clears.
+	// nil gives the manager a service of its own over st, caching for
+	// AccountCacheTTL.
+	Accounts *accounts.Service
 	// AccountCacheTTL bounds how stale the accounts that authorization
-	// reads may be; 0 means no cache (every operation reads the store).
+	// reads may be when Accounts is nil; 0 means no cache (every operation
+	// reads the store).
 	AccountCacheTTL time.Duration
 	// NumberCacheTTL bounds how stale a number shown by Get may be when
 	// another node changed it (this node's writes are seen at once); 0
@@ -51,36 +57,17 @@ type Options struct {
 	NumberCacheTTL time.Duration
 }
 
-// Hooks let other parts of Numan take part in operations without the
-// manager knowing them. Every hook is optional.
-type Hooks struct {
-	// Discover returns the discovery record of a number a carrier offered in
-	// a recent search (state discovery, module and carrier data set), or a
-	// not_found error. Move uses it for numbers not yet stored.
-	Discover func(ctx context.Context, e164 string) (*number.Number, error)
-	// Remember keeps a search's merged results (in discovery) for paging
-	// and for buying a found number from the carrier that offered it.
-	Remember func(ctx context.Context, req SearchRequest, found []Found) error
-	// Charges computes what a write would cost the account; a non-nil quote
-	// on a dry run is returned in Result.Charges. In each Change, Before is
-	// nil for new numbers and After is nil for numbers going away. Before a
-	// real run of create, move, update or reserve buys or writes anything,
-	// Charges is called again with the real (not dry) options and the
-	// changes a dry run of the operation computed: an error (e.g.
-	// not_enough_credit) fails every number and nothing is done.
-	Charges func(ctx context.Context, op Op, changes []Change) (any, error)
-	// Commit runs after the numbers of a real (not dry) run are written,
-	// with the changes that were written (e.g. to record ledger entries).
-	Commit func(ctx context.Context, op Op, changes []Change) error
-	// QueueDisconnect records a carrier disconnect that failed, to be
-	// retried later; without it a failed disconnect fails the release.
-	QueueDisconnect func(ctx context.Context, n *number.Number, cause error) error
-}
-
-// Change is one number's before and after within an operation.
-type Change struct {
-	Before *number.Number // nil when the number is new
-	After  *number.Number // nil when the number was deleted
+// Billing prices number writes and records their charges; internal/billing
+// implements it. A manager without one charges nothing.
+type Billing interface {
+	// Quote prices changes (a nil Before is a new number, a nil After one
+	// going away); the quote is empty when they cost nothing.
+	Quote(ctx context.Context, changes []number.Change) (billing.Quote, error)
+	// CheckCredit refuses a quote an account cannot pay today
+	// (not_enough_credit).
+	CheckCredit(ctx context.Context, q billing.Quote) error
+	// Record records the charges of a quote whose changes were written.
+	Record(ctx context.Context, requestID string, q billing.Quote) error
 }
 
 // New returns a Manager over st reading configuration from src.
@@ -94,15 +81,21 @@ func New(st store.Store, src *config.Source, opts Options) *Manager {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
-	m := &Manager{store: st, cfg: src, log: opts.Logger, now: opts.Now, hooks: opts.Hooks}
+	if opts.Accounts == nil {
+		opts.Accounts = accounts.New(st, accounts.Options{CacheTTL: opts.AccountCacheTTL, Now: opts.Now})
+	}
+	m := &Manager{store: st, cfg: src, log: opts.Logger, now: opts.Now, accounts: opts.Accounts}
 	m.numbers = &numberCache{ttl: opts.NumberCacheTTL, entries: map[string]cachedNumber{}}
-	m.accounts = &accountCache{store: st, ttl: opts.AccountCacheTTL, now: time.Now, entries: map[string]cachedAccount{}}
 	m.carriers = newCarrierSet(src, st, opts.Logger, opts.HTTPClient, opts.Now)
 	return m
 }
 
-// SetHooks replaces the manager's hooks; call it before serving.
-func (m *Manager) SetHooks(h Hooks) { m.hooks = h }
+// SetBilling prices the manager's writes with b (nil: nothing is charged);
+// call it before serving.
+func (m *Manager) SetBilling(b Billing) { m.billing = b }
+
+// Accounts returns the account service the manager authorizes with.
+func (m *Manager) Accounts() *accounts.Service { return m.accounts }
 
 // Store returns the manager's store.
 func (m *Manager) Store() store.Store { return m.store }
@@ -123,6 +116,13 @@ type Op struct {
 	PublicFields number.Doc       // replace the public fields (nil = leave them)
 	MDNRun       bool             // the operation is on mobile (MDN) numbers
 	RequestID    string           // for logs and ledger entries
+	// QuoteFirst is a caller that has not accepted charges (Kazoo's
+	// accept_charges absent): an operation that costs anything is only
+	// quoted and nothing is done (Result.NeedsAcceptance).
+	QuoteFirst bool
+
+	// priced marks the real run that follows the dry run which priced it.
+	priced bool
 }
 
 // Result is the outcome of an operation on many numbers.
@@ -133,13 +133,15 @@ type Result struct {
 	// Failed maps each failed number (normalised; the raw input when it does
 	// not normalise) to its error.
 	Failed map[string]error
-	// Charges is the quote of what the operation costs, set on dry runs by
-	// the Charges hook; nil when it costs nothing.
-	Charges any
+	// Charges is the quote of what the operation costs, set on dry runs
+	// (and with NeedsAcceptance); nil when it costs nothing.
+	Charges billing.Quote
+	// NeedsAcceptance says nothing was done: the operation costs Charges,
+	// which the caller has not accepted (Op.QuoteFirst).
+	NeedsAcceptance bool
 
-	// changes are, on a dry run, what a real run would write: the real
-	// run's charges check (preflight) is asked about them.
-	changes []Change
+	// pricingErr is why a dry run could not be priced.
+	pricingErr error
 }
 
 // OK reports whether nothing failed.

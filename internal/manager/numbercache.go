@@ -33,7 +33,8 @@ func (c *numberCache) get(e164 string, now time.Time) (*number.Number, bool) {
 	c.mu.Lock()
 	e, ok := c.entries[e164]
 	c.mu.Unlock()
-	if !ok || now.Sub(e.fetched) >= c.ttl {
+	// An entry from the future (a clock set back) is not trusted.
+	if !ok || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
 		return nil, false
 	}
 	return e.n, true
@@ -64,7 +65,7 @@ func (c *numberCache) forget(e164 string) {
 // readNumber is the read of one number for display: from the cache when
 // fresh, else from the store.
 func (m *Manager) readNumber(ctx context.Context, e164 string) (*number.Number, error) {
-	now := time.Now()
+	now := m.now()
 	if n, ok := m.numbers.get(e164, now); ok {
 		return n, nil
 	}

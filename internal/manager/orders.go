@@ -19,9 +19,6 @@ func (m *Manager) orders() (store.CarrierOrders, bool) {
 
 // rememberSearch keeps a search's merged results for paging and buying.
 func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req SearchRequest, found []Found) error {
-	if m.hooks.Remember != nil {
-		return m.hooks.Remember(ctx, req, found)
-	}
 	co, ok := m.orders()
 	if !ok || req.QueryID == "" {
 		return nil
@@ -99,9 +96,6 @@ func (m *Manager) recallSearch(ctx context.Context, req SearchRequest, quantity 
 // discoverNumber returns the discovery record of a number a carrier offered
 // in a recent search.
 func (m *Manager) discoverNumber(ctx context.Context, e164 string) (*number.Number, error) {
-	if m.hooks.Discover != nil {
-		return m.hooks.Discover(ctx, e164)
-	}
 	co, ok := m.orders()
 	if !ok {
 		return nil, number.NewError(number.KindNotFound, e164)
@@ -136,9 +130,6 @@ func disconnectDelay(attempts int) time.Duration {
 
 // queueDisconnect records a failed carrier release for a later retry.
 func (m *Manager) queueDisconnect(ctx context.Context, n *number.Number, cause error) error {
-	if m.hooks.QueueDisconnect != nil {
-		return m.hooks.QueueDisconnect(ctx, n, cause)
-	}
 	co, ok := m.orders()
 	if !ok {
 		return cause

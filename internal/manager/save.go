@@ -171,10 +171,11 @@ type saveOpts struct {
 }
 
 // save runs the feature providers and the MDN guard on every item, then
-// writes what changed, each write conditional on the version read. On a
-// dry run nothing is written and the charges are quoted instead.
+// writes what changed, each write conditional on the version read, and
+// records the charges of what was written. On a dry run nothing is written
+// and the changes are quoted instead.
 func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so saveOpts) {
-	var changes []Change
+	var changes []number.Change
 	var ready []*item
 	for _, it := range items {
 		n := it.n
@@ -196,7 +197,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			}
 		}
 		if dirty {
-			ch := Change{Before: it.before, After: n}
+			ch := number.Change{Before: it.before, After: n}
 			if n.State == number.Deleted {
 				ch.After = nil
 			}
@@ -213,23 +214,25 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 				b.res.Succeeded = append(b.res.Succeeded, it.n)
 			}
 		}
-		b.res.changes = changes
-		if m.hooks.Charges != nil && len(changes) > 0 {
-			q, err := m.hooks.Charges(ctx, op, changes)
+		if m.billing != nil && len(changes) > 0 {
+			q, err := m.billing.Quote(ctx, changes)
 			if err != nil {
 				for _, it := range ready {
 					b.res.fail(it.key, err)
 				}
 				b.res.Succeeded = nil
+				b.res.pricingErr = err
 				return
 			}
-			b.res.Charges = q
+			if len(q) > 0 {
+				b.res.Charges = q
+			}
 		}
 		sortNumbers(b.res.Succeeded)
 		return
 	}
 
-	var written []Change
+	var written []number.Change
 	for _, it := range ready {
 		if !changed(it.before, it.n) {
 			continue
@@ -239,16 +242,14 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			continue
 		}
 		b.res.Succeeded = append(b.res.Succeeded, it.n)
-		ch := Change{Before: it.before, After: it.n}
+		ch := number.Change{Before: it.before, After: it.n}
 		if it.n.State == number.Deleted {
 			ch.After = nil
 		}
 		written = append(written, ch)
 	}
-	if m.hooks.Commit != nil && len(written) > 0 {
-		if err := m.hooks.Commit(ctx, op, written); err != nil {
-			m.log.ErrorContext(ctx, "recording the operation's charges failed", "err", err, "request_id", op.RequestID)
-		}
+	if m.billing != nil && len(written) > 0 {
+		m.recordCharges(ctx, op, written)
 	}
 	sortNumbers(b.res.Succeeded)
 }

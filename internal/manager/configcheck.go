@@ -1,0 +1,74 @@
+package manager
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/number"
+)
+
+// ValidateConfig checks every section of a system-config document as it
+// would be used, so a typo is refused when it is written rather than
+// breaking searches later: number_manager by the number manager (naming
+// only registered carriers), number_manager.<carrier> by the registered
+// carrier's strict decoder. A node's section is checked merged over the
+// default section.
+func (m *Manager) ValidateConfig(id string, doc map[string]map[string]json.RawMessage) error {
+	for sec := range doc {
+		eff := config.Merge(config.Section(doc, config.DefaultSection), config.Section(doc, sec))
+		raw, err := json.Marshal(eff)
+		if err != nil {
+			return err
+		}
+		if err := m.validateConfigDoc(id, raw); err != nil {
+			var ne *number.Error
+			if !errors.As(err, &ne) {
+				ne = number.Wrap(number.KindInvalid, "", err)
+				ne.Cause = err.Error()
+			}
+			if sec != config.DefaultSection {
+				ne.Cause = "section " + sec + ": " + ne.Cause
+			}
+			return ne
+		}
+	}
+	return nil
+}
+
+func (m *Manager) validateConfigDoc(id string, raw json.RawMessage) error {
+	if id == config.NumberManagerID {
+		cfg, err := number.DecodeConfig(raw)
+		if err != nil {
+			return err
+		}
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		// A carrier nobody registered would be skipped silently by every
+		// search: refuse it when it is configured.
+		for key, names := range map[string][]string{
+			"carrier_modules":       cfg.CarrierModules,
+			"available_module_name": {cfg.AvailableModuleName},
+			"port_in_module_name":   {cfg.PortInModuleName},
+		} {
+			for _, n := range names {
+				if !carrier.Registered(n) {
+					return number.Errorf(number.KindInvalid, "", "number_manager.%s: unknown carrier %q (known: %s)", key, n, strings.Join(carrier.Names(), ", "))
+				}
+			}
+		}
+		return nil
+	}
+	name, ok := strings.CutPrefix(id, config.NumberManagerID+".")
+	if !ok || !carrier.Registered(name) {
+		return nil
+	}
+	_, err := carrier.New(name, raw, m.carriers.deps)
+	if err != nil && number.KindOf(err) == number.KindInternal {
+		return number.Errorf(number.KindInvalid, "", "%v", err)
+	}
+	return err
+}
