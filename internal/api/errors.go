@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -61,7 +62,7 @@ func errClient(data any) error {
 
 // errAcceptCharges is the 402 of the two-phase write: the client must send
 // the request again with accept_charges.
-func errAcceptCharges(quote any) error {
+func errAcceptCharges(quote billing.Quote) error {
 	return &apiError{http.StatusPaymentRequired, "accept charges", quote}
 }
 
