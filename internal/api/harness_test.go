@@ -149,7 +149,7 @@ func newEnvOn(t testing.TB, st testStore) *env {
 	mgr := manager.New(st, src, manager.Options{Now: clk.now, Accounts: accs, NumberCacheTTL: time.Second})
 	// The billing endpoints answer; writes are priced only withBilling.
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now})
-	srv := New(Options{Manager: mgr, Accounts: accs, Billing: bill, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
+	srv := New(Options{Manager: mgr, Billing: bill, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey}
 	e.token = e.login(testMasterKey)
 	return e

@@ -26,13 +26,13 @@ import (
 
 // Options configure a Server.
 type Options struct {
+	// Manager runs the number use cases; its account service
+	// (Manager.Accounts, with Keys) is the one the API authenticates with,
+	// so the node has one account cache.
 	Manager *manager.Manager
-	// Accounts is the node's account service, the one the manager
-	// authorizes with (nil: the manager's own).
-	Accounts *accounts.Service
-	Config   *config.Source
-	Auth     *Auth
-	Logger   *slog.Logger
+	Config  *config.Source
+	Auth    *Auth
+	Logger  *slog.Logger
 	// Now is the clock; tests inject one to expire tokens without sleeping.
 	Now func() time.Time
 	// Version is reported in the envelope's "version".
@@ -78,11 +78,8 @@ func New(o Options) *Server {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
-	if o.Accounts == nil {
-		o.Accounts = o.Manager.Accounts()
-	}
 	s := &Server{
-		mgr: o.Manager, accounts: o.Accounts, cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
+		mgr: o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
 		billing: o.Billing,
 	}

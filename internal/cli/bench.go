@@ -169,7 +169,7 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 	quiet := slog.New(slog.DiscardHandler)
 	accs := accounts.New(st, accounts.Options{CacheTTL: time.Second, Keys: keys})
 	mgr := manager.New(st, src, manager.Options{Logger: quiet, Accounts: accs, NumberCacheTTL: time.Second})
-	srv := api.New(api.Options{Manager: mgr, Accounts: accs, Config: src, Auth: auth, Logger: quiet, Version: version(), Node: "bench"})
+	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: quiet, Version: version(), Node: "bench"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		closeAll()

@@ -59,7 +59,7 @@ func newServer(t *testing.T) *server {
 	src := config.NewSource(st, "", time.Second)
 	mgr := manager.New(st, src, manager.Options{Accounts: accs})
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{})
-	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Accounts: accs, Billing: bill, Config: src, Auth: auth}))
+	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Billing: bill, Config: src, Auth: auth}))
 	t.Cleanup(hs.Close)
 	return &server{url: hs.URL, st: st, master: master.ID}
 }

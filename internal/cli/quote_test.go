@@ -62,7 +62,7 @@ func newBilledServer(t *testing.T) *server {
 	if err := st.LinkServicePlan(ctx, master.ID, "local", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Accounts: accs, Config: src, Auth: auth, Billing: bill}))
+	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Billing: bill}))
 	t.Cleanup(hs.Close)
 	return &server{url: hs.URL, st: st, master: master.ID}
 }

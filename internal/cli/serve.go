@@ -142,7 +142,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *quiet {
 		reqLog = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv := api.New(api.Options{Manager: mgr, Accounts: accs, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, Billing: bill})
+	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, Billing: bill})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
