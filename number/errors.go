@@ -71,7 +71,7 @@ func (k Kind) Name() string {
 // optional cause and details, and the wrapped underlying error.
 type Error struct {
 	Kind    Kind
-	Number  string // the number, or the account for not_enough_credit; fills the message
+	Number  string // the number, or the account (not_enough_credit, account_has_descendants); fills the message
 	Message string // overrides the kind's default message
 	Cause   string // Kazoo's "cause"
 	Details any    // extra structured detail (carrier's message, validation errors)
