@@ -185,7 +185,6 @@ type Deps struct {
 	Notify Notifier
 }
 
-
 // Clock returns d.Now, or time.Now.
 func (d Deps) Clock() func() time.Time {
 	if d.Now == nil {

@@ -105,7 +105,9 @@ type Provider struct {
 func (p *Provider) Info() feature.Info { return info }
 
 // Validate checks the sms or mms object: {"enabled": true, ...}.
-func (p *Provider) Validate(req feature.Request) (feature.Spec, error) { return feature.MessagingSpec(req) }
+func (p *Provider) Validate(req feature.Request) (feature.Spec, error) {
+	return feature.MessagingSpec(req)
+}
 
 // Provision records the request; where activation is manual and messaging
 // was off, it asks an operator to activate it and reports PENDING.
