@@ -348,3 +348,28 @@ func JSON(v any) json.RawMessage { return mustJSON(v) }
 // Compact returns raw without insignificant space, or raw itself when it
 // is not JSON.
 func Compact(raw json.RawMessage) json.RawMessage { return compact(raw) }
+
+// NANP returns the ten digits of a North American number (+1NPANXXXXXX),
+// reporting false for any other number: DASH, Vitelity and Bandwidth's
+// E911 and CNAM serve NANP numbers only.
+func NANP(e164 string) (string, bool) {
+	d, ok := strings.CutPrefix(e164, "+1")
+	if !ok || len(d) != 10 || d[0] < '2' {
+		return "", false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return "", false
+		}
+	}
+	return d, true
+}
+
+// RequireNANP is the Validate rule of providers that serve NANP numbers
+// only: a request for any other number is invalid.
+func RequireNANP(provider, feat, e164 string) error {
+	if _, ok := NANP(e164); ok {
+		return nil
+	}
+	return number.Errorf(number.KindInvalid, e164, "%s: %s is available for North American (+1) numbers only", provider, feat)
+}
