@@ -237,7 +237,7 @@ func (p *cnamProvider) setCNAM(ctx context.Context, op string, n *number.Number,
 		return notHeld(p.client, op, n.Number)
 	}
 	body := voiceRequest{
-		CNAMListing:          &cnamListing{Enabled: want.DisplayName != "", Details: want.DisplayName},
+		CNAMListing:         &cnamListing{Enabled: want.DisplayName != "", Details: want.DisplayName},
 		CallerIDNameEnabled: &want.InboundLookup,
 	}
 	reply, err := p.send(ctx, op, n.Number, http.MethodPatch, "v2/phone_numbers/"+esc(id)+"/voice", body)
