@@ -213,6 +213,9 @@ func Save(ctx context.Context, p Provider, n *number.Number, feature string, opt
 	setFeatures(n, feature, res.Features)
 	applied := spec.Value
 	if res.Public != nil {
+		if n.Public == nil {
+			n.Public = number.Doc{}
+		}
 		n.Public[feature] = res.Public
 		if again, err := p.Validate(Request{Number: n, Feature: feature, AccountName: opts.AccountName}); err == nil && again.Value != nil {
 			applied = again.Value
