@@ -3,9 +3,10 @@ package carrier
 import "github.com/numan-dev/numan/number"
 
 // NotImplemented is the error of an optional call a carrier does not offer
-// (Kazoo's not_implemented, rendered as unspecified_fault).
+// (Kazoo's not_implemented, rendered as unspecified_fault). Nothing was
+// sent, so it is a definite refusal.
 func NotImplemented(carrier, call string) error {
-	return &number.Error{Kind: number.KindUnspecified, Message: "not_implemented", Cause: carrier + ": " + call + " is not implemented"}
+	return NotSent(&number.Error{Kind: number.KindUnspecified, Message: "not_implemented", Cause: carrier + ": " + call + " is not implemented"})
 }
 
 // Provisioning applies Kazoo's enable_provisioning and sandbox_provisioning
@@ -18,6 +19,6 @@ func Provisioning(carrier, num string, enable, sandbox bool) (skip bool, err err
 	case sandbox:
 		return true, nil
 	}
-	return true, &number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled",
-		Cause: carrier + ": enable_provisioning is false"}
+	return true, NotSent(&number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled",
+		Cause: carrier + ": enable_provisioning is false"})
 }

@@ -13,11 +13,13 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -143,6 +145,10 @@ type Client struct {
 	// (Telnyx's errors[].detail, Twilio's message, Bandwidth's
 	// Description). Empty means "use the start of the body".
 	ErrorMessage func(status int, body []byte) string
+	// Classify refines the class StatusClass gives an error reply from the
+	// carrier's own codes (Twilio's 21422 "not available" comes with a
+	// 400, say). Unclassified means "keep StatusClass's".
+	Classify func(status int, body []byte) carrier.Class
 	// Now is the clock for HTTP-date Retry-After values; nil means time.Now.
 	Now func() time.Time
 }
@@ -180,7 +186,10 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values) (*Respo
 // Do sends req, retrying when that is safe, and returns the reply if its
 // status is 2xx. Every failure is a *number.Error of kind by_carrier whose
 // Cause carries the carrier's message with secrets redacted, and whose
-// chain holds a *StatusError for HTTP failures.
+// chain holds a *carrier.Failure classifying it and, for HTTP failures, a
+// *StatusError. A retried call whose earlier attempt may have reached the
+// carrier never ends in a definite refusal: the 409 that follows a lost
+// success is the carrier telling Numan it already has the number.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -189,7 +198,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	target, err := c.url(req)
 	if err != nil {
-		return nil, number.Errorf(number.KindByCarrier, req.Number, "%s: bad request URL: %s", c.Carrier, c.redact(err.Error()))
+		return nil, carrier.NotSent(number.Errorf(number.KindByCarrier, req.Number, "%s: bad request URL: %s", c.Carrier, c.redact(err.Error())))
 	}
 	retryable := req.Idempotent || idempotentMethod(req.Method)
 	attempts := c.maxAttempts()
@@ -197,11 +206,16 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		attempts = 1
 	}
 	var lastErr error
+	mayHaveActed := false
 	for attempt := 1; ; attempt++ {
 		resp, wait, err := c.once(ctx, req, target)
 		if err == nil {
 			return resp, nil
 		}
+		if mayHaveActed && carrier.IsDefiniteRefusal(err) {
+			err = carrier.Uncertain(err)
+		}
+		mayHaveActed = mayHaveActed || !carrier.IsDefiniteRefusal(err)
 		lastErr = err
 		if attempt >= attempts || wait < 0 || ctx.Err() != nil {
 			break
@@ -230,7 +244,7 @@ func (c *Client) once(ctx context.Context, req *Request, target *url.URL) (*Resp
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.Method, target.String(), body)
 	if err != nil {
-		return nil, -1, number.Errorf(number.KindByCarrier, req.Number, "%s: bad request: %s", c.Carrier, c.redact(err.Error()))
+		return nil, -1, carrier.NotSent(number.Errorf(number.KindByCarrier, req.Number, "%s: bad request: %s", c.Carrier, c.redact(err.Error())))
 	}
 	hr.Header.Set("User-Agent", DefaultUserAgent)
 	// Later layers win: the defaults, the client's headers, the request's.
@@ -249,11 +263,14 @@ func (c *Client) once(ctx context.Context, req *Request, target *url.URL) (*Resp
 		c.Auth.Apply(hr)
 	}
 
+	// A context already ended sends nothing: the failure is then known
+	// not to have reached the carrier.
+	endedBefore := ctx.Err() != nil
 	start := time.Now()
 	hresp, err := c.httpClient().Do(hr)
 	if err != nil {
 		c.log(ctx, req, target, hr.Header, 0, nil, time.Since(start), err)
-		return nil, 0, c.transportError(ctx, req, "request failed", err)
+		return nil, 0, c.transportError(ctx, req, "request failed", err, endedBefore || neverConnected(err))
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxBody()+1))
@@ -261,12 +278,12 @@ func (c *Client) once(ctx context.Context, req *Request, target *url.URL) (*Resp
 		c.log(ctx, req, target, hr.Header, hresp.StatusCode, data, time.Since(start), err)
 		// A reply cut off midway may have been a success: never hand
 		// back the part that arrived.
-		return nil, 0, c.transportError(ctx, req, "reading reply failed", err)
+		return nil, 0, c.transportError(ctx, req, "reading reply failed", err, false)
 	}
 	c.log(ctx, req, target, hr.Header, hresp.StatusCode, data, time.Since(start), nil)
 	if int64(len(data)) > c.maxBody() {
-		return nil, -1, number.Errorf(number.KindByCarrier, req.Number,
-			"%s: reply larger than %d bytes", c.Carrier, c.maxBody())
+		return nil, -1, carrier.Uncertain(number.Errorf(number.KindByCarrier, req.Number,
+			"%s: reply larger than %d bytes", c.Carrier, c.maxBody()))
 	}
 	if hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
 		return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: data}, 0, nil
@@ -297,10 +314,45 @@ func (c *Client) once(ctx context.Context, req *Request, target *url.URL) (*Resp
 	case retryableStatus(hresp.StatusCode):
 		wait = 0
 	}
-	return nil, wait, se.numberError(req.Number)
+	return nil, wait, se.numberError(req.Number, c.classify(hresp.StatusCode, data))
 }
 
-func (c *Client) transportError(ctx context.Context, req *Request, what string, err error) *number.Error {
+// classify is the class of an error reply: the carrier's own refinement if
+// it has one, else StatusClass.
+func (c *Client) classify(status int, body []byte) carrier.Class {
+	if c.Classify != nil {
+		if class := safeClassify(c.Classify, status, body); class != carrier.Unclassified {
+			return class
+		}
+	}
+	return StatusClass(status)
+}
+
+// safeClassify shields the client from a carrier's classifier that panics
+// on a reply it did not expect.
+func safeClassify(f func(int, []byte) carrier.Class, status int, body []byte) (class carrier.Class) {
+	defer func() {
+		if recover() != nil {
+			class = carrier.Unclassified
+		}
+	}()
+	return f(status, body)
+}
+
+// neverConnected reports whether err is a failure to reach the carrier at
+// all (a DNS lookup or a dial that failed), so no byte of the request left.
+func neverConnected(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
+// transportError is a failure of the exchange itself. It is transient; it
+// is marked unsent only when no request can have reached the carrier.
+func (c *Client) transportError(ctx context.Context, req *Request, what string, err error, unsent bool) *number.Error {
 	inner := err
 	var ue *url.Error
 	if errors.As(err, &ue) {
@@ -317,7 +369,11 @@ func (c *Client) transportError(ctx context.Context, req *Request, what string, 
 		Number:  req.Number,
 		Cause:   cause,
 		Details: map[string]any{"carrier": c.Carrier},
-		Err:     &redactedError{msg: c.redact(inner.Error()), err: inner},
+		Err: &carrier.Failure{
+			Class:  carrier.Transient,
+			Unsent: unsent,
+			Err:    &redactedError{msg: c.redact(inner.Error()), err: inner},
+		},
 	}
 }
 

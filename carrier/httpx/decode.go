@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -65,11 +66,13 @@ func DecodeXML[T any](carrierName string, body []byte) (T, error) {
 	return v, nil
 }
 
+// malformed is the error of a reply that cannot be read. It is transient:
+// whatever the carrier meant, Numan cannot tell whether it acted.
 func malformed(carrierName, format string, err error) *number.Error {
 	return &number.Error{
 		Kind:    number.KindByCarrier,
 		Cause:   fmt.Sprintf("%s: malformed %s reply: %v", carrierName, format, err),
 		Details: map[string]any{"carrier": carrierName},
-		Err:     err,
+		Err:     &carrier.Failure{Class: carrier.Transient, Err: err},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -45,9 +46,33 @@ func (e *StatusError) Reason() string {
 	}
 }
 
+// StatusClass is what an HTTP status says about a carrier's refusal: 404
+// and 410 not found, 409 taken, 429 rate limited, 401 and 403 auth, any
+// other 4xx but 408 rejected (the carrier understood and refused), 408 and
+// 5xx transient (the carrier may have acted before failing). Anything else
+// is unclassified.
+func StatusClass(status int) carrier.Class {
+	switch {
+	case status == http.StatusNotFound || status == http.StatusGone:
+		return carrier.NotFound
+	case status == http.StatusConflict:
+		return carrier.Taken
+	case status == http.StatusTooManyRequests:
+		return carrier.RateLimited
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return carrier.Auth
+	case status == http.StatusRequestTimeout || status >= 500 && status < 600:
+		return carrier.Transient
+	case status >= 400 && status < 500:
+		return carrier.Rejected
+	}
+	return carrier.Unclassified
+}
+
 // numberError is how every HTTP failure reaches Numan: a by_carrier fault,
-// because the carrier, not the caller, failed to do what was asked.
-func (e *StatusError) numberError(num string) *number.Error {
+// because the carrier, not the caller, failed to do what was asked, with
+// the failure's class in its chain.
+func (e *StatusError) numberError(num string, class carrier.Class) *number.Error {
 	details := map[string]any{
 		"carrier": e.Carrier,
 		"status":  e.Status,
@@ -65,7 +90,7 @@ func (e *StatusError) numberError(num string) *number.Error {
 		Number:  num,
 		Cause:   cause,
 		Details: details,
-		Err:     e,
+		Err:     &carrier.Failure{Class: class, Err: e},
 	}
 }
 
@@ -80,14 +105,30 @@ func StatusCode(err error) int {
 }
 
 // CarrierError builds the by_carrier error a carrier module returns when a
-// reply that arrived with status 2xx still reports a failure (an order
-// FAILED, an XML ErrorList). msg is redacted by the caller's client.
+// reply that arrived with status 2xx does not say the call succeeded (an
+// order reply without an id, an order still pending, a purchase of some
+// other number). The carrier may have acted, so the failure is
+// unclassified; use Refusal when the reply says the carrier did not. msg is
+// redacted by the caller's client.
 func (c *Client) CarrierError(num, format string, args ...any) *number.Error {
+	return c.replyError(carrier.Unclassified, num, format, args...)
+}
+
+// Refusal builds the by_carrier error of a failure a carrier reported in a
+// well-formed 2xx reply (an order FAILED, an error list, a status "fail"):
+// the carrier did not act, and class says why (Rejected when nothing more
+// is known).
+func (c *Client) Refusal(class carrier.Class, num, format string, args ...any) *number.Error {
+	return c.replyError(class, num, format, args...)
+}
+
+func (c *Client) replyError(class carrier.Class, num, format string, args ...any) *number.Error {
 	msg := truncate(c.redact(fmt.Sprintf(format, args...)), 500)
 	return &number.Error{
 		Kind:    number.KindByCarrier,
 		Number:  num,
 		Cause:   c.Carrier + ": " + msg,
 		Details: map[string]any{"carrier": c.Carrier, "message": msg},
+		Err:     &carrier.Failure{Class: class},
 	}
 }
