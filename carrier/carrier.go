@@ -1,9 +1,16 @@
 // Package carrier is the contract between Numan and its carrier modules,
 // and the registry they join, in the style of database/sql drivers: each
-// module registers a Factory under its name in init(), and Numan builds the
+// module registers its Info and a Factory in init(), and Numan builds the
 // configured ones by name.
 //
-// Carriers report facts (search results, order ids, classified errors);
+// The required interface is small: search, acquire, disconnect and a
+// static Info. Everything else a carrier may offer is an optional
+// interface found by type assertion (Checker, Holder, and those to come:
+// listing owned numbers, porting, routing, features), so a carrier
+// implements only what its API can do and callers ask only carriers that
+// can answer.
+//
+// Carriers report facts (search results, order ids, classified failures);
 // they never write to storage and never change a number's state.
 package carrier
 
@@ -19,14 +26,15 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/number"
-	"github.com/numan-dev/numan/store"
 )
 
 // Carrier is what every carrier module implements. Every call that may
-// reach the network takes a context with a deadline.
+// reach the network takes a context with a deadline, and fails with a
+// *number.Error carrying a *Failure that says what the failure means.
 type Carrier interface {
-	// Name is the registry name, e.g. "bandwidth2".
-	Name() string
+	// Info describes the carrier. It does not change once the carrier is
+	// built.
+	Info() Info
 	// FindNumbers searches for up to quantity numbers starting with prefix
 	// (normalised E.164, e.g. +1415; toll-free wildcards like +180* allowed).
 	FindNumbers(ctx context.Context, prefix string, quantity int, opts SearchOptions) ([]Result, error)
@@ -34,17 +42,51 @@ type Carrier interface {
 	Acquire(ctx context.Context, n *number.Number) (Acquired, error)
 	// Disconnect releases the number at the carrier.
 	Disconnect(ctx context.Context, n *number.Number) error
-	// IsLocal reports whether the carrier needs no remote API.
-	IsLocal() bool
-	// IsNumberBillable reports whether the number is billed to the account.
-	IsNumberBillable(n *number.Number) bool
-	// ShouldLookupCNAM reports whether inbound CNAM lookups apply to its numbers.
-	ShouldLookupCNAM() bool
-	// CheckNumbers returns the carrier's status for each number; carriers
-	// that cannot check return an error of kind unspecified_fault.
+}
+
+// Info is what Numan needs to know about a carrier beyond its calls: the
+// facts Kazoo's carrier behaviour exposed as functions, and the roles that
+// Kazoo's number manager gave some carriers by name. The embedded
+// number.Module holds the facts the domain rules need (its Name is the
+// registry name).
+type Info struct {
+	number.Module
+	// Local means the carrier needs no remote API: buying and releasing
+	// call no carrier, so no purchase intent is recorded (Kazoo's is_local).
+	Local bool
+	// Billable means its numbers are billed to the account (Kazoo's
+	// is_number_billable; no carrier's answer depends on the number).
+	Billable bool
+	// LookupCNAM means inbound CNAM lookups apply to its numbers (Kazoo's
+	// should_lookup_cnam).
+	LookupCNAM bool
+	// MaxPrefixLength is the longest prefix it searches by, 0..15 (Kazoo's
+	// info maximal_prefix_length).
+	MaxPrefixLength int
+	// Usable means carriers_info lists it in usable_carriers: numbers may
+	// be created with or moved to it. Carriers that only search numbers
+	// held by another module (reserved stock) and test carriers are not.
+	Usable bool
+	// AccountSearchRank, when positive, puts the carrier among those asked
+	// first, in rank order, whenever an account and its reseller search
+	// (Kazoo's available_carriers: reserved, reserved_reseller, local),
+	// whatever carrier_modules says.
+	AccountSearchRank int
+}
+
+// Checker is implemented by carriers that can tell the status of numbers
+// (Kazoo's check_numbers; only other's phonebook offers it).
+type Checker interface {
+	// CheckNumbers returns the carrier's status of each number it knows
+	// among nums, keyed as given.
 	CheckNumbers(ctx context.Context, nums []string) (map[string]string, error)
-	// MaxPrefixLength is the longest prefix the carrier searches by.
-	MaxPrefixLength() int
+}
+
+// Holder is implemented by carriers that can tell whether the account holds
+// a number. Reconciliation uses it to settle a purchase interrupted between
+// the carrier's answer and Numan's write.
+type Holder interface {
+	Holds(ctx context.Context, e164 string) (bool, error)
 }
 
 // SearchOptions are the search options of Kazoo's knm_search.
@@ -82,9 +124,23 @@ type Deps struct {
 	Numbers NumberSearcher
 }
 
-// NumberSearcher is the read-only part of the store local carriers use.
+// NumberSearcher is the read-only view of Numan's stored numbers that the
+// store-backed carriers search. The manager adapts its store to it, so
+// carriers depend on no storage package.
 type NumberSearcher interface {
-	SearchNumbers(ctx context.Context, q store.SearchQuery) ([]*number.Number, error)
+	SearchNumbers(ctx context.Context, q NumberQuery) ([]*number.Number, error)
+}
+
+// NumberQuery selects stored numbers for a search. Prefix bounds it: only
+// numbers starting with the prefix match.
+type NumberQuery struct {
+	Prefix     string         // E.164 prefix, e.g. +1415
+	States     []number.State // empty = any
+	Modules    []string       // carrier modules; empty = any
+	AssignedTo string         // "" = any owner
+	Pool       string         // the account whose private inventory holds it (managed); "" = any
+	Offset     int
+	Limit      int // 0 = no limit
 }
 
 // Factory builds a carrier from its settings document
@@ -92,23 +148,54 @@ type NumberSearcher interface {
 // fills defaults and validates.
 type Factory func(settings json.RawMessage, deps Deps) (Carrier, error)
 
+type registration struct {
+	info    Info
+	factory Factory
+}
+
 var (
-	mu        sync.RWMutex
-	factories = map[string]Factory{}
+	mu       sync.RWMutex
+	registry = map[string]registration{}
 )
 
-// Register makes a carrier available under name. It panics on an empty
+// Register makes a carrier available under info.Name (and its aliases),
+// and declares info.Module to the domain rules. It panics on an empty
 // name, a nil factory or a duplicate: those are programming errors.
-func Register(name string, f Factory) {
+func Register(info Info, f Factory) {
 	mu.Lock()
 	defer mu.Unlock()
-	if name == "" || f == nil {
+	if info.Name == "" || f == nil {
 		panic("carrier: Register with empty name or nil factory")
 	}
-	if _, dup := factories[name]; dup {
-		panic("carrier: Register called twice for " + name)
+	if _, dup := registry[info.Name]; dup {
+		panic("carrier: Register called twice for " + info.Name)
 	}
-	factories[name] = f
+	if number.CarrierName(info.Name) != info.Name {
+		panic("carrier: " + info.Name + " is not a registry name")
+	}
+	info.Aliases = slices.Clone(info.Aliases)
+	number.DeclareModule(info.Module)
+	registry[info.Name] = registration{info: info, factory: f}
+}
+
+// Define registers a carrier whose settings decode into a Config of type
+// C: the factory starts from defaults(), decodes the settings strictly over
+// them (DecodeSettings) and calls build. It makes a carrier package's
+// init() one line:
+//
+//	func init() { carrier.Define(info, DefaultConfig, New) }
+func Define[C any, T Carrier](info Info, defaults func() C, build func(C, Deps) (T, error)) {
+	Register(info, func(settings json.RawMessage, deps Deps) (Carrier, error) {
+		cfg := defaults()
+		if err := DecodeSettings(settings, &cfg); err != nil {
+			return nil, err
+		}
+		c, err := build(cfg, deps)
+		if err != nil {
+			return nil, err // not a typed nil *T in a non-nil Carrier
+		}
+		return c, nil
+	})
 }
 
 // New builds the carrier registered as name (Kazoo's knm_ prefix is
@@ -116,12 +203,12 @@ func Register(name string, f Factory) {
 func New(name string, settings json.RawMessage, deps Deps) (Carrier, error) {
 	name = number.CarrierName(name)
 	mu.RLock()
-	f, ok := factories[name]
+	r, ok := registry[name]
 	mu.RUnlock()
 	if !ok {
 		return nil, number.Errorf(number.KindInvalid, "", "unknown carrier %q", name)
 	}
-	c, err := f(settings, deps)
+	c, err := r.factory(settings, deps)
 	if err != nil {
 		return nil, fmt.Errorf("carrier %s: %w", name, err)
 	}
@@ -130,22 +217,45 @@ func New(name string, settings json.RawMessage, deps Deps) (Carrier, error) {
 
 // Registered reports whether a carrier is registered under name.
 func Registered(name string) bool {
+	_, ok := Lookup(name)
+	return ok
+}
+
+// Lookup returns the Info the carrier registered as name registered with.
+// A carrier built from settings may report more precise facts through its
+// own Info (vitelity's LookupCNAM follows its settings).
+func Lookup(name string) (Info, bool) {
+	name = number.CarrierName(name)
 	mu.RLock()
 	defer mu.RUnlock()
-	_, ok := factories[number.CarrierName(name)]
-	return ok
+	r, ok := registry[name]
+	return r.info, ok
 }
 
 // Names returns the registered carrier names, sorted.
 func Names() []string {
 	mu.RLock()
 	defer mu.RUnlock()
-	names := make([]string, 0, len(factories))
-	for n := range factories {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	return names
+}
+
+// Infos returns the registered carriers' Info, sorted by name.
+func Infos() []Info {
+	names := Names()
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]Info, 0, len(names))
+	for _, n := range names {
+		if r, ok := registry[n]; ok {
+			out = append(out, r.info)
+		}
+	}
+	return out
 }
 
 // DecodeSettings decodes a carrier's settings document strictly over the
@@ -161,11 +271,4 @@ func DecodeSettings(settings json.RawMessage, dst any) error {
 		return number.Errorf(number.KindInvalid, "", "settings: %v", err)
 	}
 	return nil
-}
-
-// Holder is implemented by carriers that can tell whether the account holds
-// a number. Reconciliation uses it to settle a purchase interrupted between
-// the carrier's answer and Numan's write.
-type Holder interface {
-	Holds(ctx context.Context, e164 string) (bool, error)
 }

@@ -32,11 +32,12 @@ type Config struct {
 // DefaultReconcileRegex is Kazoo's default reconcile_regex.
 const DefaultReconcileRegex = `^(\+?1)?\d{10}$|^\+[2-9]\d{7,}$|^011\d*$|^00\d*$`
 
-// DefaultConfig returns Kazoo's defaults for number_manager.
+// DefaultConfig returns Kazoo's defaults for number_manager. Kazoo's
+// default module (knm_local) is the module declared Default.
 func DefaultConfig() Config {
 	return Config{
-		AvailableModuleName:   "local",
-		CarrierModules:        []string{"local"},
+		AvailableModuleName:   DefaultModule(),
+		CarrierModules:        []string{DefaultModule()},
 		Classifiers:           DefaultClassifiers(),
 		E164Converters:        DefaultConverters(),
 		ReconcileRegex:        DefaultReconcileRegex,
@@ -46,7 +47,7 @@ func DefaultConfig() Config {
 		FetchAccountFromPorts: true,
 		MaximumSearchQuantity: 500,
 		NumberSearchTimeoutMS: 5000,
-		PortInModuleName:      "local",
+		PortInModuleName:      DefaultModule(),
 		ReleasedState:         Available,
 		DiscoveryExpiryS:      86400,
 		AgingExpiryD:          90,

@@ -104,24 +104,20 @@ func New(e164 string, st State, module string, now time.Time) *Number {
 	return n
 }
 
-// localModules are carriers whose numbers behave as local numbers: they carry
-// the "local" feature and are deleted, not aged, on release.
-var localModules = map[string]bool{"local": true, "mdn": true}
-
-// IsLocalModule reports whether module is local or mdn.
-func IsLocalModule(module string) bool { return localModules[module] }
-
-// IsLocal reports whether n is a local number: a local module or the local feature.
+// IsLocal reports whether n is a local number: its module's numbers are the
+// system's own (Module.LocalNumbers), or it has the local feature.
 func (n *Number) IsLocal() bool {
 	_, f := n.Features[FeatureLocal]
 	return IsLocalModule(n.ModuleName) || f
 }
 
-// IsMDN reports whether n is a mobile (MDN) number.
-func (n *Number) IsMDN() bool { return n.ModuleName == "mdn" }
+// IsMDN reports whether n is a mobile (MDN) number: its module is the
+// one declared MDN.
+func (n *Number) IsMDN() bool { return ModuleOf(n.ModuleName).MDN }
 
 // SetModuleName changes the carrier module, adding the local feature for
-// local modules and removing it for the others.
+// modules whose numbers are local (Module.LocalNumbers) and removing it for
+// the others.
 func (n *Number) SetModuleName(module string) {
 	n.ModuleName = CarrierName(module)
 	if n.Features == nil {
@@ -160,22 +156,6 @@ func (n *Number) pushReserve(account string) {
 
 // FeatureNames returns the names of the active features, sorted.
 func (n *Number) FeatureNames() []string { return n.Features.Keys() }
-
-// CarrierName turns any spelling of a carrier module into Numan's registry
-// name: "knm_bandwidth2", "wnm_local", "bandwidth2" -> "bandwidth2". Kazoo's
-// legacy "bandwidth" module is "bandwidth2", and "undefined" or "" is local.
-func CarrierName(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "knm_")
-	s = strings.TrimPrefix(s, "wnm_")
-	switch s {
-	case "", "undefined":
-		return "local"
-	case "bandwidth":
-		return "bandwidth2"
-	}
-	return s
-}
 
 // privateOrReserved reports whether a root key of a request is one no request
 // may write: Kazoo's private prefixes plus the keys the API computes.

@@ -16,7 +16,9 @@ type ReleaseResult struct {
 // Release releases n on behalf of r (Kazoo's knm_ops:release): features and
 // public fields are cleared, the reserve history unwinds to the previous
 // reserver, and a number nobody holds goes to the released state, aging, or
-// is deleted. n changes only when the release is allowed.
+// is deleted. Numbers of the default module may be released from any state,
+// and those of local modules are deleted, as Kazoo's knm_local and knm_mdn
+// numbers are. n changes only when the release is allowed.
 func Release(n *Number, r Requester, rel Relations, p ReleasePolicy) (ReleaseResult, error) {
 	releasedState := p.ReleasedState
 	if releasedState == "" {
@@ -25,7 +27,7 @@ func Release(n *Number, r Requester, rel Relations, p ReleasePolicy) (ReleaseRes
 	switch n.State {
 	case Released, Reserved, PortIn, InService:
 	default:
-		if n.ModuleName != "local" {
+		if !ModuleOf(n.ModuleName).Default {
 			return ReleaseResult{}, &Error{Kind: KindInvalidStateTransition, Number: n.Number, Cause: transitionCause(n.State, releasedState)}
 		}
 	}

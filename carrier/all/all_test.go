@@ -1,12 +1,14 @@
 package all_test
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/numan-dev/numan/carrier"
 	_ "github.com/numan-dev/numan/carrier/all"
 	"github.com/numan-dev/numan/carrier/carriertest"
+	"github.com/numan-dev/numan/number"
 )
 
 const carrierImportPath = "github.com/numan-dev/numan/carrier/"
@@ -24,52 +27,42 @@ const carrierImportPath = "github.com/numan-dev/numan/carrier/"
 // asks (RegisterFake), so production binaries never list it.
 var notCarriers = map[string]bool{"carriertest": true, "all": true}
 
+// builtIn are the registry names of the built-in carriers: Kazoo's modules
+// Numan implements, plus twilio.
+var builtIn = []string{
+	"bandwidth2", "inventory", "local", "managed", "mdn", "other", "reserved", "reserved_reseller",
+	"simwood", "telnyx", "twilio", "vitelity", "voip_innovations",
+}
+
 // carrierPackage is a directory of carrier/ whose non-test code registers
-// carriers, and the names it registers when they are string constants.
+// carriers (carrier.Register or carrier.Define).
 type carrierPackage struct {
 	dir   string
-	names []string // registered names that could be read from the source
-	calls int      // carrier.Register calls
+	calls int
 }
 
 // TestAllImportsEveryCarrier checks that all.go blank-imports exactly the
-// carrier/* packages that call carrier.Register, and that what they
-// register is exactly carrier.Names().
+// carrier/* packages that register carriers, and that what they register is
+// exactly the built-in carriers.
 func TestAllImportsEveryCarrier(t *testing.T) {
 	pkgs := carrierPackages(t, "..")
 	if len(pkgs) == 0 {
 		t.Fatal("found no carrier package under carrier/")
 	}
-
 	var wantImports []string
-	var wantNames []string
-	calls := 0
 	for _, p := range pkgs {
 		wantImports = append(wantImports, carrierImportPath+p.dir)
-		wantNames = append(wantNames, p.names...)
-		calls += p.calls
 	}
 	if got := blankImports(t, "all.go"); !slices.Equal(got, wantImports) {
 		t.Errorf("all.go imports\n\t%v\nbut the carrier packages are\n\t%v\n(add the missing import to all.go)", got, wantImports)
 	}
-
 	names := slices.DeleteFunc(carrier.Names(), func(n string) bool { return n == carriertest.FakeName })
-	if len(names) != calls {
-		t.Errorf("carrier.Names() has %d carriers %v, but the carrier packages make %d carrier.Register calls", len(names), names, calls)
+	if !slices.Equal(names, builtIn) {
+		t.Errorf("carrier.Names() = %v, want the built-in carriers %v", names, builtIn)
 	}
-	for _, n := range wantNames {
-		if !slices.Contains(names, n) {
-			t.Errorf("%q is registered in the source but not in carrier.Names() %v", n, names)
-		}
-	}
-}
-
-// TestLocalCarriersRegistered pins the registry names of the carriers that
-// need no remote API (package reservedreseller registers reserved_reseller).
-func TestLocalCarriersRegistered(t *testing.T) {
-	for _, name := range []string{"inventory", "local", "managed", "mdn", "reserved", "reserved_reseller"} {
-		if !carrier.Registered(name) || !carrier.Registered("knm_"+name) {
-			t.Errorf("carrier %q is not registered", name)
+	for _, n := range builtIn {
+		if !carrier.Registered("knm_" + n) {
+			t.Errorf("%q is not registered under Kazoo's knm_%s", n, n)
 		}
 	}
 	if carrier.Registered(carriertest.FakeName) {
@@ -77,8 +70,55 @@ func TestLocalCarriersRegistered(t *testing.T) {
 	}
 }
 
+// TestRoles pins the roles Kazoo gave some carriers by name, now read from
+// their Info: the domain facts (the number package's own tests declare the
+// same ones for local, mdn and bandwidth2), who is searched first for an
+// account, who is usable, and the aliases.
+func TestRoles(t *testing.T) {
+	modules := map[string]number.Module{}
+	var first []string
+	var unusable []string
+	for _, i := range carrier.Infos() {
+		if i.Name == carriertest.FakeName {
+			continue
+		}
+		if i.Default || i.LocalNumbers || i.MDN || len(i.Aliases) > 0 {
+			modules[i.Name] = i.Module
+		}
+		if i.AccountSearchRank > 0 {
+			first = append(first, fmt.Sprintf("%d:%s", i.AccountSearchRank, i.Name))
+		}
+		if !i.Usable {
+			unusable = append(unusable, i.Name)
+		}
+	}
+	want := map[string]number.Module{
+		"local":      {Name: "local", Default: true, LocalNumbers: true},
+		"mdn":        {Name: "mdn", LocalNumbers: true, MDN: true},
+		"bandwidth2": {Name: "bandwidth2", Aliases: []string{"bandwidth"}},
+	}
+	if !reflect.DeepEqual(modules, want) {
+		t.Errorf("modules with facts = %+v, want %+v", modules, want)
+	}
+	slices.Sort(first)
+	if want := []string{"1:reserved", "2:reserved_reseller", "3:local"}; !slices.Equal(first, want) {
+		t.Errorf("searched first for accounts: %v, want %v", first, want)
+	}
+	if want := []string{"reserved", "reserved_reseller"}; !slices.Equal(unusable, want) {
+		t.Errorf("not usable: %v, want %v", unusable, want)
+	}
+	for spelling, name := range map[string]string{"": "local", "undefined": "local", "knm_bandwidth": "bandwidth2", "wnm_local": "local"} {
+		if got := number.CarrierName(spelling); got != name {
+			t.Errorf("CarrierName(%q) = %q, want %q", spelling, got, name)
+		}
+	}
+	if number.DefaultModule() != "local" {
+		t.Errorf("DefaultModule() = %q, want local", number.DefaultModule())
+	}
+}
+
 // carrierPackages lists the directories under root whose non-test Go files
-// call carrier.Register, sorted.
+// call carrier.Register or carrier.Define, sorted.
 func carrierPackages(t *testing.T, root string) []carrierPackage {
 	t.Helper()
 	entries, err := os.ReadDir(root)
@@ -100,9 +140,8 @@ func carrierPackages(t *testing.T, root string) []carrierPackage {
 	return pkgs
 }
 
-// inspectPackage counts the carrier.Register calls in dir's non-test files
-// and resolves their names: a string literal, or a string constant of the
-// package.
+// inspectPackage counts the carrier.Register and carrier.Define calls in
+// dir's non-test files.
 func inspectPackage(t *testing.T, dir string, p *carrierPackage) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -110,8 +149,6 @@ func inspectPackage(t *testing.T, dir string, p *carrierPackage) {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
-	consts := map[string]string{}
-	var args []ast.Expr
 	for _, file := range files {
 		if strings.HasSuffix(file, "_test.go") {
 			continue
@@ -121,42 +158,22 @@ func inspectPackage(t *testing.T, dir string, p *carrierPackage) {
 			t.Fatalf("parse %s: %v", file, err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.ValueSpec:
-				for i, id := range n.Names {
-					if i < len(n.Values) {
-						if s, ok := stringLit(n.Values[i]); ok {
-							consts[id.Name] = s
-						}
-					}
-				}
-			case *ast.CallExpr:
-				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Register" {
-					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "carrier" && len(n.Args) == 2 {
-						args = append(args, n.Args[0])
-					}
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			fun := call.Fun
+			if ix, ok := fun.(*ast.IndexListExpr); ok { // carrier.Define[C, T](...)
+				fun = ix.X
+			}
+			if sel, ok := fun.(*ast.SelectorExpr); ok && (sel.Sel.Name == "Register" || sel.Sel.Name == "Define") {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "carrier" {
+					p.calls++
 				}
 			}
 			return true
 		})
 	}
-	p.calls = len(args)
-	for _, a := range args {
-		if s, ok := stringLit(a); ok {
-			p.names = append(p.names, s)
-		} else if id, ok := a.(*ast.Ident); ok && consts[id.Name] != "" {
-			p.names = append(p.names, consts[id.Name])
-		}
-	}
-}
-
-func stringLit(e ast.Expr) (string, bool) {
-	lit, ok := e.(*ast.BasicLit)
-	if !ok || lit.Kind != token.STRING {
-		return "", false
-	}
-	s, err := strconv.Unquote(lit.Value)
-	return s, err == nil
 }
 
 // blankImports returns the carrier packages file blank-imports, sorted.

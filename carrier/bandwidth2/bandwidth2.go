@@ -39,15 +39,15 @@ const DefaultAPIURL = "https://dashboard.bandwidth.com/api"
 // maxQuantity is the most numbers Bandwidth returns from one search.
 const maxQuantity = 5000
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for knm_bandwidth2: a remote API billing every
+// number, CNAM looked up, searched by area code (3). Kazoo's legacy
+// "bandwidth" module is this one.
+var info = carrier.Info{
+	Module:   number.Module{Name: Name, Aliases: []string{"bandwidth"}},
+	Billable: true, LookupCNAM: true, MaxPrefixLength: 3, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.bandwidth2, with Kazoo's
 // keys, plus api_url and the bounds on following an order.
@@ -175,8 +175,8 @@ func (c *Carrier) SetRetryPolicy(backoff httpx.Backoff, sleep httpx.Sleeper, pol
 	c.poller = poller
 }
 
-// Name returns "bandwidth2".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier.
+func (c *Carrier) Info() carrier.Info { return info }
 
 // FindNumbers searches Bandwidth's inventory. The prefix is the
 // normalised one (+1415, +1415555, +1800, +180*, +18**): a 3-digit NPA is
@@ -514,23 +514,6 @@ func (c *Carrier) orderFailed(num, what, orderID, status string, errs []bwError)
 	e.Details.(map[string]any)["order_status"] = status
 	return e
 }
-
-// IsLocal reports false: Bandwidth is a remote API.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports true: Bandwidth bills every number.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
-
-// ShouldLookupCNAM reports true, as Kazoo does for every carrier but vitelity.
-func (c *Carrier) ShouldLookupCNAM() bool { return true }
-
-// CheckNumbers is not implemented, as in Kazoo.
-func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, carrier.NotImplemented(Name, "check_numbers")
-}
-
-// MaxPrefixLength returns 3, Kazoo's figure for bandwidth2.
-func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // Interface guards
 var (

@@ -18,6 +18,7 @@ package carriertest
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -74,34 +75,39 @@ func Run(t *testing.T, newCarrier func(t *testing.T) carrier.Carrier, opts ...Op
 	if s.quantity <= 0 {
 		s.quantity = max(5, s.minResults)
 	}
-	t.Run("Name", s.testName)
-	t.Run("MaxPrefixLength", s.testMaxPrefixLength)
+	t.Run("Info", s.testInfo)
 	t.Run("FindNumbers", s.testFindNumbers)
 	t.Run("FindNumbersHonoursQuantity", s.testQuantity)
 	t.Run("FindNumbersCancelled", s.testFindCancelled)
 	t.Run("AcquireDisconnectCancelled", s.testAcquireDisconnectCancelled)
-	t.Run("CheckNumbersCancelled", s.testCheckCancelled)
-	t.Run("Properties", s.testProperties)
+	t.Run("CapabilitiesCancelled", s.testCapabilitiesCancelled)
 }
 
-func (s *suite) testName(t *testing.T) {
+// testInfo checks what Info must be: a registered name, a prefix length
+// Kazoo could report, the same answer every time, and the domain facts the
+// carrier registered with (the rules read those from the registry).
+func (s *suite) testInfo(t *testing.T) {
 	c := s.newCarrier(t)
-	name := c.Name()
+	info := c.Info()
+	name := info.Name
 	if name == "" {
-		t.Fatal("Name() is empty")
+		t.Fatal("Info().Name is empty")
 	}
 	if got := number.CarrierName(name); got != name {
-		t.Errorf("Name() = %q is not a registry name (CarrierName gives %q)", name, got)
+		t.Errorf("Info().Name = %q is not a registry name (CarrierName gives %q)", name, got)
 	}
-	if !carrier.Registered(name) {
-		t.Errorf("Name() = %q is not registered; registered: %v", name, carrier.Names())
+	registered, ok := carrier.Lookup(name)
+	if !ok {
+		t.Fatalf("Info().Name = %q is not registered; registered: %v", name, carrier.Names())
 	}
-}
-
-func (s *suite) testMaxPrefixLength(t *testing.T) {
-	c := s.newCarrier(t)
-	if n := c.MaxPrefixLength(); n < 0 || n > 15 {
-		t.Errorf("MaxPrefixLength() = %d, want 0..15", n)
+	if !reflect.DeepEqual(info.Module, registered.Module) {
+		t.Errorf("Info().Module = %+v, but the carrier registered %+v", info.Module, registered.Module)
+	}
+	if n := info.MaxPrefixLength; n < 0 || n > 15 {
+		t.Errorf("Info().MaxPrefixLength = %d, want 0..15", n)
+	}
+	if again := c.Info(); !reflect.DeepEqual(info, again) {
+		t.Errorf("Info() changed between two calls: %+v then %+v", info, again)
 	}
 }
 
@@ -117,7 +123,7 @@ func (s *suite) testFindNumbers(t *testing.T) {
 	if len(results) < min(s.minResults, s.quantity) {
 		t.Errorf("FindNumbers(%q, %d) returned %d results, want at least %d", s.prefix, s.quantity, len(results), s.minResults)
 	}
-	checkResults(t, c.Name(), s.quantity, results)
+	checkResults(t, c.Info().Name, s.quantity, results)
 }
 
 // checkResults checks what every search result must be: at most quantity
@@ -169,7 +175,7 @@ func (s *suite) testQuantity(t *testing.T) {
 		if want := min(q, s.minResults); len(results) < want {
 			t.Errorf("FindNumbers(%q, %d) returned %d results, want at least %d", s.prefix, q, len(results), want)
 		}
-		checkResults(t, c.Name(), q, results)
+		checkResults(t, c.Info().Name, q, results)
 	}
 }
 
@@ -203,7 +209,7 @@ func (s *suite) sampleNumber(t *testing.T, c carrier.Carrier) *number.Number {
 	e164 := s.prefix
 	if results, err := c.FindNumbers(t.Context(), s.prefix, 1, s.opts); err == nil && len(results) > 0 {
 		e164 = results[0].Number
-		n := number.New(e164, number.Discovery, c.Name(), testTime)
+		n := number.New(e164, number.Discovery, c.Info().Name, testTime)
 		n.CarrierData = results[0].CarrierData.Clone()
 		return n
 	}
@@ -211,7 +217,7 @@ func (s *suite) sampleNumber(t *testing.T, c carrier.Carrier) *number.Number {
 	for len(digits) < 11 {
 		digits += "5"
 	}
-	return number.New("+"+digits, number.Discovery, c.Name(), testTime)
+	return number.New("+"+digits, number.Discovery, c.Info().Name, testTime)
 }
 
 func (s *suite) testAcquireDisconnectCancelled(t *testing.T) {
@@ -222,17 +228,26 @@ func (s *suite) testAcquireDisconnectCancelled(t *testing.T) {
 	_ = c.Disconnect(cancelled(t), n.Clone())
 }
 
-func (s *suite) testCheckCancelled(t *testing.T) {
+// testCapabilitiesCancelled calls the optional capabilities the carrier
+// offers with a cancelled context: they must fail with a kind or answer
+// only for what was asked, never hang.
+func (s *suite) testCapabilitiesCancelled(t *testing.T) {
 	c := s.newCarrier(t)
 	n := s.sampleNumber(t, c)
-	statuses, err := c.CheckNumbers(cancelled(t), []string{n.Number})
-	if err != nil {
-		requireKind(t, "CheckNumbers", err)
-		return
+	if ch, ok := c.(carrier.Checker); ok {
+		statuses, err := ch.CheckNumbers(cancelled(t), []string{n.Number})
+		if err != nil {
+			requireKind(t, "CheckNumbers", err)
+		}
+		for k := range statuses {
+			if k != n.Number {
+				t.Errorf("CheckNumbers returned a status for %q, which was not asked for", k)
+			}
+		}
 	}
-	for k := range statuses {
-		if k != n.Number {
-			t.Errorf("CheckNumbers returned a status for %q, which was not asked for", k)
+	if h, ok := c.(carrier.Holder); ok {
+		if _, err := h.Holds(cancelled(t), n.Number); err != nil {
+			requireKind(t, "Holds", err)
 		}
 	}
 }
@@ -245,13 +260,4 @@ func requireKind(t *testing.T, call string, err error) {
 	if !errors.As(err, &e) {
 		t.Errorf("%s error %q carries no number.Kind (no *number.Error in its chain)", call, err)
 	}
-}
-
-func (s *suite) testProperties(t *testing.T) {
-	c := s.newCarrier(t)
-	n := s.sampleNumber(t, c)
-	_ = c.IsLocal()
-	_ = c.IsNumberBillable(n)
-	_ = c.IsNumberBillable(&number.Number{Number: n.Number})
-	_ = c.ShouldLookupCNAM()
 }

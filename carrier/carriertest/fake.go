@@ -25,7 +25,16 @@ var registerFakeOnce sync.Once
 // registration, do not list a fake carrier; tests that build carriers by
 // name call it (any number of times) first.
 func RegisterFake() {
-	registerFakeOnce.Do(func() { carrier.Register(FakeName, newFakeFromSettings) })
+	registerFakeOnce.Do(func() { carrier.Register(fakeInfo, newFakeFromSettings) })
+}
+
+// fakeInfo is what the fake registers with: a remote, billable carrier
+// searching by up to 10 digits, and not usable (carriers_info does not
+// offer a test carrier). A Fake's own Info follows its setters.
+var fakeInfo = carrier.Info{
+	Module:          number.Module{Name: FakeName},
+	Billable:        true,
+	MaxPrefixLength: 10,
 }
 
 // FakeConfig is the fake's settings document (system config
@@ -218,16 +227,16 @@ func (f *Fake) SetDelay(op Op, d time.Duration) {
 	f.delays[op] = d
 }
 
-// SetLocal sets what IsLocal reports.
+// SetLocal sets Info().Local.
 func (f *Fake) SetLocal(local bool) { f.mu.Lock(); f.local = local; f.mu.Unlock() }
 
-// SetBillable sets what IsNumberBillable reports.
+// SetBillable sets Info().Billable.
 func (f *Fake) SetBillable(billable bool) { f.mu.Lock(); f.billable = billable; f.mu.Unlock() }
 
-// SetLookupCNAM sets what ShouldLookupCNAM reports.
+// SetLookupCNAM sets Info().LookupCNAM.
 func (f *Fake) SetLookupCNAM(cnam bool) { f.mu.Lock(); f.cnam = cnam; f.mu.Unlock() }
 
-// SetMaxPrefixLength sets what MaxPrefixLength reports.
+// SetMaxPrefixLength sets Info().MaxPrefixLength.
 func (f *Fake) SetMaxPrefixLength(n int) { f.mu.Lock(); f.maxPrefix = n; f.mu.Unlock() }
 
 // Gate holds calls of one operation until released, so a test can act
@@ -312,8 +321,17 @@ func ctxError(op Op, err error) error {
 	return number.Wrap(number.KindByCarrier, "", fmt.Errorf("fake: %s: %w", op, err))
 }
 
-// Name returns "fake".
-func (f *Fake) Name() string { return FakeName }
+// Info is the fake's registered Info with what the setters set (remote,
+// billable, no CNAM lookup and a maximal prefix length of 10 by default).
+// Unlike a real carrier's it changes when a setter is called: tests script
+// it before the manager reads it.
+func (f *Fake) Info() carrier.Info {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i := fakeInfo
+	i.Local, i.Billable, i.LookupCNAM, i.MaxPrefixLength = f.local, f.billable, f.cnam, f.maxPrefix
+	return i
+}
 
 // FindNumbers returns up to quantity offered numbers starting with prefix
 // (a trailing "*" is ignored), in number order, skipping opts.Offset.
@@ -385,8 +403,8 @@ func firstErr(m map[string]error, e164 string) error {
 	return m[""]
 }
 
-// CheckNumbers answers as SetCheck said; by default it is not implemented,
-// like every carrier but other.
+// CheckNumbers answers as SetCheck said; by default it answers
+// not_implemented, as a carrier's check that cannot answer would.
 func (f *Fake) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
 	if err := f.enter(ctx, OpCheck); err != nil {
 		return nil, err
@@ -408,21 +426,8 @@ func (f *Fake) CheckNumbers(ctx context.Context, nums []string) (map[string]stri
 	return out, nil
 }
 
-// IsLocal reports what SetLocal set (false by default).
-func (f *Fake) IsLocal() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.local }
-
-// IsNumberBillable reports what SetBillable set (true by default).
-func (f *Fake) IsNumberBillable(*number.Number) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.billable
-}
-
-// ShouldLookupCNAM reports what SetLookupCNAM set (false by default).
-func (f *Fake) ShouldLookupCNAM() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.cnam }
-
-// MaxPrefixLength reports what SetMaxPrefixLength set (10 by default).
-func (f *Fake) MaxPrefixLength() int { f.mu.Lock(); defer f.mu.Unlock(); return f.maxPrefix }
-
 // Interface guards
-var _ carrier.Carrier = (*Fake)(nil)
+var (
+	_ carrier.Carrier = (*Fake)(nil)
+	_ carrier.Checker = (*Fake)(nil)
+)

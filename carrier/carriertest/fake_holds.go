@@ -12,7 +12,7 @@ import (
 // tests ask the carrier what it holds.
 func (f *Fake) Holds(ctx context.Context, e164 string) (bool, error) {
 	if err := ctx.Err(); err != nil {
-		return false, err
+		return false, ctxError("holds", err)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

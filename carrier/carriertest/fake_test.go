@@ -186,7 +186,7 @@ func TestFakeConcurrent(t *testing.T) {
 			_, _ = f.FindNumbers(t.Context(), "+1", 1, carrier.SearchOptions{})
 			_, _ = f.Acquire(t.Context(), n)
 			_ = f.Disconnect(t.Context(), n)
-			f.SetBillable(!f.IsNumberBillable(n))
+			f.SetBillable(!f.Info().Billable)
 		})
 	}
 	wg.Wait()

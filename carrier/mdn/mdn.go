@@ -5,7 +5,6 @@ package mdn
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/numan-dev/numan/carrier"
@@ -15,15 +14,17 @@ import (
 // Name is the registry name (Kazoo's knm_mdn).
 const Name = "mdn"
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for knm_mdn: not local (Kazoo's is_local is
+// false), not billable, CNAM looked up, and a maximal prefix length of 0:
+// there is nothing to search by (with mdn among the consulted carriers the
+// maximal prefix length reported drops to 0, as in Kazoo). Its numbers are
+// the system's own, and mobile.
+var info = carrier.Info{
+	Module:     number.Module{Name: Name, LocalNumbers: true, MDN: true},
+	LookupCNAM: true, MaxPrefixLength: 0, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.mdn. Kazoo reads no keys for
 // this carrier; the empty object is accepted and any key is a typo.
@@ -38,8 +39,8 @@ type Carrier struct{}
 // New builds the carrier.
 func New(cfg Config, deps carrier.Deps) (*Carrier, error) { return &Carrier{}, nil }
 
-// Name returns "mdn".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier.
+func (c *Carrier) Info() carrier.Info { return info }
 
 // ErrNotAvailable is what a search returns: MDNs cannot be searched for.
 // Kazoo's {error, not_available}; the search fan-out ignores it.
@@ -61,25 +62,6 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 
 // Disconnect does nothing: MDNs are deprovisioned by the mobile core.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error { return nil }
-
-// IsLocal reports false, as Kazoo does.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports false, as in Kazoo.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return false }
-
-// ShouldLookupCNAM reports true: Numan routes the number itself.
-func (c *Carrier) ShouldLookupCNAM() bool { return true }
-
-// CheckNumbers is not implemented, as in Kazoo.
-func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, carrier.NotImplemented(Name, "check_numbers")
-}
-
-// MaxPrefixLength returns 0: there is nothing to search by. (With mdn among
-// the consulted carriers, the maximal prefix length reported drops to 0, as
-// in Kazoo.)
-func (c *Carrier) MaxPrefixLength() int { return 0 }
 
 // Interface guards
 var _ carrier.Carrier = (*Carrier)(nil)

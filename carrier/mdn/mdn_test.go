@@ -35,9 +35,9 @@ func TestFindNumbersNotAvailable(t *testing.T) {
 func TestProperties(t *testing.T) {
 	c := newCarrier(t)
 	n := number.New("+14155550100", number.InService, mdn.Name, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	if c.IsLocal() || c.IsNumberBillable(n) || !c.ShouldLookupCNAM() || c.MaxPrefixLength() != 0 {
-		t.Errorf("IsLocal %v IsNumberBillable %v ShouldLookupCNAM %v MaxPrefixLength %d; want false false true 0",
-			c.IsLocal(), c.IsNumberBillable(n), c.ShouldLookupCNAM(), c.MaxPrefixLength())
+	if i := c.Info(); i.Local || i.Billable || !i.LookupCNAM || i.MaxPrefixLength != 0 {
+		t.Errorf("Local %v Billable %v LookupCNAM %v MaxPrefixLength %d; want false false true 0",
+			i.Local, i.Billable, i.LookupCNAM, i.MaxPrefixLength)
 	}
 	if acq, err := c.Acquire(t.Context(), n); err != nil || acq.CarrierData != nil {
 		t.Errorf("Acquire = %+v, %v; want an empty no-op", acq, err)
@@ -45,8 +45,8 @@ func TestProperties(t *testing.T) {
 	if err := c.Disconnect(t.Context(), n); err != nil {
 		t.Errorf("Disconnect: %v", err)
 	}
-	if _, err := c.CheckNumbers(t.Context(), []string{n.Number}); !number.IsKind(err, number.KindUnspecified) {
-		t.Errorf("CheckNumbers error = %v, want kind %s", err, number.KindUnspecified)
+	if _, ok := c.(carrier.Checker); ok {
+		t.Errorf("mdn offers CheckNumbers; Kazoo's does not")
 	}
 	if _, err := carrier.New(mdn.Name, json.RawMessage(`{"x":1}`), carrier.Deps{}); !number.IsKind(err, number.KindInvalid) {
 		t.Errorf("unknown settings key: error %v, want kind invalid", err)

@@ -37,15 +37,14 @@ const Name = "other"
 // MaxSearchQuantity caps one search, Kazoo's maximum_search_quantity.
 const MaxSearchQuantity = 500
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for knm_other: a remote phonebook billing every
+// number, CNAM looked up, searched by up to 10 digits.
+var info = carrier.Info{
+	Module:   number.Module{Name: Name},
+	Billable: true, LookupCNAM: true, MaxPrefixLength: 10, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.other, with Kazoo's keys.
 type Config struct {
@@ -151,8 +150,8 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 	return &Carrier{cfg: cfg, client: client, orders: &orders}, nil
 }
 
-// Name returns "other".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier.
+func (c *Carrier) Info() carrier.Info { return info }
 
 // FindNumbers asks the phonebook for up to quantity numbers (capped at
 // MaxSearchQuantity) starting with the normalised prefix, passed on as it
@@ -281,15 +280,6 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 // Disconnect does nothing: the protocol has no release call.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error { return nil }
 
-// IsLocal reports false: the phonebook is a remote service.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports true.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
-
-// ShouldLookupCNAM reports true, as Kazoo does.
-func (c *Carrier) ShouldLookupCNAM() bool { return true }
-
 // CheckNumbers asks the phonebook for the status of each number (sent as
 // NPANs, as Kazoo does) and returns the statuses of the numbers asked
 // about, keyed as they were given.
@@ -335,9 +325,6 @@ func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]s
 	return out, nil
 }
 
-// MaxPrefixLength returns 10, Kazoo's figure for other.
-func (c *Carrier) MaxPrefixLength() int { return 10 }
-
 func (c *Carrier) path(kind, op string) string {
 	return kind + "/" + url.PathEscape(c.cfg.DefaultCountry) + "/" + op
 }
@@ -356,5 +343,6 @@ func prefixDigits(prefix string) (string, error) {
 // Interface guards
 var (
 	_ carrier.Carrier  = (*Carrier)(nil)
+	_ carrier.Checker  = (*Carrier)(nil)
 	_ json.Unmarshaler = (*StringList)(nil)
 )

@@ -160,7 +160,7 @@ func TestWithoutPhonebook(t *testing.T) {
 	if e.Kind.Name() != "unspecified_fault" || e.Msg() != "missing_provider_url" {
 		t.Fatalf("acquire error = %s %q", e.Kind.Name(), e.Msg())
 	}
-	if _, err := c.CheckNumbers(testCtx(t), []string{"+14155550101"}); !number.IsKind(err, number.KindUnspecified) {
+	if _, err := c.(carrier.Checker).CheckNumbers(testCtx(t), []string{"+14155550101"}); !number.IsKind(err, number.KindUnspecified) {
 		t.Fatalf("check err = %v, want unspecified_fault", err)
 	}
 }
@@ -322,7 +322,7 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.IsLocal() || !c.IsNumberBillable(nil) || !c.ShouldLookupCNAM() || c.MaxPrefixLength() != 10 {
+	if i := c.Info(); i.Local || !i.Billable || !i.LookupCNAM || i.MaxPrefixLength != 10 {
 		t.Fatal("wrong flags")
 	}
 }

@@ -9,7 +9,6 @@ package simwood
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -32,15 +31,14 @@ const MaxSearchQuantity = 100
 // countryCode is the only country Simwood numbers are searched in.
 const countryCode = "44"
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for knm_simwood: a remote API billing every
+// number, CNAM looked up, searched by up to 3 digits.
+var info = carrier.Info{
+	Module:   number.Module{Name: Name},
+	Billable: true, LookupCNAM: true, MaxPrefixLength: 3, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.simwood, with Kazoo's keys.
 type Config struct {
@@ -102,8 +100,8 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 	}, nil
 }
 
-// Name returns "simwood".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier.
+func (c *Carrier) Info() carrier.Info { return info }
 
 // FindNumbers searches UK numbers (+44). Simwood matches a pattern on the
 // national significant number (its results carry country_code and number
@@ -192,23 +190,6 @@ func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
 		return false, err
 	}
 }
-
-// IsLocal reports false: Simwood is a remote API.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports true.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
-
-// ShouldLookupCNAM reports true, as Kazoo does.
-func (c *Carrier) ShouldLookupCNAM() bool { return true }
-
-// CheckNumbers is not implemented, as in Kazoo.
-func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, carrier.NotImplemented(Name, "check_numbers")
-}
-
-// MaxPrefixLength returns 3, Kazoo's figure for Simwood.
-func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 func (c *Carrier) account(num string) (string, error) {
 	if c.cfg.SimwoodAccountID == "" {

@@ -33,15 +33,14 @@ const DefaultAPIURL = "https://api.telnyx.com"
 // truncated Telnyx replies to 100 too.
 const maxLimit = 100
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for knm_telnyx: a remote API billing every
+// number, CNAM looked up, searched by area code (3).
+var info = carrier.Info{
+	Module:   number.Module{Name: Name},
+	Billable: true, LookupCNAM: true, MaxPrefixLength: 3, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.telnyx: Kazoo's keys, and
 // what API v2 needs on top.
@@ -138,8 +137,8 @@ func (c *Carrier) SetRetryPolicy(backoff httpx.Backoff, sleep httpx.Sleeper, pol
 	c.poller = poller
 }
 
-// Name returns "telnyx".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier.
+func (c *Carrier) Info() carrier.Info { return info }
 
 // usTollFree are the NANP toll-free NPAs (Kazoo's list).
 var usTollFree = map[string]bool{
@@ -425,23 +424,6 @@ func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
 	id, err := c.lookupID(ctx, e164)
 	return id != "", err
 }
-
-// IsLocal reports false: Telnyx is a remote API.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports true: Telnyx bills every number.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
-
-// ShouldLookupCNAM reports true, as Kazoo does for every carrier but vitelity.
-func (c *Carrier) ShouldLookupCNAM() bool { return true }
-
-// CheckNumbers is not implemented, as in Kazoo.
-func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, carrier.NotImplemented(Name, "check_numbers")
-}
-
-// MaxPrefixLength returns 3, Kazoo's figure for telnyx.
-func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // Interface guards
 var (

@@ -53,8 +53,8 @@ func TestSettingsWithKazooKeys(t *testing.T) {
 			if err != nil && !number.IsKind(err, number.KindInvalid) {
 				t.Errorf("kind = %s", number.KindOf(err))
 			}
-			if err == nil && c.Name() != Name {
-				t.Errorf("Name = %q", c.Name())
+			if err == nil && c.Info().Name != Name {
+				t.Errorf("Name = %q", c.Info().Name)
 			}
 		})
 	}

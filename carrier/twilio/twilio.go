@@ -10,7 +10,6 @@ package twilio
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -31,15 +30,14 @@ const DefaultAPIURL = "https://api.twilio.com"
 // maxPageSize is the largest PageSize the AvailablePhoneNumbers list takes.
 const maxPageSize = 1000
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for its remote carriers, which Twilio follows: a
+// remote API billing every number, CNAM looked up, searched by area code (3).
+var info = carrier.Info{
+	Module:   number.Module{Name: Name},
+	Billable: true, LookupCNAM: true, MaxPrefixLength: 3, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.twilio.
 type Config struct {
@@ -110,8 +108,8 @@ func (c *Carrier) SetRetryPolicy(backoff httpx.Backoff, sleep httpx.Sleeper) {
 	c.http.Sleep = sleep
 }
 
-// Name returns "twilio".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier.
+func (c *Carrier) Info() carrier.Info { return info }
 
 // usTollFree are the NANP toll-free NPAs (Kazoo's list).
 var usTollFree = map[string]bool{
@@ -316,23 +314,6 @@ func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
 	sid, err := c.lookupSID(ctx, e164)
 	return sid != "", err
 }
-
-// IsLocal reports false: Twilio is a remote API.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports true: Twilio bills every number.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
-
-// ShouldLookupCNAM reports true, like every Kazoo carrier but vitelity.
-func (c *Carrier) ShouldLookupCNAM() bool { return true }
-
-// CheckNumbers is not implemented.
-func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, carrier.NotImplemented(Name, "check_numbers")
-}
-
-// MaxPrefixLength returns 3, the figure Kazoo gives remote carriers.
-func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // Interface guards
 var (

@@ -35,15 +35,15 @@ const legacyAPIURL = "http://api.vitelity.net/api.php"
 // list command has no paging, so a larger request gains nothing.
 const MaxSearchQuantity = 500
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for knm_vitelity: a remote API billing every
+// number, searched by area code (3). Whether CNAM is looked up follows the
+// use_stepswitch_cnam setting (Carrier.Info).
+var info = carrier.Info{
+	Module:   number.Module{Name: Name},
+	Billable: true, MaxPrefixLength: 3, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.vitelity, with Kazoo's keys.
 type Config struct {
@@ -58,7 +58,7 @@ type Config struct {
 	// RouteSIP is where bought numbers are routed; Kazoo uses the first
 	// when it is a list.
 	RouteSIP StringList `json:"routesip,omitempty"`
-	// UseStepswitchCNAM answers ShouldLookupCNAM.
+	// UseStepswitchCNAM is Info().LookupCNAM.
 	UseStepswitchCNAM bool `json:"use_stepswitch_cnam"`
 	// WithRates, Type, Provider and CNAM are passed on to listnpa and
 	// listnpanxx when set.
@@ -176,8 +176,12 @@ func (a queryAuth) Apply(r *http.Request) {
 // Secrets is the password.
 func (a queryAuth) Secrets() []string { return []string{a.pass} }
 
-// Name returns "vitelity".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier; LookupCNAM is the use_stepswitch_cnam setting.
+func (c *Carrier) Info() carrier.Info {
+	i := info
+	i.LookupCNAM = c.cfg.UseStepswitchCNAM
+	return i
+}
 
 // FindNumbers searches US numbers. The prefix is normalised E.164: +1 and
 // three digits asks for an NPA (listnpa), six or more for an NPA-NXX
@@ -273,23 +277,6 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
 	}
 	return nil
 }
-
-// IsLocal reports false: Vitelity is a remote API.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports true.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
-
-// ShouldLookupCNAM is the use_stepswitch_cnam setting.
-func (c *Carrier) ShouldLookupCNAM() bool { return c.cfg.UseStepswitchCNAM }
-
-// CheckNumbers is not offered by Vitelity's API, as in Kazoo.
-func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, carrier.NotImplemented(Name, "check_numbers")
-}
-
-// MaxPrefixLength returns 3, Kazoo's figure for Vitelity.
-func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // call POSTs a command. Only list commands are idempotent: a buy whose
 // reply was lost must not be sent twice.

@@ -7,7 +7,6 @@ package voipinnovations
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -36,15 +35,14 @@ const MaxSearchQuantity = 500
 // every SOAPAction.
 const soapNamespace = "http://tempuri.org/"
 
-func init() {
-	carrier.Register(Name, func(settings json.RawMessage, deps carrier.Deps) (carrier.Carrier, error) {
-		cfg := DefaultConfig()
-		if err := carrier.DecodeSettings(settings, &cfg); err != nil {
-			return nil, err
-		}
-		return New(cfg, deps)
-	})
+// info is Kazoo's figures for knm_voip_innovations: a remote API billing
+// every number, CNAM looked up, searched by area code (3).
+var info = carrier.Info{
+	Module:   number.Module{Name: Name},
+	Billable: true, LookupCNAM: true, MaxPrefixLength: 3, Usable: true,
 }
+
+func init() { carrier.Define(info, DefaultConfig, New) }
 
 // Config is the system config number_manager.voip_innovations, with
 // Kazoo's keys.
@@ -122,8 +120,8 @@ func (bodyAuth) Apply(*http.Request) {}
 // Secrets is the password.
 func (a bodyAuth) Secrets() []string { return []string{a.secret} }
 
-// Name returns "voip_innovations".
-func (c *Carrier) Name() string { return Name }
+// Info describes the carrier.
+func (c *Carrier) Info() carrier.Info { return info }
 
 // FindNumbers searches US numbers with getDIDs. The prefix is normalised
 // E.164 (+1 and digits, a trailing * ignored): three digits ask for an NPA
@@ -248,23 +246,6 @@ func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
 	}
 	return held, nil
 }
-
-// IsLocal reports false: VoIP Innovations is a remote API.
-func (c *Carrier) IsLocal() bool { return false }
-
-// IsNumberBillable reports true.
-func (c *Carrier) IsNumberBillable(n *number.Number) bool { return true }
-
-// ShouldLookupCNAM reports true, as Kazoo does.
-func (c *Carrier) ShouldLookupCNAM() bool { return true }
-
-// CheckNumbers is not implemented, as in Kazoo.
-func (c *Carrier) CheckNumbers(ctx context.Context, nums []string) (map[string]string, error) {
-	return nil, carrier.NotImplemented(Name, "check_numbers")
-}
-
-// MaxPrefixLength returns 3, Kazoo's figure for VoIP Innovations.
-func (c *Carrier) MaxPrefixLength() int { return 3 }
 
 // call POSTs one SOAP action. Only searches are idempotent: an assignment
 // whose reply was lost must not be sent twice.

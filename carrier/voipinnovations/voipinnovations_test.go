@@ -210,11 +210,11 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.IsLocal() || !c.IsNumberBillable(nil) || !c.ShouldLookupCNAM() || c.MaxPrefixLength() != 3 {
+	if i := c.Info(); i.Local || !i.Billable || !i.LookupCNAM || i.MaxPrefixLength != 3 {
 		t.Fatal("wrong flags")
 	}
-	if _, err := c.CheckNumbers(testCtx(t), []string{"+13035550110"}); !number.IsKind(err, number.KindUnspecified) {
-		t.Fatalf("CheckNumbers err = %v, want unspecified_fault", err)
+	if _, ok := carrier.Carrier(c).(carrier.Checker); ok {
+		t.Fatal("offers CheckNumbers, which the API has not")
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/carrier/carriertest"
-	_ "github.com/numan-dev/numan/carrier/local"
+	_ "github.com/numan-dev/numan/carrier/storesearch"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"

@@ -83,9 +83,9 @@ func runCarriers(ctx context.Context, env *Env, args []string) error {
 	started := time.Now()
 	found, err := c.FindNumbers(cctx, p, 1, carrier.SearchOptions{Country: *country, Dialcode: manager.Dialcode(*country), AccountID: "00000000000000000000000000000000"})
 	if err != nil {
-		return fmt.Errorf("%s: search %s failed after %s: %w", c.Name(), p, time.Since(started).Round(time.Millisecond), err)
+		return fmt.Errorf("%s: search %s failed after %s: %w", c.Info().Name, p, time.Since(started).Round(time.Millisecond), err)
 	}
-	fmt.Fprintf(env.Stdout, "%s: ok, search %s answered %d number(s) in %s\n", c.Name(), p, len(found), time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(env.Stdout, "%s: ok, search %s answered %d number(s) in %s\n", c.Info().Name, p, len(found), time.Since(started).Round(time.Millisecond))
 	return nil
 }
 

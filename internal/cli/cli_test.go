@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/numan-dev/numan/carrier/local"
+	_ "github.com/numan-dev/numan/carrier/storesearch"
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/billing"

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	// The local carrier declares the default module number_manager's
+	// defaults name (Kazoo's knm_local).
+	_ "github.com/numan-dev/numan/carrier/storesearch"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store/sqlite"

@@ -24,7 +24,7 @@ func (m *Manager) acquire(ctx context.Context, b *batch, it *item, op Op) error 
 	if err != nil {
 		return err
 	}
-	if c.IsLocal() {
+	if c.Info().Local {
 		// Nothing is bought from a carrier with no remote API.
 		_, err := c.Acquire(ctx, it.n)
 		return err

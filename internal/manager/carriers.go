@@ -32,9 +32,28 @@ type builtCarrier struct {
 func newCarrierSet(src *config.Source, st store.Numbers, log *slog.Logger, hc *http.Client, now func() time.Time) *CarrierSet {
 	return &CarrierSet{
 		src:   src,
-		deps:  carrier.Deps{Logger: log, HTTPClient: hc, Now: now, Numbers: st},
+		deps:  carrier.Deps{Logger: log, HTTPClient: hc, Now: now, Numbers: CarrierNumbers(st)},
 		built: map[string]builtCarrier{},
 	}
+}
+
+// CarrierNumbers adapts the store to the read-only view the store-backed
+// carriers search (carrier.NumberSearcher), so that package carrier
+// depends on no storage package.
+func CarrierNumbers(st store.Numbers) carrier.NumberSearcher { return carrierNumbers{st} }
+
+type carrierNumbers struct{ st store.Numbers }
+
+func (c carrierNumbers) SearchNumbers(ctx context.Context, q carrier.NumberQuery) ([]*number.Number, error) {
+	return c.st.SearchNumbers(ctx, store.SearchQuery{
+		Prefix:     q.Prefix,
+		States:     q.States,
+		Modules:    q.Modules,
+		AssignedTo: q.AssignedTo,
+		Pool:       q.Pool,
+		Offset:     q.Offset,
+		Limit:      q.Limit,
+	})
 }
 
 // Get returns the carrier registered as name, built from its current

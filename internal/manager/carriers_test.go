@@ -59,7 +59,7 @@ func TestSearchThenBuyFromTheCarrierThatOffered(t *testing.T) {
 	w.absent(t, offered)
 
 	n := one(t, w.m.Move(ctx, []string{offered}, reseller, manager.Op{AuthBy: number.By(reseller)}))
-	if n.State != number.InService || n.AssignedTo != reseller || n.ModuleName != "fake" {
+	if n.State != number.InService || n.AssignedTo != reseller || n.ModuleName != carriertest.FakeName {
 		t.Fatalf("%+v", n)
 	}
 	s := w.stored(t, offered)
@@ -159,7 +159,7 @@ func TestReconcileAfterACrashBetweenBuyAndWrite(t *testing.T) {
 		t.Fatalf("after the crash: %+v", s)
 	}
 	// A claim whose carrier never sold the number is forgotten.
-	unsold := number.New("+14155550178", number.Discovery, "fake", w.now)
+	unsold := number.New("+14155550178", number.Discovery, carriertest.FakeName, w.now)
 	unsold.CarrierData.Set(manager.PurchaseKey, map[string]any{"account": reseller, "at": w.now.Unix()})
 	if err := w.st.InsertNumber(ctx, unsold); err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestSearchSurvivesABrokenCarrier(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp := search(t, w, "+1415", 5, 0)
-			if len(resp.Numbers) != 1 || resp.Numbers[0].Number != "+14155550100" || resp.Failed["fake"] == "" {
+			if len(resp.Numbers) != 1 || resp.Numbers[0].Number != "+14155550100" || resp.Failed[carriertest.FakeName] == "" {
 				t.Fatalf("%+v", resp)
 			}
 		})

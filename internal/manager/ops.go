@@ -40,7 +40,7 @@ func stateForCreate(op Op, rel number.Accounts) (number.State, error) {
 		st = number.PortIn
 	case op.PortedIn:
 		st = number.InService
-	case number.CarrierName(op.ModuleName) == "mdn" && op.ModuleName != "":
+	case op.ModuleName != "" && number.ModuleOf(op.ModuleName).MDN:
 		st = number.InService
 	default:
 		st = op.State
@@ -103,7 +103,7 @@ func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
 			case op.PortedIn:
 				module = b.cfg.PortInModuleName
 			case st == number.PortIn:
-				module = "local"
+				module = number.DefaultModule()
 			case op.ModuleName != "":
 				module = op.ModuleName
 			}

@@ -102,11 +102,12 @@ func itoa(i int) string {
 }
 
 // searchCarriers is Kazoo's available_carriers: with an account and a
-// reseller the reserved pools and local inventory come first.
+// reseller the carriers that rank first for accounts (reserved stock, then
+// local inventory) come first, then the configured ones.
 func searchCarriers(cfg number.Config, req SearchRequest) []string {
 	var names []string
 	if req.AccountID != "" && req.ResellerID != "" {
-		names = []string{"reserved", "reserved_reseller", "local"}
+		names = accountFirstCarriers()
 	}
 	for _, n := range cfg.CarrierModules {
 		n = number.CarrierName(n)
@@ -115,6 +116,23 @@ func searchCarriers(cfg number.Config, req SearchRequest) []string {
 		}
 	}
 	return slices.DeleteFunc(names, func(n string) bool { return !carrier.Registered(n) })
+}
+
+// accountFirstCarriers are the registered carriers with an
+// AccountSearchRank, in rank order.
+func accountFirstCarriers() []string {
+	var first []carrier.Info
+	for _, i := range carrier.Infos() {
+		if i.AccountSearchRank > 0 {
+			first = append(first, i)
+		}
+	}
+	slices.SortStableFunc(first, func(a, b carrier.Info) int { return a.AccountSearchRank - b.AccountSearchRank })
+	names := make([]string, 0, len(first))
+	for _, i := range first {
+		names = append(names, i.Name)
+	}
+	return names
 }
 
 // Search asks every configured carrier in parallel, each within
@@ -280,12 +298,12 @@ func (m *Manager) CarriersInfo(ctx context.Context, by number.Requester) (map[st
 		if err != nil {
 			continue
 		}
-		maxPrefix = min(maxPrefix, c.MaxPrefixLength())
+		maxPrefix = min(maxPrefix, c.Info().MaxPrefixLength)
 	}
 	var usable []string
-	for _, n := range carrier.Names() {
-		if n != "reserved" && n != "reserved_reseller" && n != "fake" {
-			usable = append(usable, n)
+	for _, i := range carrier.Infos() {
+		if i.Usable {
+			usable = append(usable, i.Name)
 		}
 	}
 	states, err := m.CreationStates(ctx, by)
@@ -302,8 +320,9 @@ func (m *Manager) CarriersInfo(ctx context.Context, by number.Requester) (map[st
 	}, nil
 }
 
-// Check asks the configured carriers, in order, for the status of numbers;
-// a number no carrier could check is "error".
+// Check asks the configured carriers that can check numbers
+// (carrier.Checker), in order, for the status of numbers; a number no
+// carrier could check is "error".
 func (m *Manager) Check(ctx context.Context, nums []string) (map[string]string, error) {
 	cfg, norm, err := m.cfg.NumberManager(ctx)
 	if err != nil {
@@ -329,8 +348,12 @@ func (m *Manager) Check(ctx context.Context, nums []string) (map[string]string, 
 		if err != nil {
 			continue
 		}
+		checker, ok := c.(carrier.Checker)
+		if !ok {
+			continue
+		}
 		cctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.NumberSearchTimeoutMS)*time.Millisecond)
-		got, err := c.CheckNumbers(cctx, todo)
+		got, err := checker.CheckNumbers(cctx, todo)
 		cancel()
 		if err != nil {
 			continue

@@ -19,7 +19,9 @@ type slowCarrier struct {
 	delay time.Duration
 }
 
-func (c slowCarrier) Name() string { return c.name }
+func (c slowCarrier) Info() carrier.Info {
+	return carrier.Info{Module: number.Module{Name: c.name}, Billable: true, MaxPrefixLength: 10}
+}
 func (c slowCarrier) FindNumbers(ctx context.Context, prefix string, quantity int, _ carrier.SearchOptions) ([]carrier.Result, error) {
 	select {
 	case <-time.After(c.delay):
@@ -36,22 +38,14 @@ func (slowCarrier) Acquire(context.Context, *number.Number) (carrier.Acquired, e
 	return carrier.Acquired{}, nil
 }
 func (slowCarrier) Disconnect(context.Context, *number.Number) error { return nil }
-func (slowCarrier) IsLocal() bool                                    { return false }
-func (slowCarrier) IsNumberBillable(*number.Number) bool             { return true }
-func (slowCarrier) ShouldLookupCNAM() bool                           { return false }
-func (slowCarrier) MaxPrefixLength() int                             { return 10 }
-func (slowCarrier) CheckNumbers(context.Context, []string) (map[string]string, error) {
-	return nil, number.Errorf(number.KindUnspecified, "", "not_implemented")
-}
 
 const slowCarriers = 5
 
 func init() {
 	for i := range slowCarriers {
 		name := fmt.Sprintf("slow%d", i)
-		carrier.Register(name, func(json.RawMessage, carrier.Deps) (carrier.Carrier, error) {
-			return slowCarrier{name: name, delay: 200 * time.Millisecond}, nil
-		})
+		c := slowCarrier{name: name, delay: 200 * time.Millisecond}
+		carrier.Register(c.Info(), func(json.RawMessage, carrier.Deps) (carrier.Carrier, error) { return c, nil })
 	}
 }
 

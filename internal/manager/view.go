@@ -142,7 +142,7 @@ func (m *Manager) Identify(ctx context.Context, raw string) (*Lookup, error) {
 		AccountID:   n.AssignedTo,
 		Number:      e164,
 		PendingPort: n.State == number.PortIn,
-		Local:       n.ModuleName == "local",
+		Local:       n.ModuleName == number.DefaultModule(),
 		UsedBy:      n.UsedBy,
 	}
 	var prepend struct {
@@ -162,7 +162,7 @@ func (m *Manager) Identify(ctx context.Context, raw string) (*Lookup, error) {
 	if _, ok := n.Features[number.FeatureInboundCNAM]; ok {
 		l.InboundCNAM = true
 		if c, err := m.carriers.Get(ctx, n.ModuleName); err == nil {
-			l.InboundCNAM = c.ShouldLookupCNAM()
+			l.InboundCNAM = c.Info().LookupCNAM
 		}
 	}
 	l.ForceOutbound = forceOutbound(n, cfg)

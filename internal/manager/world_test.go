@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/numan-dev/numan/carrier/local"
 	_ "github.com/numan-dev/numan/carrier/mdn"
+	_ "github.com/numan-dev/numan/carrier/storesearch"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"

@@ -1,5 +1,5 @@
 // Package storetesting opens a real SQLite store seeded with numbers, for
-// the tests of the carriers that search Numan's own store.
+// the tests of the carriers that search Numan's own store (storesearch).
 package storetesting
 
 import (
@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
 )
 
@@ -53,9 +55,10 @@ func Open(t testing.TB, seeds ...Seed) *sqlite.Store {
 	return st
 }
 
-// Deps returns carrier dependencies reading numbers from st.
-func Deps(st carrier.NumberSearcher) carrier.Deps {
-	return carrier.Deps{Numbers: st, Now: func() time.Time { return Time }}
+// Deps returns carrier dependencies reading numbers from st, through the
+// manager's adapter as in production.
+func Deps(st store.Numbers) carrier.Deps {
+	return carrier.Deps{Numbers: manager.CarrierNumbers(st), Now: func() time.Time { return Time }}
 }
 
 // Numbers returns the numbers of results, in order.
