@@ -26,6 +26,7 @@ import (
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/number/nanp"
 )
 
 // Name is the registry name (Kazoo's knm_bandwidth2).
@@ -210,7 +211,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 		if len(results) == quantity {
 			break
 		}
-		if !matchesPattern(f.e164, pattern) || seen[f.e164] {
+		if !nanp.MatchesPattern(f.e164, pattern) || seen[f.e164] {
 			continue
 		}
 		seen[f.e164] = true
@@ -222,12 +223,6 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 		})
 	}
 	return results, nil
-}
-
-// usTollFree are the NPAs Kazoo's bandwidth2 treats as toll-free.
-var usTollFree = map[string]bool{
-	"800": true, "822": true, "833": true, "844": true, "855": true, "866": true, "877": true,
-	"880": true, "881": true, "882": true, "883": true, "884": true, "885": true, "886": true, "887": true, "888": true, "889": true,
 }
 
 // searchQuery turns a normalised prefix into Bandwidth's search
@@ -258,7 +253,7 @@ func searchQuery(prefix string) (url.Values, string, error) {
 		return q, "+1" + pattern, nil
 	case len(rest) < 3 || len(rest) > 10:
 		return nil, "", nil
-	case usTollFree[rest[:3]]:
+	case nanp.IsTollFreeNPA(rest[:3]):
 		q.Set("tollFreeWildCardPattern", rest[:3])
 	case len(rest) < 6:
 		q.Set("areaCode", rest[:3])
@@ -273,23 +268,6 @@ func searchQuery(prefix string) (url.Values, string, error) {
 		q.Set("enableTNDetail", "true")
 	}
 	return q, prefix, nil
-}
-
-// matchesPattern reports whether e164 starts with pattern, where '*' in
-// pattern matches any one digit.
-func matchesPattern(e164, pattern string) bool {
-	if len(e164) < len(pattern) {
-		return false
-	}
-	for i := 0; i < len(pattern); i++ {
-		if pattern[i] != '*' && pattern[i] != e164[i] {
-			return false
-		}
-		if pattern[i] == '*' && (e164[i] < '0' || e164[i] > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // Acquire orders the number from Bandwidth and follows the order until it

@@ -14,6 +14,7 @@ import (
 
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/number/nanp"
 )
 
 // The registry names of the store-backed carriers (Kazoo's knm_ names are
@@ -240,7 +241,7 @@ func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error { retu
 // "*" ("+180*" means numbers starting +180) and gives it a leading "+", so a
 // prefix typed without one ("415") still bounds an E.164 key range.
 func normalizePrefix(prefix string) string {
-	prefix = strings.TrimRight(strings.TrimSpace(prefix), "*")
+	prefix, _ = nanp.TrimWildcard(strings.TrimSpace(prefix))
 	if !strings.HasPrefix(prefix, "+") {
 		prefix = "+" + prefix
 	}

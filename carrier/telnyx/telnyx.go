@@ -21,6 +21,7 @@ import (
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/number/nanp"
 )
 
 // Name is the registry name (Kazoo's knm_telnyx).
@@ -140,12 +141,6 @@ func (c *Carrier) SetRetryPolicy(backoff httpx.Backoff, sleep httpx.Sleeper, pol
 // Info describes the carrier.
 func (c *Carrier) Info() carrier.Info { return info }
 
-// usTollFree are the NANP toll-free NPAs (Kazoo's list).
-var usTollFree = map[string]bool{
-	"800": true, "822": true, "833": true, "844": true, "855": true, "866": true, "877": true,
-	"880": true, "881": true, "882": true, "883": true, "884": true, "885": true, "886": true, "887": true, "888": true, "889": true,
-}
-
 // FindNumbers searches Telnyx's inventory. The normalised prefix decides
 // the filters: +1 NPA[NXX...] searches by national destination code and
 // the digits after it; a toll-free NPA or an 8 wildcard (+180*, +18**)
@@ -180,7 +175,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 			break
 		}
 		switch {
-		case !matchesPattern(o.PhoneNumber, prefix), seen[o.PhoneNumber]:
+		case !nanp.MatchesPattern(o.PhoneNumber, prefix), seen[o.PhoneNumber]:
 			continue
 		case o.BestEffort && !c.cfg.ShouldKeepBestEffort:
 			continue
@@ -205,8 +200,7 @@ func searchQuery(prefix string, opts carrier.SearchOptions) (url.Values, error) 
 	if !ok {
 		return nil, number.Errorf(number.KindInvalid, "", "%s: prefix %q is not normalised (+ and digits)", Name, prefix)
 	}
-	// Only trailing wildcards mean anything: "any digits from here on".
-	fixed := strings.TrimRight(digits, "*")
+	fixed, wildcard := nanp.TrimWildcard(digits)
 	if fixed == "" || strings.Trim(fixed, "0123456789") != "" {
 		return nil, number.Errorf(number.KindInvalid, "", "%s: prefix %q must be digits, optionally ending in *", Name, prefix)
 	}
@@ -220,9 +214,7 @@ func searchQuery(prefix string, opts carrier.SearchOptions) (url.Values, error) 
 			country = "US"
 		}
 		q.Set("filter[country_code]", country)
-		tollFree := len(national) >= 3 && usTollFree[national[:3]] ||
-			len(national) < 3 && strings.HasPrefix(national, "8") && fixed != digits
-		if tollFree {
+		if nanp.IsTollFreeSearch(national, wildcard) {
 			q.Set("filter[phone_number_type]", "toll_free")
 		}
 		if len(national) >= 3 {
@@ -243,26 +235,6 @@ func searchQuery(prefix string, opts carrier.SearchOptions) (url.Values, error) 
 		q.Set("filter[phone_number][starts_with]", national)
 	}
 	return q, nil
-}
-
-// matchesPattern reports whether e164 starts with pattern, where '*' in
-// pattern matches any one digit.
-func matchesPattern(e164, pattern string) bool {
-	if len(e164) < len(pattern) {
-		return false
-	}
-	for i := 0; i < len(pattern); i++ {
-		if pattern[i] == '*' {
-			if e164[i] < '0' || e164[i] > '9' {
-				return false
-			}
-			continue
-		}
-		if pattern[i] != e164[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // costIs compares a Telnyx price ("1.00000") with a configured one.

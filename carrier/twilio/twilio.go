@@ -19,6 +19,7 @@ import (
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/number/nanp"
 )
 
 // Name is the registry name.
@@ -111,12 +112,6 @@ func (c *Carrier) SetRetryPolicy(backoff httpx.Backoff, sleep httpx.Sleeper) {
 // Info describes the carrier.
 func (c *Carrier) Info() carrier.Info { return info }
 
-// usTollFree are the NANP toll-free NPAs (Kazoo's list).
-var usTollFree = map[string]bool{
-	"800": true, "822": true, "833": true, "844": true, "855": true, "866": true, "877": true,
-	"880": true, "881": true, "882": true, "883": true, "884": true, "885": true, "886": true, "887": true, "888": true, "889": true,
-}
-
 // FindNumbers searches Twilio's AvailablePhoneNumbers. For +1 prefixes a
 // bare NPA is an AreaCode search and longer prefixes a Contains pattern
 // (the national digits padded with * to ten, Twilio's own idiom); a
@@ -147,7 +142,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 		if len(results) == size {
 			break
 		}
-		if !matchesPattern(o.PhoneNumber, prefix) || seen[o.PhoneNumber] {
+		if !nanp.MatchesPattern(o.PhoneNumber, prefix) || seen[o.PhoneNumber] {
 			continue
 		}
 		seen[o.PhoneNumber] = true
@@ -161,7 +156,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 // Twilio cannot be asked (no country to ask in).
 func searchQuery(prefix string, opts carrier.SearchOptions) (country, kind string, q url.Values, err error) {
 	digits, ok := strings.CutPrefix(prefix, "+")
-	fixed := strings.TrimRight(digits, "*")
+	fixed, wildcard := nanp.TrimWildcard(digits)
 	if !ok || fixed == "" || strings.Trim(fixed, "0123456789") != "" {
 		return "", "", nil, number.Errorf(number.KindInvalid, "", "%s: prefix %q must be + and digits, optionally ending in *", Name, prefix)
 	}
@@ -175,8 +170,7 @@ func searchQuery(prefix string, opts carrier.SearchOptions) (country, kind strin
 			country = "US"
 		}
 		kind = "Local"
-		wildcard := fixed != digits
-		if len(national) >= 3 && usTollFree[national[:3]] || len(national) < 3 && strings.HasPrefix(national, "8") && wildcard {
+		if nanp.IsTollFreeSearch(national, wildcard) {
 			kind = "TollFree"
 		}
 		switch {
@@ -198,26 +192,6 @@ func searchQuery(prefix string, opts carrier.SearchOptions) (country, kind strin
 		q.Set("Contains", national[:min(len(national), 16)])
 	}
 	return country, "Local", q, nil
-}
-
-// matchesPattern reports whether e164 starts with pattern, where '*' in
-// pattern matches any one digit.
-func matchesPattern(e164, pattern string) bool {
-	if len(e164) < len(pattern) {
-		return false
-	}
-	for i := 0; i < len(pattern); i++ {
-		if pattern[i] == '*' {
-			if e164[i] < '0' || e164[i] > '9' {
-				return false
-			}
-			continue
-		}
-		if pattern[i] != e164[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Acquire buys the number: POST IncomingPhoneNumbers, which answers with

@@ -19,6 +19,7 @@ import (
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/number/nanp"
 )
 
 // Name is the registry name (Kazoo's knm_vitelity).
@@ -244,7 +245,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 		return carrier.Acquired{}, err
 	}
 	cmd := "getlocaldid"
-	if isTollFreeNPA(did[:3]) {
+	if nanp.IsTollFreeNPA(did[:3]) {
 		cmd = "gettollfree"
 	}
 	q := url.Values{"xml": {"yes"}, "cmd": {cmd}, "did": {did}}
@@ -333,9 +334,9 @@ func planSearch(prefix string) (searchPlan, error) {
 		return searchPlan{}, number.Errorf(number.KindInvalid, "", "%s: bad search prefix %q", Name, prefix)
 	}
 	switch {
-	case len(digits) >= 3 && isTollFreeNPA(digits[:3]):
+	case len(digits) >= 3 && nanp.IsTollFreeNPA(digits[:3]):
 		return searchPlan{cmd: cmdListTollFree, match: digits}, nil
-	case len(digits) < 3 && wild && startsTollFreeNPA(digits):
+	case len(digits) < 3 && wild && nanp.StartsTollFreeNPA(digits):
 		return searchPlan{cmd: cmdListTollFree, match: digits}, nil
 	case len(digits) < 3:
 		return searchPlan{}, number.Errorf(number.KindInvalid, "", "%s needs an area code (three digits) to search, not %q", Name, prefix)
@@ -344,28 +345,6 @@ func planSearch(prefix string) (searchPlan, error) {
 	default:
 		return searchPlan{cmd: cmdListNPANXX, arg: digits[:6], match: digits}, nil
 	}
-}
-
-// tollFreeNPAs are the US toll-free area codes of Kazoo's tollfree_us
-// classifier.
-var tollFreeNPAs = []string{"800", "822", "833", "844", "855", "866", "877", "880", "881", "882", "883", "884", "885", "886", "887", "888", "889"}
-
-func isTollFreeNPA(npa string) bool {
-	for _, t := range tollFreeNPAs {
-		if t == npa {
-			return true
-		}
-	}
-	return false
-}
-
-func startsTollFreeNPA(p string) bool {
-	for _, t := range tollFreeNPAs {
-		if strings.HasPrefix(t, p) {
-			return p != ""
-		}
-	}
-	return false
 }
 
 // nationalDigits is the ten-digit DID Vitelity's order commands take.
