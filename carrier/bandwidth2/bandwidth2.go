@@ -153,6 +153,7 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 			Logger:       deps.Logger,
 			Header:       http.Header{"Accept": {"application/xml"}},
 			ErrorMessage: errorMessage,
+			Classify:     httpx.RefineByMessage(errorMessage),
 			Now:          now,
 		},
 		poller: httpx.Poller{
@@ -303,6 +304,8 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	if err != nil {
 		return carrier.Acquired{}, err
 	}
+	// From here on the order may exist at Bandwidth: only its reply saying
+	// FAILED (or rejecting it outright) is a definite refusal.
 	placed, err := parseOrderResponse(resp.Body)
 	if err != nil {
 		return carrier.Acquired{}, number.WithNumber(err, n.Number)
@@ -462,13 +465,16 @@ func customerOrderID(account string) string {
 	return id
 }
 
+// pollError is the failure to follow an order that was placed: whatever
+// failed (a 404 on the order, a timeout), the order may yet complete, so it
+// is never a definite refusal.
 func (c *Carrier) pollError(num, what, orderID string, err error) error {
 	if errors.Is(err, httpx.ErrStillPending) {
 		e := c.http.CarrierError(num, "%s %s still pending when Numan stopped following it (after at most %v); it may yet complete at Bandwidth",
 			what, orderID, time.Duration(c.cfg.OrderMaxWaitMS)*time.Millisecond)
 		e.Details.(map[string]any)["order_id"] = orderID
 		e.Err = err
-		return e
+		return carrier.Uncertain(e)
 	}
 	var e *number.Error
 	if errors.As(err, &e) {
@@ -477,17 +483,26 @@ func (c *Carrier) pollError(num, what, orderID string, err error) error {
 			d["order_id"] = orderID
 		}
 		cp.Cause = fmt.Sprintf("%s (while following %s %s)", cp.Cause, what, orderID)
-		return &cp
+		return carrier.Uncertain(&cp)
 	}
-	return err
+	return carrier.Uncertain(err)
 }
 
+// orderFailed is an order that settled without the number: FAILED is
+// Bandwidth's definite refusal, classified by its error descriptions
+// ("unavailable for ordering" is Taken); a COMPLETE or PARTIAL order that
+// does not list the number leaves it open.
 func (c *Carrier) orderFailed(num, what, orderID, status string, errs []bwError) error {
 	msg := describe(errs)
 	if msg == "" {
 		msg = "no reason given"
 	}
-	e := c.http.CarrierError(num, "%s %s ended %s: %s", what, orderID, status, msg)
+	var e *number.Error
+	if status == statusFailed {
+		e = c.http.Refusal(carrier.ClassifyMessage(msg), num, "%s %s ended %s: %s", what, orderID, status, msg)
+	} else {
+		e = c.http.CarrierError(num, "%s %s ended %s: %s", what, orderID, status, msg)
+	}
 	e.Details.(map[string]any)["order_id"] = orderID
 	e.Details.(map[string]any)["order_status"] = status
 	return e

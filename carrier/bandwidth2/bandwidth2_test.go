@@ -240,18 +240,23 @@ func TestAcquireOutcomes(t *testing.T) {
 		wantStatus int
 		pending    bool
 		wantPolls  int
+		// class and definite: whether Bandwidth certainly did not sell it.
+		class    carrier.Class
+		definite bool
 	}{
 		{name: "order fails", setup: func(f *fakeBandwidth) { f.orderFinal = "order_failed.xml" },
-			wantCause: "ended FAILED: The telephone number is unavailable for ordering (code 5005)", wantPolls: 1},
+			wantCause: "ended FAILED: The telephone number is unavailable for ordering (code 5005)", wantPolls: 1,
+			class: carrier.Taken, definite: true},
 		{name: "complete without our number", setup: func(f *fakeBandwidth) { f.orderFinal = "order_partial_other.xml" },
-			wantCause: "ended PARTIAL", wantPolls: 1},
+			wantCause: "ended PARTIAL", wantPolls: 1, class: carrier.Unclassified},
 		{name: "still pending when the wait runs out", setup: func(f *fakeBandwidth) { f.orderPolls = 1000 },
-			wantCause: "still pending", pending: true, wantPolls: 5},
+			wantCause: "still pending", pending: true, wantPolls: 5, class: carrier.Transient},
 		{name: "order rejected", setup: func(f *fakeBandwidth) {
 			f.orderCreateStatus, f.orderCreateFile = http.StatusBadRequest, "order_error_400.xml"
-		}, wantCause: "Site 9999 does not exist or does not belong to this account (code 5077)", wantStatus: 400},
+		}, wantCause: "Site 9999 does not exist or does not belong to this account (code 5077)", wantStatus: 400,
+			class: carrier.NotFound, definite: true},
 		{name: "created reply without id", setup: func(f *fakeBandwidth) { f.orderCreateFile = "order_received_no_id.xml" },
-			wantCause: "no order id"},
+			wantCause: "no order id", class: carrier.Unclassified},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,6 +280,7 @@ func TestAcquireOutcomes(t *testing.T) {
 			if errors.Is(err, httpx.ErrStillPending) != tt.pending {
 				t.Errorf("still pending = %v, want %v", !tt.pending, tt.pending)
 			}
+			carriertest.CheckFailure(t, err, tt.class, tt.definite)
 			if d, ok := e.Details.(map[string]any); tt.wantPolls > 0 && (!ok || d["order_id"] != testOrderID) {
 				t.Errorf("details = %v, want order_id", e.Details)
 			}
@@ -388,69 +394,6 @@ func TestWrongCredentials(t *testing.T) {
 	}
 }
 
-var faults = map[string]http.HandlerFunc{
-	"timeout": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
-	"500": func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusInternalServerError)
-		io.WriteString(w, "<html><body>Internal Server Error</body></html>")
-	},
-	"429 with Retry-After": func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusTooManyRequests)
-	},
-	"malformed XML": func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<?xml version="1.0"?><SearchResult><ResultCount>2</ResultCount><TelephoneNumberList><TelephoneNumber>4155550142</Telep`)
-	},
-	"wrong document": func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"status":"ok"}`)
-	},
-	"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, `<?xml version="1.0"?><OrderResponse><Order><id>`+testOrderID+`</id></Order><OrderSta`)
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	},
-}
-
-func TestFaults(t *testing.T) {
-	ops := map[string]func(ctx context.Context, c *Carrier) (any, error){
-		"FindNumbers": func(ctx context.Context, c *Carrier) (any, error) {
-			r, err := c.FindNumbers(ctx, "+1415", 5, carrier.SearchOptions{})
-			if r == nil {
-				return nil, err
-			}
-			return r, err
-		},
-		"Acquire": func(ctx context.Context, c *Carrier) (any, error) {
-			a, err := c.Acquire(ctx, testNumber("+14155550142"))
-			if a.CarrierData == nil {
-				return nil, err
-			}
-			return a, err
-		},
-		"Disconnect": func(ctx context.Context, c *Carrier) (any, error) {
-			return nil, c.Disconnect(ctx, testNumber("+14155550142"))
-		},
-	}
-	for fault, handler := range faults {
-		for op, call := range ops {
-			t.Run(fault+"/"+op, func(t *testing.T) {
-				srv, _ := carriertest.FaultServer(t, handler)
-				c := newTestCarrier(t, testConfig(srv.URL))
-				ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-				defer cancel()
-				got, err := call(ctx, c)
-				if got != nil {
-					t.Errorf("result on fault: %v", got)
-				}
-				if !number.IsKind(err, number.KindByCarrier) {
-					t.Errorf("err = %v, want by_carrier", err)
-				}
-			})
-		}
-	}
-}
-
 func TestRetryAfterHonouredForSearch(t *testing.T) {
 	f := newFakeBandwidth(t)
 	var mu sync.Mutex
@@ -484,7 +427,9 @@ func TestRetryAfterHonouredForSearch(t *testing.T) {
 }
 
 func TestOrderIsNeverRetried(t *testing.T) {
-	srv, count := carriertest.FaultServer(t, faults["500"])
+	srv, count := carriertest.FaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+	})
 	c := newTestCarrier(t, testConfig(srv.URL))
 	if _, err := c.Acquire(t.Context(), testNumber("+14155550142")); !number.IsKind(err, number.KindByCarrier) {
 		t.Fatalf("err = %v", err)
@@ -513,4 +458,53 @@ func TestPollFaultNamesTheOrder(t *testing.T) {
 	if d := e.Details.(map[string]any); d["order_id"] != testOrderID {
 		t.Errorf("details = %v", d)
 	}
+	carriertest.CheckFailure(t, err, carrier.Transient, false)
+}
+
+// An order that was placed is never definitely refused because following
+// it fails, however definite that failure looks: a 404 on the order, an
+// unreadable order status, a disconnect order that vanished.
+func TestFollowingAPlacedOrderFailsUncertainly(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"order not found", http.StatusNotFound, "<html>not found</html>"},
+		{"order forbidden", http.StatusForbidden, ""},
+		{"order status unreadable", http.StatusOK, "<OrderResponse><OrderStat"},
+		{"order status missing", http.StatusOK, "<OrderResponse></OrderResponse>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeBandwidth(t)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					w.WriteHeader(tc.status)
+					io.WriteString(w, tc.body)
+					return
+				}
+				f.serve(w, r)
+			}))
+			defer srv.Close()
+			c := newTestCarrier(t, testConfig(srv.URL))
+			_, err := c.Acquire(t.Context(), testNumber("+14155550142"))
+			if carrier.IsDefiniteRefusal(err) || err == nil {
+				t.Errorf("Acquire: err = %v; the order was placed, so it may yet complete", err)
+			}
+			err = c.Disconnect(t.Context(), testNumber("+14155550142"))
+			if carrier.IsDefiniteRefusal(err) || err == nil {
+				t.Errorf("Disconnect: err = %v; the disconnect was placed, so it may yet complete", err)
+			}
+		})
+	}
+}
+
+// TestFaults runs carriertest's fault suite: every way the server can fail
+// ends in a classified by_carrier error, definite only when the carrier
+// certainly did not act.
+func TestFaults(t *testing.T) {
+	carriertest.RunFaults(t, func(t *testing.T, url string) carrier.Carrier {
+		return newTestCarrier(t, testConfig(url))
+	}, carriertest.Number("+14155550142"),
+		carriertest.Malformed(`<?xml version="1.0"?><SearchResult><ResultCount>2</ResultCount><TelephoneNumberList><TelephoneNumber>4155550142</Telep`))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
 )
@@ -104,7 +105,7 @@ func parseSearchResult(body []byte) ([]found, error) {
 		return nil, err
 	}
 	if msg := describe(append(r.Errors, r.ErrorList...)); msg != "" {
-		return nil, number.Errorf(number.KindByCarrier, "", "%s: search failed: %s", Name, msg)
+		return nil, refusal("%s: search failed: %s", msg)
 	}
 	out := make([]found, 0, len(r.Numbers)+len(r.Details))
 	for _, tn := range r.Numbers {
@@ -199,9 +200,9 @@ func parseOrderResponse(body []byte) (order, error) {
 	status := strings.ToUpper(strings.TrimSpace(r.Status))
 	if status == "" {
 		if msg := describe(r.ErrorList); msg != "" {
-			return order{}, number.Errorf(number.KindByCarrier, "", "%s: order rejected: %s", Name, msg)
+			return order{}, refusal("%s: order rejected: %s", msg)
 		}
-		return order{}, number.Errorf(number.KindByCarrier, "", "%s: order reply has no OrderStatus", Name)
+		return order{}, carrier.Uncertain(number.Errorf(number.KindByCarrier, "", "%s: order reply has no OrderStatus", Name))
 	}
 	return order{
 		ID:        strings.TrimSpace(r.Order.ID),
@@ -241,13 +242,19 @@ func parseDisconnectResponse(body []byte) (order, error) {
 	status := strings.ToUpper(strings.TrimSpace(r.Status))
 	if status == "" {
 		if msg := describe(r.ErrorList); msg != "" {
-			return order{}, number.Errorf(number.KindByCarrier, "", "%s: disconnect rejected: %s", Name, msg)
+			return order{}, refusal("%s: disconnect rejected: %s", msg)
 		}
 		// Bandwidth's create reply may omit the status: the order was
 		// received and is followed like any other.
 		status = statusReceived
 	}
 	return order{ID: strings.TrimSpace(r.OrderRequest.ID), Status: status, Errors: r.ErrorList}, nil
+}
+
+// refusal is a by_carrier error for an ErrorList in a 2xx reply: Bandwidth
+// refused, for the reason its descriptions give.
+func refusal(format, msg string) error {
+	return carrier.Classify(number.Errorf(number.KindByCarrier, "", format, Name, msg), carrier.ClassifyMessage(msg))
 }
 
 // errorMessage finds the Description of every Error in an error reply,

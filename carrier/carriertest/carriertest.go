@@ -53,6 +53,8 @@ type suite struct {
 	quantity   int
 	opts       carrier.SearchOptions
 	newCarrier func(t *testing.T) carrier.Carrier
+	number     string // RunFaults
+	malformed  string // RunFaults
 }
 
 // Run checks that the carriers built by newCarrier honour the carrier

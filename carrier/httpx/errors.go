@@ -132,3 +132,22 @@ func (c *Client) replyError(class carrier.Class, num, format string, args ...any
 		Err:     &carrier.Failure{Class: class},
 	}
 }
+
+// RefineByMessage returns a Client.Classify for carriers whose error
+// replies carry words but no codes worth reading: a 4xx that StatusClass
+// calls merely Rejected is classified by the carrier's message
+// (carrier.ClassifyMessage: "not available" is Taken, "invalid login" is
+// Auth, ...). Other statuses keep StatusClass's class: a 5xx stays
+// transient whatever it says.
+func RefineByMessage(message func(status int, body []byte) string) func(status int, body []byte) carrier.Class {
+	return func(status int, body []byte) carrier.Class {
+		if StatusClass(status) != carrier.Rejected || message == nil {
+			return carrier.Unclassified
+		}
+		msg := message(status, body)
+		if msg == "" {
+			return carrier.Unclassified
+		}
+		return carrier.ClassifyMessage(msg)
+	}
+}

@@ -47,7 +47,7 @@ func (c *Carrier) Info() carrier.Info { return info }
 var ErrNotAvailable = &number.Error{
 	Kind:    number.KindUnspecified,
 	Message: "not_available",
-	Err:     errors.New("mdn: numbers cannot be searched for"),
+	Err:     &carrier.Failure{Unsent: true, Err: errors.New("mdn: numbers cannot be searched for")},
 }
 
 // FindNumbers returns ErrNotAvailable.

@@ -111,7 +111,7 @@ type Carrier struct {
 var ErrNotAvailable = &number.Error{
 	Kind:    number.KindUnspecified,
 	Message: "not_available",
-	Err:     errors.New("other: phonebook_url is not set"),
+	Err:     &carrier.Failure{Unsent: true, Err: errors.New("other: phonebook_url is not set")},
 }
 
 // New builds the carrier. A missing phonebook_url is allowed (the carrier
@@ -131,19 +131,14 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 		return nil, number.Errorf(number.KindInvalid, "", "%s: default_country %q is not an ISO 3166 alpha-2 code", Name, cfg.DefaultCountry)
 	}
 	client := &httpx.Client{
-		Carrier: Name,
-		BaseURL: cfg.URL(),
-		HTTP:    deps.HTTPClient,
-		Logger:  deps.Logger,
-		Now:     deps.Now,
-		Header:  http.Header{"Accept": {"application/json"}},
-		ErrorMessage: func(_ int, body []byte) string {
-			var env envelope
-			if json.Unmarshal(body, &env) != nil {
-				return ""
-			}
-			return failureText(env)
-		},
+		Carrier:      Name,
+		BaseURL:      cfg.URL(),
+		HTTP:         deps.HTTPClient,
+		Logger:       deps.Logger,
+		Now:          deps.Now,
+		Header:       http.Header{"Accept": {"application/json"}},
+		ErrorMessage: errorMessage,
+		Classify:     httpx.RefineByMessage(errorMessage),
 	}
 	orders := *client
 	orders.MaxAttempts = 1
@@ -249,8 +244,8 @@ func expand(b block, limit int) []string {
 // locality is reported in Acquired.Locality.
 func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired, error) {
 	if c.cfg.URL() == "" {
-		return carrier.Acquired{}, &number.Error{Kind: number.KindUnspecified, Number: n.Number, Message: "missing_provider_url",
-			Cause: Name + ": set number_manager.other.phonebook_url"}
+		return carrier.Acquired{}, carrier.NotSent(&number.Error{Kind: number.KindUnspecified, Number: n.Number, Message: "missing_provider_url",
+			Cause: Name + ": set number_manager.other.phonebook_url"})
 	}
 	gateways := []string(c.cfg.Endpoints)
 	if gateways == nil {

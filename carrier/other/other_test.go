@@ -1,7 +1,6 @@
 package other
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -136,9 +135,11 @@ func TestPhonebookRefusals(t *testing.T) {
 		f, srv := startFake(t)
 		f.replies["search"] = file
 		c := newTestCarrier(t, srv.URL, nil)
-		if _, err := c.FindNumbers(testCtx(t), "+1415", 5, carrier.SearchOptions{}); !number.IsKind(err, number.KindByCarrier) {
+		_, err := c.FindNumbers(testCtx(t), "+1415", 5, carrier.SearchOptions{})
+		if !number.IsKind(err, number.KindByCarrier) {
 			t.Errorf("%s: err = %v, want by_carrier", file, err)
 		}
+		carriertest.CheckFailure(t, err, carrier.Rejected, true)
 	}
 }
 
@@ -211,6 +212,7 @@ func TestAcquireRefused(t *testing.T) {
 	if number.AsError(err).Number != "+14155550101" {
 		t.Fatalf("error number = %q", number.AsError(err).Number)
 	}
+	carriertest.CheckFailure(t, err, carrier.Taken, true)
 }
 
 // An order is sent once even when the reply is a 500: the phonebook may
@@ -327,71 +329,19 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// Every way the network can fail ends in a by_carrier error once the
-// call's context is done, never in a hang or a half-read success.
-func TestFaults(t *testing.T) {
-	for name, handler := range map[string]http.HandlerFunc{
-		"timeout": func(w http.ResponseWriter, r *http.Request) {
-			// The server notices the client gave up only once the
-			// request body is read.
-			_, _ = io.Copy(io.Discard, r.Body)
-			<-r.Context().Done()
-		},
-		"500": func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-		},
-		"429": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, `{"status":"error","message":"slow down"}`, http.StatusTooManyRequests)
-		},
-		"malformed JSON": func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write([]byte(`{"status":"success","data":{"+14155550101":`))
-		},
-		"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Length", "4096")
-			_, _ = w.Write([]byte(`{"status":"success","data":{"+141555`))
-			w.(http.Flusher).Flush()
-			<-r.Context().Done()
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(handler)
-			t.Cleanup(srv.Close)
-			c := newTestCarrier(t, srv.URL, nil)
-			calls := map[string]func(ctx context.Context) error{
-				"FindNumbers": func(ctx context.Context) error {
-					_, err := c.FindNumbers(ctx, "+1415", 5, carrier.SearchOptions{})
-					return err
-				},
-				"FindNumbers blocks": func(ctx context.Context) error {
-					_, err := c.FindNumbers(ctx, "+1415", 5, carrier.SearchOptions{Blocks: 1})
-					return err
-				},
-				"Acquire": func(ctx context.Context) error {
-					_, err := c.Acquire(ctx, number.New("+14155550101", number.Discovery, Name, time.Now()))
-					return err
-				},
-				"CheckNumbers": func(ctx context.Context) error {
-					_, err := c.CheckNumbers(ctx, []string{"+14155550101"})
-					return err
-				},
-			}
-			for call, do := range calls {
-				ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-				err := do(ctx)
-				cancel()
-				if !number.IsKind(err, number.KindByCarrier) {
-					t.Errorf("%s: err = %v, want by_carrier", call, err)
-				}
-			}
-		})
-	}
-}
-
 func TestConformance(t *testing.T) {
 	carriertest.Run(t, func(t *testing.T) carrier.Carrier {
 		_, srv := startFake(t)
 		return newTestCarrier(t, srv.URL, nil)
 	}, carriertest.Prefix("+1415"), carriertest.MinResults(5))
+}
+
+// TestFaults runs carriertest's fault suite: every way the server can fail
+// ends in a classified by_carrier error, definite only when the carrier
+// certainly did not act.
+func TestFaults(t *testing.T) {
+	carriertest.RunFaults(t, func(t *testing.T, url string) carrier.Carrier {
+		return newTestCarrier(t, url, nil)
+	}, carriertest.Number("+14155550101"),
+		carriertest.Malformed(`{"status":"success","data":{"+14155550101":`))
 }

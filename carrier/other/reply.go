@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
 )
@@ -38,7 +39,7 @@ func decode(body []byte) (envelope, error) {
 		return envelope{}, err
 	}
 	if env.Status != "success" {
-		return envelope{}, fault(failureText(env))
+		return envelope{}, refused(failureText(env))
 	}
 	return env, nil
 }
@@ -88,7 +89,7 @@ func parseNumbers(body []byte) ([]offer, error) {
 	}
 	var data map[string]json.RawMessage
 	if err := json.Unmarshal(env.Data, &data); err != nil {
-		return nil, fault("search data is not an object")
+		return nil, garbled("search data is not an object")
 	}
 	var offers []offer
 	for num, raw := range data {
@@ -114,11 +115,11 @@ func parseBlocks(body []byte) ([]block, error) {
 	}
 	var blocks []block
 	if err := json.Unmarshal(env.Data, &blocks); err != nil {
-		return nil, fault("block data is not a list of blocks")
+		return nil, garbled("block data is not a list of blocks")
 	}
 	for _, b := range blocks {
 		if !isE164(b.Start) || !isE164(b.End) || len(b.Start) != len(b.End) || b.Start > b.End {
-			return nil, fault("invalid block " + b.Start + " - " + b.End)
+			return nil, garbled("invalid block " + b.Start + " - " + b.End)
 		}
 	}
 	return blocks, nil
@@ -134,11 +135,11 @@ func parseOrder(body []byte, num string) (opaque, locality number.Doc, err error
 	}
 	var data map[string]json.RawMessage
 	if json.Unmarshal(env.Data, &data) != nil {
-		return nil, nil, fault("order data is not an object")
+		return nil, nil, garbled("order data is not an object")
 	}
 	raw, ok := data[num]
 	if !ok {
-		return nil, nil, fault("order reply says nothing about " + num)
+		return nil, nil, garbled("order reply says nothing about " + num)
 	}
 	var res struct {
 		Status   string          `json:"status"`
@@ -148,7 +149,7 @@ func parseOrder(body []byte, num string) (opaque, locality number.Doc, err error
 		Locality json.RawMessage `json:"locality"`
 	}
 	if json.Unmarshal(raw, &res) != nil {
-		return nil, nil, fault("order result for " + num + " is not an object")
+		return nil, nil, garbled("order result for " + num + " is not an object")
 	}
 	if res.Status != "success" {
 		msg := text(res.Message)
@@ -158,7 +159,7 @@ func parseOrder(body []byte, num string) (opaque, locality number.Doc, err error
 		if msg == "" {
 			msg = "order status " + res.Status
 		}
-		return nil, nil, fault(msg)
+		return nil, nil, refused(msg)
 	}
 	opaque, locality = object(res.Opaque), object(res.Locality)
 	if len(opaque) == 0 {
@@ -187,7 +188,7 @@ func parseStatuses(body []byte) (map[string]string, error) {
 		Status any    `json:"status"`
 	}
 	if json.Unmarshal(env.Data, &entries) != nil {
-		return nil, fault("status data is not a list")
+		return nil, garbled("status data is not a list")
 	}
 	for _, e := range entries {
 		num, ok := fromNPAN(e.Number)
@@ -252,11 +253,31 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// fault is a failure the phonebook reported in a well-formed reply.
-func fault(msg string) *number.Error {
+// errorMessage is the phonebook's message in an error reply, for
+// httpx.Client.ErrorMessage.
+func errorMessage(_ int, body []byte) string {
+	var env envelope
+	if json.Unmarshal(body, &env) != nil {
+		return ""
+	}
+	return failureText(env)
+}
+
+// refused is a failure the phonebook reported in a well-formed reply (a
+// status other than success, a number's order status "error"): it did not
+// act, for the reason its words give ("already ordered by another
+// customer" is Taken).
+func refused(msg string) *number.Error { return fault(carrier.ClassifyMessage(msg), msg) }
+
+// garbled is a reply that is JSON but not what the protocol says: Numan
+// cannot tell what the phonebook did.
+func garbled(msg string) *number.Error { return fault(carrier.Transient, msg) }
+
+func fault(class carrier.Class, msg string) *number.Error {
 	return &number.Error{
 		Kind:    number.KindByCarrier,
 		Cause:   Name + ": " + msg,
 		Details: map[string]any{"carrier": Name, "message": msg},
+		Err:     &carrier.Failure{Class: class},
 	}
 }

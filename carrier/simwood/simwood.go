@@ -96,6 +96,7 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 			Auth:         httpx.BasicAuth{User: cfg.AuthUsername, Password: cfg.AuthPassword},
 			Header:       http.Header{"Accept": {"application/json"}},
 			ErrorMessage: errorMessage,
+			Classify:     httpx.RefineByMessage(errorMessage),
 		},
 	}, nil
 }
@@ -193,8 +194,8 @@ func (c *Carrier) Holds(ctx context.Context, e164 string) (bool, error) {
 
 func (c *Carrier) account(num string) (string, error) {
 	if c.cfg.SimwoodAccountID == "" {
-		return "", &number.Error{Kind: number.KindUnspecified, Number: num, Message: "simwood_account_id is not set",
-			Cause: Name + ": set number_manager.simwood.simwood_account_id"}
+		return "", carrier.NotSent(&number.Error{Kind: number.KindUnspecified, Number: num, Message: "simwood_account_id is not set",
+			Cause: Name + ": set number_manager.simwood.simwood_account_id"})
 	}
 	return url.PathEscape(c.cfg.SimwoodAccountID), nil
 }

@@ -1,11 +1,7 @@
 package simwood
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -92,6 +88,7 @@ func TestHTTPErrorsAreErrors(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-password") {
 		t.Fatalf("error leaks the password: %v", err)
 	}
+	carriertest.CheckFailure(t, err, carrier.Auth, true)
 
 	c := newTestCarrier(t, srv.URL, nil)
 	n := number.New("+442079460012", number.Discovery, Name, time.Now())
@@ -105,6 +102,7 @@ func TestHTTPErrorsAreErrors(t *testing.T) {
 	if number.AsError(err).Number != n.Number {
 		t.Fatalf("error number = %q", number.AsError(err).Number)
 	}
+	carriertest.CheckFailure(t, err, carrier.Taken, true)
 	if err := c.Disconnect(testCtx(t), n); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +110,7 @@ func TestHTTPErrorsAreErrors(t *testing.T) {
 	if !number.IsKind(err, number.KindByCarrier) || !strings.Contains(err.Error(), "Number not found on this account") {
 		t.Fatalf("second release: err = %v, want by_carrier with Simwood's message", err)
 	}
+	carriertest.CheckFailure(t, err, carrier.NotFound, true)
 }
 
 func TestAcquireHoldsDisconnect(t *testing.T) {
@@ -148,8 +147,8 @@ func TestMissingAccountID(t *testing.T) {
 	if _, err := c.FindNumbers(testCtx(t), "+44207", 1, carrier.SearchOptions{}); !number.IsKind(err, number.KindUnspecified) {
 		t.Fatalf("err = %v, want unspecified_fault", err)
 	}
-	if _, err := c.Acquire(testCtx(t), number.New("+442079460012", number.Discovery, Name, time.Now())); !number.IsKind(err, number.KindUnspecified) {
-		t.Fatalf("err = %v, want unspecified_fault", err)
+	if _, err := c.Acquire(testCtx(t), number.New("+442079460012", number.Discovery, Name, time.Now())); !number.IsKind(err, number.KindUnspecified) || !carrier.IsDefiniteRefusal(err) {
+		t.Fatalf("err = %v, want unspecified_fault, a definite refusal", err)
 	}
 	if req := f.lastRequest(); req != "" {
 		t.Fatalf("Simwood was called: %s", req)
@@ -198,59 +197,20 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// Every way the network can fail ends in a by_carrier error once the
-// call's context is done, never in a hang or a half-read success.
-func TestFaults(t *testing.T) {
-	for name, handler := range map[string]http.HandlerFunc{
-		"timeout": func(w http.ResponseWriter, r *http.Request) {
-			// The server notices the client gave up only once the
-			// request body is read.
-			_, _ = io.Copy(io.Discard, r.Body)
-			<-r.Context().Done()
-		},
-		"500": func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, `{"error":"Internal error"}`, http.StatusInternalServerError)
-		},
-		"429": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, `{"error":"Too many requests"}`, http.StatusTooManyRequests)
-		},
-		"malformed JSON": func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write([]byte(`[{"country_code":"44","number":"2079460012"`))
-		},
-		"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Length", "4096")
-			_, _ = w.Write([]byte(`[{"country_code":"44","number":"20794`))
-			w.(http.Flusher).Flush()
-			<-r.Context().Done()
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(handler)
-			t.Cleanup(srv.Close)
-			c := newTestCarrier(t, srv.URL, nil)
-			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel()
-			if _, err := c.FindNumbers(ctx, "+44207", 5, carrier.SearchOptions{}); !number.IsKind(err, number.KindByCarrier) {
-				t.Errorf("FindNumbers: err = %v, want by_carrier", err)
-			}
-			if name == "malformed JSON" {
-				return // acquire and release read no body
-			}
-			ctx2, cancel2 := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel2()
-			if _, err := c.Acquire(ctx2, number.New("+442079460012", number.Discovery, Name, time.Now())); !number.IsKind(err, number.KindByCarrier) {
-				t.Errorf("Acquire: err = %v, want by_carrier", err)
-			}
-		})
-	}
-}
-
 func TestConformance(t *testing.T) {
 	carriertest.Run(t, func(t *testing.T) carrier.Carrier {
 		_, srv := startFake(t)
 		return newTestCarrier(t, srv.URL, nil)
 	}, carriertest.Prefix("+44207"), carriertest.MinResults(4),
 		carriertest.Search(carrier.SearchOptions{Country: "GB", Dialcode: "+44", AccountID: "carriertest-account", ResellerID: "carriertest-account"}))
+}
+
+// TestFaults runs carriertest's fault suite: every way the server can fail
+// ends in a classified by_carrier error, definite only when the carrier
+// certainly did not act.
+func TestFaults(t *testing.T) {
+	carriertest.RunFaults(t, func(t *testing.T, url string) carrier.Carrier {
+		return newTestCarrier(t, url, nil)
+	}, carriertest.Prefix("+44207"), carriertest.Number("+442079460012"), carriertest.Search(carrier.SearchOptions{Country: "GB", Dialcode: "+44", AccountID: "carriertest-account", ResellerID: "carriertest-account"}),
+		carriertest.Malformed(`[{"country_code":"44","number":"2079460012"`))
 }

@@ -117,6 +117,7 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 			Logger:       deps.Logger,
 			Header:       http.Header{"Accept": {"application/json"}},
 			ErrorMessage: errorMessage,
+			Classify:     httpx.RefineByMessage(errorMessage),
 			Now:          deps.Now,
 		},
 		poller: httpx.Poller{
@@ -297,7 +298,8 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 		return carrier.Acquired{}, c.pollError(n.Number, orderID, o, err)
 	}
 	if o.Status != statusSuccess || o.numberStatus(n.Number) == statusFailure {
-		e := c.http.CarrierError(n.Number, "number order %s ended %s (number %s)", orderID, o.Status, o.numberStatus(n.Number))
+		// A settled order that failed: Telnyx did not sell the number.
+		e := c.http.Refusal(carrier.Rejected, n.Number, "number order %s ended %s (number %s)", orderID, o.Status, o.numberStatus(n.Number))
 		e.Details.(map[string]any)["order_id"] = orderID
 		return carrier.Acquired{}, e
 	}
@@ -306,7 +308,13 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 	return carrier.Acquired{CarrierData: data}, nil
 }
 
+// pollError is the failure to follow an order that was placed: whatever
+// failed, the order may yet complete, so it is never a definite refusal.
 func (c *Carrier) pollError(num, orderID string, o order, err error) error {
+	return carrier.Uncertain(c.describePollError(num, orderID, o, err))
+}
+
+func (c *Carrier) describePollError(num, orderID string, o order, err error) error {
 	if errors.Is(err, httpx.ErrStillPending) {
 		why := ""
 		if !o.RequirementsMet {

@@ -234,20 +234,25 @@ func TestAcquireOutcomes(t *testing.T) {
 		wantStatus int
 		pending    bool
 		wantPolls  int
+		// class and definite: whether Telnyx certainly did not sell it.
+		class    carrier.Class
+		definite bool
 	}{
 		{name: "order fails", setup: func(f *fakeTelnyx) { f.orderFinal = "order_failure.json" },
-			wantCause: "number order " + testOrderID + " ended failure (number failure)", wantPolls: 1},
+			wantCause: "number order " + testOrderID + " ended failure (number failure)", wantPolls: 1,
+			class: carrier.Rejected, definite: true},
 		{name: "still pending", setup: func(f *fakeTelnyx) { f.orderPolls = 1000 },
-			wantCause: "still pending", pending: true, wantPolls: 5},
+			wantCause: "still pending", pending: true, wantPolls: 5, class: carrier.Transient},
 		{name: "waiting on requirements", setup: func(f *fakeTelnyx) {
 			f.createFile, f.orderPolls = "order_pending_requirements.json", 0
 			f.orderFinal = "order_pending_requirements.json"
-		}, wantCause: "regulatory requirements are not met", pending: true, wantPolls: 5},
+		}, wantCause: "regulatory requirements are not met", pending: true, wantPolls: 5, class: carrier.Transient},
 		{name: "order rejected", setup: func(f *fakeTelnyx) {
 			f.createStatus, f.createFile = http.StatusUnprocessableEntity, "error_422_order.json"
-		}, wantCause: "request rejected (HTTP 422): +14155550142 is not available for purchase", wantStatus: 422},
+		}, wantCause: "request rejected (HTTP 422): +14155550142 is not available for purchase", wantStatus: 422,
+			class: carrier.Taken, definite: true},
 		{name: "reply without data", setup: func(f *fakeTelnyx) { f.createFile = "phone_numbers_empty.json" },
-			wantCause: "malformed JSON reply"},
+			wantCause: "malformed JSON reply", class: carrier.Transient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,6 +276,7 @@ func TestAcquireOutcomes(t *testing.T) {
 			if errors.Is(err, httpx.ErrStillPending) != tt.pending {
 				t.Errorf("still pending = %v, want %v", !tt.pending, tt.pending)
 			}
+			carriertest.CheckFailure(t, err, tt.class, tt.definite)
 			polls := 0
 			for _, r := range f.seen() {
 				if strings.HasPrefix(r, "GET ") {
@@ -368,70 +374,6 @@ func TestWrongKey(t *testing.T) {
 	}
 }
 
-var faults = map[string]http.HandlerFunc{
-	"timeout": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
-	"500": func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusInternalServerError)
-		io.WriteString(w, `{"errors":[{"code":"10007","title":"Unexpected error","detail":"An unexpected error occured."}]}`)
-	},
-	"429 with Retry-After": func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusTooManyRequests)
-		io.WriteString(w, `{"errors":[{"code":"10011","title":"Too many requests","detail":"Try again later."}]}`)
-	},
-	"malformed JSON": func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"data":[{"phone_number":"+14155550142","best_effort":fal`)
-	},
-	"wrong document": func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<html><body>Bad gateway</body></html>`)
-	},
-	"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, `{"data":{"id":"`+testOrderID+`","status":"succ`)
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	},
-}
-
-func TestFaults(t *testing.T) {
-	ops := map[string]func(ctx context.Context, c *Carrier) (any, error){
-		"FindNumbers": func(ctx context.Context, c *Carrier) (any, error) {
-			r, err := c.FindNumbers(ctx, "+1415", 5, usOpts)
-			if r == nil {
-				return nil, err
-			}
-			return r, err
-		},
-		"Acquire": func(ctx context.Context, c *Carrier) (any, error) {
-			a, err := c.Acquire(ctx, testNumber(testOwnedNumber))
-			if a.CarrierData == nil {
-				return nil, err
-			}
-			return a, err
-		},
-		"Disconnect": func(ctx context.Context, c *Carrier) (any, error) {
-			return nil, c.Disconnect(ctx, testNumber(testOwnedNumber))
-		},
-	}
-	for fault, handler := range faults {
-		for op, call := range ops {
-			t.Run(fault+"/"+op, func(t *testing.T) {
-				srv, _ := carriertest.FaultServer(t, handler)
-				c := newTestCarrier(t, testConfig(srv.URL))
-				ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-				defer cancel()
-				got, err := call(ctx, c)
-				if got != nil {
-					t.Errorf("result on fault: %v", got)
-				}
-				if !number.IsKind(err, number.KindByCarrier) {
-					t.Errorf("err = %v, want by_carrier", err)
-				}
-			})
-		}
-	}
-}
-
 func TestRetryAfterHonouredForSearch(t *testing.T) {
 	f := newFakeTelnyx(t)
 	var mu sync.Mutex
@@ -466,7 +408,11 @@ func TestRetryAfterHonouredForSearch(t *testing.T) {
 }
 
 func TestRateLimitedOrderIsNotRetried(t *testing.T) {
-	srv, count := carriertest.FaultServer(t, faults["429 with Retry-After"])
+	srv, count := carriertest.FaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write(readTestdata(t, "error_429.json"))
+	})
 	c := newTestCarrier(t, testConfig(srv.URL))
 	_, err := c.Acquire(t.Context(), testNumber(testOwnedNumber))
 	e := number.AsError(err)
@@ -475,5 +421,48 @@ func TestRateLimitedOrderIsNotRetried(t *testing.T) {
 	}
 	if count() != 1 {
 		t.Errorf("order POSTed %d times, want 1", count())
+	}
+}
+
+// TestFaults runs carriertest's fault suite: every way the server can fail
+// ends in a classified by_carrier error, definite only when the carrier
+// certainly did not act.
+func TestFaults(t *testing.T) {
+	carriertest.RunFaults(t, func(t *testing.T, url string) carrier.Carrier {
+		return newTestCarrier(t, testConfig(url))
+	}, carriertest.Number(testOwnedNumber),
+		carriertest.Malformed(`{"data":[{"phone_number":"+14155550142","best_effort":fal`))
+}
+
+// A number order that was placed is never definitely refused because
+// following it fails, however definite that failure looks.
+func TestFollowingAPlacedOrderFailsUncertainly(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"order not found", http.StatusNotFound, `{"errors":[{"code":"10005","title":"Resource not found"}]}`},
+		{"order unauthorized", http.StatusUnauthorized, `{"errors":[{"code":"10009","title":"Authentication failed"}]}`},
+		{"order status unreadable", http.StatusOK, `{"data":{"id":"x","status":"succ`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeTelnyx(t)
+			f.orderPolls = 1
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "number_orders/") {
+					w.WriteHeader(tc.status)
+					io.WriteString(w, tc.body)
+					return
+				}
+				f.serve(w, r)
+			}))
+			defer srv.Close()
+			c := newTestCarrier(t, testConfig(srv.URL))
+			_, err := c.Acquire(t.Context(), testNumber(testOwnedNumber))
+			if err == nil || carrier.IsDefiniteRefusal(err) {
+				t.Errorf("err = %v; the order was placed, so it may yet complete", err)
+			}
+		})
 	}
 }

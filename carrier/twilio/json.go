@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
 )
@@ -86,4 +87,33 @@ func errorMessage(_ int, body []byte) string {
 		}
 	}
 	return msg
+}
+
+// errorClasses are the Twilio error codes that say more than their HTTP
+// status: 21422 "PhoneNumber requested is not available" comes with a 400.
+var errorClasses = map[int64]carrier.Class{
+	21422: carrier.Taken,       // number not available
+	21452: carrier.Taken,       // number already on the account
+	20003: carrier.Auth,        // authentication failed
+	20404: carrier.NotFound,    // resource not found
+	20429: carrier.RateLimited, // too many requests
+}
+
+// classify refines the class of a 4xx reply by Twilio's error code; other
+// statuses, and codes it does not know, keep their status's class.
+func classify(status int, body []byte) carrier.Class {
+	if status < 400 || status >= 500 {
+		return carrier.Unclassified
+	}
+	var r struct {
+		Code json.RawMessage `json:"code"`
+	}
+	if json.Unmarshal(body, &r) != nil {
+		return carrier.Unclassified
+	}
+	code, err := strconv.ParseInt(strings.Trim(string(r.Code), `"`), 10, 64)
+	if err != nil {
+		return carrier.Unclassified
+	}
+	return errorClasses[code]
 }

@@ -95,6 +95,7 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 			Logger:       deps.Logger,
 			Header:       http.Header{"Accept": {"application/json"}},
 			ErrorMessage: errorMessage,
+			Classify:     classify,
 			Now:          deps.Now,
 		},
 		account: "2010-04-01/Accounts/" + url.PathEscape(cfg.AccountSID),

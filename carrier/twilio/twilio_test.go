@@ -3,7 +3,6 @@ package twilio
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -176,13 +175,17 @@ func TestAcquireFailures(t *testing.T) {
 		setup      func(f *fakeTwilio)
 		wantCause  string
 		wantStatus int
+		// class and definite: whether Twilio certainly did not sell it.
+		class    carrier.Class
+		definite bool
 	}{
 		{name: "not available", e164: "+14155550177",
-			wantCause: "twilio: request rejected (HTTP 400): PhoneNumber requested is not available (code 21422)", wantStatus: 400},
+			wantCause: "twilio: request rejected (HTTP 400): PhoneNumber requested is not available (code 21422)", wantStatus: 400,
+			class: carrier.Taken, definite: true},
 		{name: "reply for another number", e164: testOwnedNumber, setup: func(f *fakeTwilio) { f.buyFile = "incoming_list.json" },
-			wantCause: "purchase reply names"},
+			wantCause: "purchase reply names", class: carrier.Unclassified},
 		{name: "malformed reply", e164: testOwnedNumber, setup: func(f *fakeTwilio) { f.buyFile = "truncated_created.json" },
-			wantCause: "malformed JSON reply"},
+			wantCause: "malformed JSON reply", class: carrier.Transient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -202,6 +205,7 @@ func TestAcquireFailures(t *testing.T) {
 			if httpx.StatusCode(err) != tt.wantStatus {
 				t.Errorf("status = %d", httpx.StatusCode(err))
 			}
+			carriertest.CheckFailure(t, err, tt.class, tt.definite)
 		})
 	}
 }
@@ -293,71 +297,6 @@ func TestWrongToken(t *testing.T) {
 	}
 }
 
-var faults = map[string]http.HandlerFunc{
-	"timeout": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() },
-	"500": func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusInternalServerError)
-		io.WriteString(w, `{"code":20500,"message":"Internal Server Error","more_info":"https://www.twilio.com/docs/errors/20500","status":500}`)
-	},
-	"429 with Retry-After": func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusTooManyRequests)
-		io.WriteString(w, `{"code":20429,"message":"Too Many Requests","more_info":"https://www.twilio.com/docs/errors/20429","status":429}`)
-	},
-	"malformed JSON": func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, `{"available_phone_numbers":[{"phone_number":"+1415555`)
-	},
-	"wrong document": func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<Response><RestException><Code>20003</Code></RestException></Response>`)
-	},
-	"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, `{"sid":"`+testPNSID+`","phone_number":"+1415`)
-		w.(http.Flusher).Flush()
-		<-r.Context().Done()
-	},
-}
-
-func TestFaults(t *testing.T) {
-	ops := map[string]func(ctx context.Context, c *Carrier) (any, error){
-		"FindNumbers": func(ctx context.Context, c *Carrier) (any, error) {
-			r, err := c.FindNumbers(ctx, "+1415", 5, usOpts)
-			if r == nil {
-				return nil, err
-			}
-			return r, err
-		},
-		"Acquire": func(ctx context.Context, c *Carrier) (any, error) {
-			a, err := c.Acquire(ctx, testNumber(testOwnedNumber))
-			if a.CarrierData == nil {
-				return nil, err
-			}
-			return a, err
-		},
-		"Disconnect": func(ctx context.Context, c *Carrier) (any, error) {
-			return nil, c.Disconnect(ctx, testNumber(testOwnedNumber))
-		},
-	}
-	for fault, handler := range faults {
-		for op, call := range ops {
-			t.Run(fault+"/"+op, func(t *testing.T) {
-				srv, _ := carriertest.FaultServer(t, handler)
-				c := newTestCarrier(t, testConfig(srv.URL))
-				ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
-				defer cancel()
-				got, err := call(ctx, c)
-				if got != nil {
-					t.Errorf("result on fault: %v", got)
-				}
-				if !number.IsKind(err, number.KindByCarrier) {
-					t.Errorf("err = %v, want by_carrier", err)
-				}
-			})
-		}
-	}
-}
-
 func TestRetryAfterHonouredForSearch(t *testing.T) {
 	f := newFakeTwilio(t, "")
 	var mu sync.Mutex
@@ -392,7 +331,11 @@ func TestRetryAfterHonouredForSearch(t *testing.T) {
 }
 
 func TestPurchaseIsNeverRetried(t *testing.T) {
-	srv, count := carriertest.FaultServer(t, faults["429 with Retry-After"])
+	srv, count := carriertest.FaultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+		w.Write(readTestdata(t, "error_429.json"))
+	})
 	c := newTestCarrier(t, testConfig(srv.URL))
 	_, err := c.Acquire(t.Context(), testNumber(testOwnedNumber))
 	if httpx.StatusCode(err) != 429 || !strings.Contains(err.Error(), "Too Many Requests (code 20429)") {
@@ -401,4 +344,14 @@ func TestPurchaseIsNeverRetried(t *testing.T) {
 	if count() != 1 {
 		t.Errorf("purchase POSTed %d times, want 1", count())
 	}
+}
+
+// TestFaults runs carriertest's fault suite: every way the server can fail
+// ends in a classified by_carrier error, definite only when the carrier
+// certainly did not act.
+func TestFaults(t *testing.T) {
+	carriertest.RunFaults(t, func(t *testing.T, url string) carrier.Carrier {
+		return newTestCarrier(t, testConfig(url))
+	}, carriertest.Number(testOwnedNumber),
+		carriertest.Malformed(`{"available_phone_numbers":[{"phone_number":"+1415555`))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"strings"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
 )
@@ -142,7 +143,9 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// fault is a refusal Vitelity reported in a well-formed reply.
+// fault is a refusal Vitelity reported in a well-formed reply. Its API has
+// no error codes, so the words say why (carrier.ClassifyMessage: "DID is
+// not available" is Taken, "Invalid login" is Auth).
 func fault(msg string) *number.Error {
 	if msg == "" {
 		msg = "request failed"
@@ -151,5 +154,6 @@ func fault(msg string) *number.Error {
 		Kind:    number.KindByCarrier,
 		Cause:   Name + ": " + msg,
 		Details: map[string]any{"carrier": Name, "message": msg},
+		Err:     &carrier.Failure{Class: carrier.ClassifyMessage(msg)},
 	}
 }

@@ -3,8 +3,6 @@ package vitelity
 import (
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -97,9 +95,10 @@ func TestFindNumbersRejectsWhatVitelityCannotSearch(t *testing.T) {
 func TestFindNumbersCarrierRefusal(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, want string
+		class            carrier.Class
 	}{
-		{"status fail", "list_fail.xml", "Invalid login or password"},
-		{"response instead of numbers", "list_response.xml", "Nothing available in this rate center"},
+		{"status fail", "list_fail.xml", "Invalid login or password", carrier.Auth},
+		{"response instead of numbers", "list_response.xml", "Nothing available in this rate center", carrier.Rejected},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, srv := startFake(t)
@@ -109,6 +108,7 @@ func TestFindNumbersCarrierRefusal(t *testing.T) {
 			if !number.IsKind(err, number.KindByCarrier) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want by_carrier with %q", err, tc.want)
 			}
+			carriertest.CheckFailure(t, err, tc.class, true)
 		})
 	}
 }
@@ -156,6 +156,7 @@ func TestAcquireRefused(t *testing.T) {
 	if e = number.AsError(err); e.Number != "+14155550142" {
 		t.Fatalf("error number = %q", e.Number)
 	}
+	carriertest.CheckFailure(t, err, carrier.Taken, true)
 }
 
 func TestAcquireRejectsNonUSNumbers(t *testing.T) {
@@ -232,53 +233,6 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// Every way the network can fail ends in a by_carrier error once the
-// call's context is done, never in a hang or a half-read success.
-func TestFaults(t *testing.T) {
-	for name, handler := range faultHandlers() {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(handler)
-			t.Cleanup(srv.Close)
-			c := newTestCarrier(t, srv.URL, nil)
-			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel()
-			if _, err := c.FindNumbers(ctx, "+1415", 5, carrier.SearchOptions{}); !number.IsKind(err, number.KindByCarrier) {
-				t.Errorf("FindNumbers: err = %v, want by_carrier", err)
-			}
-			ctx2, cancel2 := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel2()
-			n := number.New("+14155550142", number.Discovery, Name, time.Now())
-			if _, err := c.Acquire(ctx2, n); !number.IsKind(err, number.KindByCarrier) {
-				t.Errorf("Acquire: err = %v, want by_carrier", err)
-			}
-		})
-	}
-}
-
-func faultHandlers() map[string]http.HandlerFunc {
-	return map[string]http.HandlerFunc{
-		"timeout": func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		},
-		"500": func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-		},
-		"429": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "slow down", http.StatusTooManyRequests)
-		},
-		"malformed XML": func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write([]byte(`<content><status>ok</status><numbers><did>4155550142</numbers>`))
-		},
-		"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Length", "4096")
-			_, _ = w.Write([]byte(`<?xml version="1.0"?><content><status>ok</status><numbers><did>41555`))
-			w.(http.Flusher).Flush()
-			<-r.Context().Done()
-		},
-	}
-}
-
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -290,4 +244,14 @@ func TestConformance(t *testing.T) {
 		_, srv := startFake(t)
 		return newTestCarrier(t, srv.URL, nil)
 	}, carriertest.Prefix("+1415"), carriertest.MinResults(3))
+}
+
+// TestFaults runs carriertest's fault suite: every way the server can fail
+// ends in a classified by_carrier error, definite only when the carrier
+// certainly did not act.
+func TestFaults(t *testing.T) {
+	carriertest.RunFaults(t, func(t *testing.T, url string) carrier.Carrier {
+		return newTestCarrier(t, url, nil)
+	}, carriertest.Number("+14155550142"),
+		carriertest.Malformed(`<content><status>ok</status><numbers><did>4155550142</numbers>`))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"strings"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
 )
@@ -75,7 +76,9 @@ func parseResult(action string, body []byte) (result, error) {
 		return result{}, err
 	}
 	if f := env.Body.Fault; f != nil {
-		return result{}, fault(faultText(f))
+		// A SOAP fault in a 2xx reply says the call failed somewhere,
+		// not that nothing happened.
+		return result{}, fault(carrier.Unclassified, faultText(f))
 	}
 	for _, r := range env.Body.Responses {
 		if r.XMLName.Local != action+"Response" {
@@ -90,12 +93,12 @@ func parseResult(action string, body []byte) (result, error) {
 				if msg == "" {
 					msg = "response code " + code
 				}
-				return result{}, fault(msg)
+				return result{}, fault(carrier.ClassifyMessage(msg), msg)
 			}
 			return res, nil
 		}
 	}
-	return result{}, fault("reply holds no " + action + "Result")
+	return result{}, fault(carrier.Transient, "reply holds no "+action+"Result")
 }
 
 // parseGetDIDs reads the numbers a getDIDs reply offers, in order. A
@@ -130,7 +133,7 @@ func parseDIDStatus(action string, body []byte) error {
 		return err
 	}
 	if len(res.DIDs) == 0 {
-		return fault("reply reports no DID")
+		return fault(carrier.Transient, "reply reports no DID")
 	}
 	for _, d := range res.DIDs {
 		if code := strings.TrimSpace(d.StatusCode); code != successCode {
@@ -138,7 +141,7 @@ func parseDIDStatus(action string, body []byte) error {
 			if msg == "" {
 				msg = "status code " + code
 			}
-			return fault(msg)
+			return fault(carrier.ClassifyMessage(msg), msg)
 		}
 	}
 	return nil
@@ -167,9 +170,9 @@ func parseQueryDID(body []byte, tn string) (bool, error) {
 		if msg == "" {
 			msg = "availability " + strings.TrimSpace(d.Availability)
 		}
-		return false, fault("cannot tell who holds " + tn + ": " + msg)
+		return false, fault(carrier.Unclassified, "cannot tell who holds "+tn+": "+msg)
 	}
-	return false, fault("reply reports nothing about " + tn)
+	return false, fault(carrier.Transient, "reply reports nothing about "+tn)
 }
 
 // faultMessage is the carrier's message in an error reply (a SOAP fault
@@ -217,11 +220,16 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// fault is a refusal the carrier reported in a well-formed reply.
-func fault(msg string) *number.Error {
+// fault is a failure read from a well-formed reply, of class class: a
+// response or status code other than success is the carrier's refusal,
+// classified by its words (the codes are not documented well enough to
+// trust: "Number not available for assignment" is Taken, "Invalid login
+// or secret" Auth); a reply that lacks what it should have is transient.
+func fault(class carrier.Class, msg string) *number.Error {
 	return &number.Error{
 		Kind:    number.KindByCarrier,
 		Cause:   Name + ": " + msg,
 		Details: map[string]any{"carrier": Name, "message": msg},
+		Err:     &carrier.Failure{Class: class},
 	}
 }

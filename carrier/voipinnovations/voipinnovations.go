@@ -225,7 +225,7 @@ func (c *Carrier) provisioningOff(num string) (bool, error) {
 	case c.cfg.SandboxProvisioning:
 		return true, nil
 	default:
-		return true, &number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled"}
+		return true, carrier.NotSent(&number.Error{Kind: number.KindUnspecified, Number: num, Message: "provisioning_disabled"})
 	}
 }
 

@@ -1,11 +1,8 @@
 package voipinnovations
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -84,9 +81,13 @@ func TestFindNumbersCarrierErrors(t *testing.T) {
 		status   int
 		file     string
 		want     string
+		class    carrier.Class
+		definite bool
 	}{
-		{name: "bad credentials", settings: map[string]any{"password": "wrong-password"}, want: "Invalid login or secret"},
-		{name: "soap fault", status: http.StatusInternalServerError, file: "fault.xml", want: "Server was unable to read request"},
+		{name: "bad credentials", settings: map[string]any{"password": "wrong-password"}, want: "Invalid login or secret",
+			class: carrier.Auth, definite: true},
+		{name: "soap fault", status: http.StatusInternalServerError, file: "fault.xml", want: "Server was unable to read request",
+			class: carrier.Transient},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f, srv := startFake(t)
@@ -104,6 +105,7 @@ func TestFindNumbersCarrierErrors(t *testing.T) {
 			if strings.Contains(err.Error(), "wrong-password") {
 				t.Fatalf("error leaks the password: %v", err)
 			}
+			carriertest.CheckFailure(t, err, tc.class, tc.definite)
 		})
 	}
 }
@@ -131,6 +133,7 @@ func TestAcquireRefused(t *testing.T) {
 	if number.AsError(err).Number != "+13035550110" {
 		t.Fatalf("error number = %q", number.AsError(err).Number)
 	}
+	carriertest.CheckFailure(t, err, carrier.Taken, true)
 }
 
 func TestProvisioningFlags(t *testing.T) {
@@ -218,52 +221,6 @@ func TestFlags(t *testing.T) {
 	}
 }
 
-// Every way the network can fail ends in a by_carrier error once the
-// call's context is done, never in a hang or a half-read success.
-func TestFaults(t *testing.T) {
-	for name, handler := range map[string]http.HandlerFunc{
-		"timeout": func(w http.ResponseWriter, r *http.Request) {
-			// The server notices the client gave up only once the
-			// request body is read.
-			_, _ = io.Copy(io.Discard, r.Body)
-			<-r.Context().Done()
-		},
-		"500": func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-		},
-		"429": func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, "slow down", http.StatusTooManyRequests)
-		},
-		"malformed XML": func(w http.ResponseWriter, r *http.Request) {
-			_, _ = w.Write([]byte(`<soap:Envelope><soap:Body><getDIDsResponse>`))
-		},
-		"body hangs midway": func(w http.ResponseWriter, r *http.Request) {
-			_, _ = io.Copy(io.Discard, r.Body)
-			w.Header().Set("Content-Length", "4096")
-			_, _ = w.Write([]byte(`<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>`))
-			w.(http.Flusher).Flush()
-			<-r.Context().Done()
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv := httptest.NewServer(handler)
-			t.Cleanup(srv.Close)
-			c := newTestCarrier(t, srv.URL, nil)
-			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel()
-			if _, err := c.FindNumbers(ctx, "+1303", 5, carrier.SearchOptions{}); !number.IsKind(err, number.KindByCarrier) {
-				t.Errorf("FindNumbers: err = %v, want by_carrier", err)
-			}
-			ctx2, cancel2 := context.WithTimeout(context.Background(), 250*time.Millisecond)
-			defer cancel2()
-			if err := c.Disconnect(ctx2, number.New("+13035550110", number.InService, Name, time.Now())); !number.IsKind(err, number.KindByCarrier) {
-				t.Errorf("Disconnect: err = %v, want by_carrier", err)
-			}
-		})
-	}
-}
-
 func TestConformance(t *testing.T) {
 	carriertest.Run(t, func(t *testing.T) carrier.Carrier {
 		_, srv := startFake(t)
@@ -285,7 +242,19 @@ func TestHolds(t *testing.T) {
 		}
 	}
 	f.replies["queryDID"] = "querydid_unknown.xml"
-	if _, err := c.Holds(testCtx(t), "+13035550110"); !number.IsKind(err, number.KindByCarrier) {
+	_, err := c.Holds(testCtx(t), "+13035550110")
+	if !number.IsKind(err, number.KindByCarrier) {
 		t.Fatalf("err = %v, want by_carrier", err)
 	}
+	carriertest.CheckFailure(t, err, carrier.Unclassified, false)
+}
+
+// TestFaults runs carriertest's fault suite: every way the server can fail
+// ends in a classified by_carrier error, definite only when the carrier
+// certainly did not act.
+func TestFaults(t *testing.T) {
+	carriertest.RunFaults(t, func(t *testing.T, url string) carrier.Carrier {
+		return newTestCarrier(t, url, nil)
+	}, carriertest.Prefix("+1303"), carriertest.Number("+13035550110"),
+		carriertest.Malformed(`<soap:Envelope><soap:Body><getDIDsResponse>`))
 }
