@@ -14,9 +14,9 @@ import (
 type Module struct {
 	// Name is the registry name: Kazoo's module name without knm_.
 	Name string
-	// Aliases are other names the module answers to (Kazoo's legacy
-	// "bandwidth" for bandwidth2). Kazoo's knm_ and wnm_ prefixes are
-	// always accepted and need no alias.
+	// Aliases are other names the module answers to (the legacy name of
+	// Kazoo's bandwidth module). Kazoo's knm_ and wnm_ prefixes are always
+	// accepted and need no alias.
 	Aliases []string
 	// Default marks the module Kazoo calls the local carrier: numbers
 	// stored without a module (or "undefined") belong to it, it is the
@@ -89,9 +89,8 @@ func DefaultModule() string {
 }
 
 // CarrierName turns any spelling of a carrier module into Numan's registry
-// name: "knm_bandwidth2", "wnm_local", "bandwidth2" -> "bandwidth2". A
-// declared alias becomes its module's name, and "undefined" or "" the
-// default module's.
+// name: Kazoo's knm_ and wnm_ prefixes are dropped, a declared alias
+// becomes its module's name, and "undefined" or "" the default module's.
 func CarrierName(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "knm_")

@@ -9,10 +9,16 @@
 //		return newTestCarrier(t, srv.URL)
 //	}, carriertest.Prefix("+1415"), carriertest.MinResults(2))
 //
-// The fake carrier (Fake, registered as "fake") is registered only when a
+// Remote carriers also call RunFaults, which points the constructor at
+// servers that fail in every standard way and checks how each failure is
+// classified (carrier.Failure), above all that only a carrier that certainly
+// did not act reports a definite refusal. CheckFailure checks one error the
+// same way, for the replies only one carrier understands.
+//
+// The fake carrier (Fake, registered as FakeName) is registered only when a
 // test calls RegisterFake, never from init: production binaries link no
 // test code, and carrier.Names() in a test lists it only where a test asked
-// for it. carrier/all's test leaves it out of the built-in set either way.
+// for it. It registers as not usable, so carriers_info never offers it.
 package carriertest
 
 import (
