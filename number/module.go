@@ -1,9 +1,11 @@
 package number
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Module is what the domain rules need to know about a carrier module: the
@@ -35,46 +37,66 @@ type Module struct {
 	MDN bool
 }
 
+// moduleTable is the declared modules, by name and by alias, and the
+// default module's name. It is replaced whole on every declaration (all at
+// init time) so the rules, which look modules up on every request, read it
+// without a lock.
+type moduleTable struct {
+	byName      map[string]Module
+	defaultName string
+}
+
 var (
-	modulesMu sync.RWMutex
-	modules   = map[string]Module{} // by name and by alias
-	defaultMo string
+	declareMu sync.Mutex // serialises DeclareModule
+	modules   atomic.Pointer[moduleTable]
 )
+
+func loadModules() *moduleTable {
+	if t := modules.Load(); t != nil {
+		return t
+	}
+	return &moduleTable{}
+}
 
 // DeclareModule makes m's facts known to the domain rules. carrier.Register
 // calls it for every carrier; tests of this package declare the modules
 // they use. It panics on an empty name, a name or alias already declared,
 // or a second default module: those are programming errors.
 func DeclareModule(m Module) {
-	modulesMu.Lock()
-	defer modulesMu.Unlock()
+	declareMu.Lock()
+	defer declareMu.Unlock()
+	old := loadModules()
 	if m.Name == "" {
 		panic("number: DeclareModule with an empty name")
 	}
-	for _, n := range append([]string{m.Name}, m.Aliases...) {
-		if _, dup := modules[n]; dup {
+	names := append([]string{m.Name}, m.Aliases...)
+	for _, n := range names {
+		if _, dup := old.byName[n]; dup {
 			panic("number: module " + n + " declared twice")
 		}
 	}
-	if m.Default && defaultMo != "" {
-		panic("number: two default modules, " + defaultMo + " and " + m.Name)
+	if m.Default && old.defaultName != "" {
+		panic("number: two default modules, " + old.defaultName + " and " + m.Name)
 	}
 	m.Aliases = slices.Clone(m.Aliases)
-	for _, n := range append([]string{m.Name}, m.Aliases...) {
-		modules[n] = m
+	t := &moduleTable{byName: maps.Clone(old.byName), defaultName: old.defaultName}
+	if t.byName == nil {
+		t.byName = map[string]Module{}
+	}
+	for _, n := range names {
+		t.byName[n] = m
 	}
 	if m.Default {
-		defaultMo = m.Name
+		t.defaultName = m.Name
 	}
+	modules.Store(t)
 }
 
 // ModuleOf returns the facts of the module named name (any spelling
 // CarrierName accepts). A module nobody declared has no special fact.
 func ModuleOf(name string) Module {
 	name = CarrierName(name)
-	modulesMu.RLock()
-	defer modulesMu.RUnlock()
-	if m, ok := modules[name]; ok {
+	if m, ok := loadModules().byName[name]; ok {
 		return m
 	}
 	return Module{Name: name}
@@ -82,11 +104,7 @@ func ModuleOf(name string) Module {
 
 // DefaultModule is the name of the default module (Kazoo's knm_local), or
 // "" when none is declared.
-func DefaultModule() string {
-	modulesMu.RLock()
-	defer modulesMu.RUnlock()
-	return defaultMo
-}
+func DefaultModule() string { return loadModules().defaultName }
 
 // CarrierName turns any spelling of a carrier module into Numan's registry
 // name: Kazoo's knm_ and wnm_ prefixes are dropped, a declared alias
@@ -95,12 +113,11 @@ func CarrierName(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "knm_")
 	s = strings.TrimPrefix(s, "wnm_")
-	modulesMu.RLock()
-	defer modulesMu.RUnlock()
+	t := loadModules()
 	if s == "" || s == "undefined" {
-		return defaultMo
+		return t.defaultName
 	}
-	if m, ok := modules[s]; ok {
+	if m, ok := t.byName[s]; ok {
 		return m.Name
 	}
 	return s
