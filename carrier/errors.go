@@ -2,13 +2,6 @@ package carrier
 
 import "github.com/numan-dev/numan/number"
 
-// NotImplemented is the error of an optional call a carrier does not offer
-// (Kazoo's not_implemented, rendered as unspecified_fault). Nothing was
-// sent, so it is a definite refusal.
-func NotImplemented(carrier, call string) error {
-	return NotSent(&number.Error{Kind: number.KindUnspecified, Message: "not_implemented", Cause: carrier + ": " + call + " is not implemented"})
-}
-
 // Provisioning applies Kazoo's enable_provisioning and sandbox_provisioning
 // flags to buying: with provisioning on, buy; off in a sandbox, pretend the
 // buy succeeded (skip); off otherwise, refuse with provisioning_disabled.
