@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	// The carriers declare their module names' aliases (knm_bandwidth is
+	// bandwidth2), as in the numan binary.
+	_ "github.com/numan-dev/numan/carrier/all"
 	"github.com/numan-dev/numan/feature"
 	_ "github.com/numan-dev/numan/feature/all"
 )
