@@ -92,7 +92,7 @@ func DeniedFeatures(n *Number, p FeaturePolicy, r Requester, rel Relations) []st
 	case n.IsLocal() && !p.LocalFeatureOverride:
 		denied = append(denied, ExternalFeatures...)
 	}
-	if n.UsedBy != "trunkstore" {
+	if n.UsedBy != AppTrunkstore {
 		denied = append(denied, FeatureFailover)
 	}
 	if !r.IsAdmin(rel) {

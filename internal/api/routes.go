@@ -63,6 +63,8 @@ func (s *Server) routes() []*route {
 		r(PATCH, pn+"/collection", "phone_numbers.collection_patch", authRequired, "Merge into numbers' public fields", handleCollectionUpdate),
 		r(DELETE, pn+"/collection", "phone_numbers.collection_release", authRequired, "Release numbers (?hard=true: delete)", handleCollectionDelete),
 		r(PUT, pn+"/collection/activate", "phone_numbers.collection_activate", authRequired, "Buy numbers into the account", handleCollectionActivate),
+		r(PUT, pn+"/collection/used_by", "phone_numbers.collection_used_by", authRequired, "Set the application that routes numbers", handleCollectionUsedBy),
+		r(DELETE, pn+"/collection/used_by", "phone_numbers.collection_used_by_clear", authRequired, "Clear the application that routes numbers", handleCollectionUsedBy),
 		r(GET, num, "phone_numbers.get", authRequired, "Read a number", handleNumberGet),
 		r(PUT, num, "phone_numbers.create", authRequired, "Create a number", handleNumberCreate),
 		r(POST, num, "phone_numbers.replace", authRequired, "Replace a number's public fields", handleNumberUpdate),
@@ -72,6 +74,8 @@ func (s *Server) routes() []*route {
 		r(PUT, num+"/reserve", "phone_numbers.reserve", authRequired, "Reserve a number for the account", handleNumberReserve),
 		r(PUT, num+"/port", "phone_numbers.port", authRequired, "Create a number being ported in", handleNumberPort),
 		r(GET, num+"/identify", "phone_numbers.identify", authRequired, "The account a number routes to", handleNumberIdentify),
+		r(PUT, num+"/used_by", "phone_numbers.used_by", authRequired, "Set the application that routes a number (callflow, trunkstore, ...)", handleNumberUsedBy),
+		r(DELETE, num+"/used_by", "phone_numbers.used_by_clear", authRequired, "Clear the application that routes a number", handleNumberUsedBy),
 
 		// Billing (billing.go): service plans, the ledger, credit and quotes.
 		r(GET, "/v2/service_plans", "service_plans.list", authRequired, "Service plans the caller manages", handlePlansList),

@@ -311,16 +311,29 @@ func (m *Manager) Delete(ctx context.Context, nums []string, op Op) *Result {
 	return b.res
 }
 
-// AssignToApp records which application uses the numbers (callflow,
-// trunkstore, ...); "" clears it. Feature providers do not run.
+// AssignToApp records which application routes the numbers (Kazoo's
+// assign_to_app: callflow, trunkstore, ...); "" clears it. Only the owner,
+// its ancestors and admins (and the system, as Kazoo's apps call it) may;
+// anyone who may only see a number may not. As in Kazoo, feature providers do not
+// run and nothing is charged; a number leaving trunkstore loses failover
+// (number.SetUsedBy).
 func (m *Manager) AssignToApp(ctx context.Context, nums []string, app string, op Op) *Result {
+	if !number.ValidUsedBy(app) {
+		return m.failAll(ctx, nums, &number.FieldError{Field: "used_by", Rule: "pattern",
+			Message: "an application name: lower-case letters, digits, _ . - (callflow, trunkstore, ...)", Value: app})
+	}
 	b, err := m.load(ctx, nums, op)
 	if err != nil {
 		return m.failAll(ctx, nums, err)
 	}
-	todo := b.readable(op)
-	for _, it := range todo {
-		it.n.UsedBy = app
+	var todo []*item
+	for _, it := range b.readable(op) {
+		if !number.IsAuthorized(it.n, "", op.AuthBy, b.rel) {
+			b.res.fail(it.key, number.NewError(number.KindForbidden, it.key))
+			continue
+		}
+		it.n.SetUsedBy(app)
+		todo = append(todo, it)
 	}
 	m.save(ctx, b, todo, op, saveOpts{skipFeatures: true})
 	return b.res
