@@ -59,6 +59,7 @@ type ListQuery struct {
 	AssignedTo string         // only numbers owned by this account; "" = all
 	States     []number.State // only these states; empty = all
 	Prefix     string         // only numbers starting with this E.164 prefix
+	Modules    []string       // only numbers of these carrier modules; empty = any
 	StartKey   string         // first number of the page (inclusive); "" = from the start
 	Limit      int            // page size; 0 = no limit
 }

@@ -16,7 +16,8 @@ var csvHeader = []string{"number", "state", "assigned_to", "used_by", "carrier_m
 // exportPage is how many numbers are read per store query while exporting.
 const exportPage = 1000
 
-// exportCSV streams the account's numbers (filters apply, paging does not)
+// exportCSV streams the account's numbers, or every number with
+// all_accounts=true (admins; filters apply, paging does not)
 // as CSV, page by page, so an export of millions of numbers holds only one
 // page in memory.
 func (c *call) exportCSV() {
@@ -26,6 +27,13 @@ func (c *call) exportCSV() {
 		return
 	}
 	lq.Limit = exportPage
+	// The first page is read before the headers go, so a refusal (a
+	// non-admin asking for every account's numbers) is a clean error reply.
+	page, err := c.listPage(lq)
+	if err != nil {
+		c.fail(err)
+		return
+	}
 	h := c.w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="numbers.csv"`)
@@ -35,13 +43,6 @@ func (c *call) exportCSV() {
 	_ = w.Write(csvHeader)
 	flusher, _ := c.w.(http.Flusher)
 	for {
-		page, err := c.s.mgr.List(c.ctx, c.account.ID, lq)
-		if err != nil {
-			// Headers are gone; all that is left is to cut the stream short
-			// so the client sees an incomplete file rather than a clean end.
-			c.s.log.Error("csv export failed", "request_id", c.requestID, "err", err)
-			panic(http.ErrAbortHandler)
-		}
 		for _, n := range page.Numbers {
 			_ = w.Write([]string{
 				n.Number, string(n.State), n.AssignedTo, n.UsedBy, n.ModuleName,
@@ -58,5 +59,11 @@ func (c *call) exportCSV() {
 			return
 		}
 		lq.StartKey = page.NextStartKey
+		if page, err = c.listPage(lq); err != nil {
+			// Headers are gone; all that is left is to cut the stream short
+			// so the client sees an incomplete file rather than a clean end.
+			c.s.log.Error("csv export failed", "request_id", c.requestID, "err", err)
+			panic(http.ErrAbortHandler)
+		}
 	}
 }

@@ -209,7 +209,8 @@ func handleNumberPort(c *call) {
 	c.charged(accept, op, func(op manager.Op) *manager.Result { return c.s.mgr.Create(c.ctx, nums, op) })
 }
 
-// handleNumberIdentify is GET …/phone_numbers/{PHONE_NUMBER}/identify.
+// handleNumberIdentify is GET …/phone_numbers/{PHONE_NUMBER}/identify:
+// what a switch needs at call time (manager.Lookup).
 func handleNumberIdentify(c *call) {
 	l, err := c.s.mgr.Identify(c.ctx, c.param("PHONE_NUMBER"))
 	if err != nil {
@@ -225,7 +226,7 @@ func handleNumberIdentify(c *call) {
 		c.fail(err)
 		return
 	}
-	c.ok(map[string]any{"account_id": l.AccountID, "number": l.Number})
+	c.ok(l)
 }
 
 // collectionBody reads {"data": {"numbers": [...], <public fields>}}, with
@@ -478,7 +479,7 @@ func (c *call) listing() {
 		c.fail(err)
 		return
 	}
-	page, err := c.s.mgr.List(c.ctx, c.account.ID, lq)
+	page, err := c.listPage(lq)
 	if err != nil {
 		c.fail(err)
 		return
@@ -490,13 +491,24 @@ func (c *call) listing() {
 	}
 	rp := reply{status: http.StatusOK, data: map[string]any{"numbers": numbers, "cascade_quantity": len(page.Numbers)}}
 	rp.page = append(rp.page, pageKey{"page_size", len(page.Numbers)})
+	// Start keys are the raw number, as Kazoo returns them.
 	if lq.StartKey != "" {
-		rp.page = append(rp.page, pageKey{"start_key", encodeStartKey(lq.StartKey)})
+		rp.page = append(rp.page, pageKey{"start_key", lq.StartKey})
 	}
 	if page.NextStartKey != "" {
-		rp.page = append(rp.page, pageKey{"next_start_key", encodeStartKey(page.NextStartKey)})
+		rp.page = append(rp.page, pageKey{"next_start_key", page.NextStartKey})
 	}
 	c.write(rp)
+}
+
+// listPage reads one page of the listing: the path account's numbers, or,
+// with all_accounts=true, every number whoever holds it (the pool; the
+// manager allows it to admins only).
+func (c *call) listPage(lq manager.ListQuery) (manager.Page, error) {
+	if truthy(c.r.URL.Query().Get("all_accounts")) {
+		return c.s.mgr.ListAll(c.ctx, c.requester(), lq)
+	}
+	return c.s.mgr.List(c.ctx, c.account.ID, lq)
 }
 
 // listQuery reads page_size, start_key, paginate and the filters.
@@ -535,6 +547,14 @@ func listQuery(q map[string][]string) (manager.ListQuery, error) {
 	if s := get("filter_prefix"); s != "" {
 		lq.Prefix = s
 	}
+	// The carrier, by the listing's field (carrier_module) or its short name.
+	for _, k := range []string{"filter_carrier_module", "filter_carrier"} {
+		for _, raw := range q[k] {
+			for _, s := range splitList(raw) {
+				lq.Modules = append(lq.Modules, number.CarrierName(s))
+			}
+		}
+	}
 	return lq, v.err()
 }
 
@@ -558,11 +578,13 @@ func splitList(raw string) []string {
 	return out
 }
 
-// Start keys travel base64url-encoded, as Kazoo's; a raw number is
-// accepted too.
-func encodeStartKey(k string) string { return base64.RawURLEncoding.EncodeToString([]byte(k)) }
-
+// decodeStartKey reads a start key: the raw number, as Kazoo sends it, or
+// base64-encoded, as Numan sent it before.
 func decodeStartKey(s string) string {
+	if strings.HasPrefix(s, " ") && strings.TrimSpace(s) != "" {
+		// A raw "+1415..." sent unencoded arrives as " 1415...".
+		return "+" + strings.TrimSpace(s)
+	}
 	if strings.HasPrefix(s, "+") {
 		return s
 	}

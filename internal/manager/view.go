@@ -95,11 +95,14 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// Lookup is what call routing needs to know about a number (Kazoo's
-// lookup_account).
+// Lookup is what call routing needs to know about a number at call time:
+// Kazoo's lookup_account properties, plus the app that routes it and its
+// active features (with failover's destination, which a switch needs to
+// fail over). It is the reply of GET .../identify.
 type Lookup struct {
 	AccountID     string `json:"account_id"`
 	Number        string `json:"number"`
+	UsedBy        string `json:"used_by"` // "" when no app routes it (a spare number)
 	PendingPort   bool   `json:"pending_port"`
 	Local         bool   `json:"local"`
 	Prepend       string `json:"prepend,omitempty"`
@@ -107,7 +110,11 @@ type Lookup struct {
 	RingbackMedia string `json:"ringback_media,omitempty"`
 	TransferMedia string `json:"transfer_media,omitempty"`
 	ForceOutbound bool   `json:"force_outbound"`
-	UsedBy        string `json:"used_by,omitempty"`
+	// Features are the number's active features, sorted.
+	Features []string `json:"features"`
+	// Failover is where calls go when the number's destination fails
+	// ({"e164": ...} or {"sip": ...}), when failover is active.
+	Failover json.RawMessage `json:"failover,omitempty"`
 }
 
 // Identify finds the account a number routes to. A number nobody holds is
@@ -144,6 +151,8 @@ func (m *Manager) Identify(ctx context.Context, raw string) (*Lookup, error) {
 		PendingPort: n.State == number.PortIn,
 		Local:       n.ModuleName == number.DefaultModule(),
 		UsedBy:      n.UsedBy,
+		Features:    nonNil(n.FeatureNames()),
+		Failover:    n.Features[number.FeatureFailover],
 	}
 	var prepend struct {
 		Enabled bool   `json:"enabled"`
@@ -190,5 +199,19 @@ func forceOutbound(n *number.Number, cfg number.Config) bool {
 // List pages through an account's numbers.
 func (m *Manager) List(ctx context.Context, accountID string, q ListQuery) (Page, error) {
 	q.AssignedTo = accountID
+	return m.store.ListNumbers(ctx, q)
+}
+
+// ListAll pages through every number Numan holds, whoever holds it and
+// whether anyone does (the pool, as an admin exports it): admins only.
+func (m *Manager) ListAll(ctx context.Context, by number.Requester, q ListQuery) (Page, error) {
+	rel, err := m.Relations(ctx, by.AccountID)
+	if err != nil {
+		return Page{}, err
+	}
+	if !by.IsAdmin(rel) {
+		return Page{}, &number.Error{Kind: number.KindForbidden, Cause: "only admins list the numbers of every account"}
+	}
+	q.AssignedTo = ""
 	return m.store.ListNumbers(ctx, q)
 }

@@ -456,6 +456,9 @@ func testListFilters(t *testing.T, s store.Store) {
 		{"prefix is bounded", store.ListQuery{Prefix: "+1415555", States: []number.State{number.Available}, StartKey: "+14155550008"}, []string{"+14155550008", "+14155559999"}},
 		{"owner, prefix and page", store.ListQuery{AssignedTo: b, Prefix: "+44", Limit: 1}, []string{"+442079460001"}},
 		{"start key before the prefix", store.ListQuery{Prefix: "+1416", StartKey: "+1"}, []string{"+14165550001"}},
+		{"carrier", store.ListQuery{Modules: []string{"managed"}}, []string{"+14155550005", "+14155550006", "+14155550007"}},
+		{"carriers, state and prefix", store.ListQuery{Modules: []string{"bandwidth2", "managed"}, States: []number.State{number.Available}, Prefix: "+1415555"},
+			[]string{"+14155550002", "+14155550005", "+14155550006"}},
 		{"nothing", store.ListQuery{AssignedTo: accountID(99)}, nil},
 	}
 	for _, tc := range tests {

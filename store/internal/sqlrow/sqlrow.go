@@ -294,6 +294,7 @@ func ListSQL(lq store.ListQuery) (string, []any) {
 		q.Where("assigned_to = " + q.Arg(lq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
 	}
 	q.In("state", statesToStrings(lq.States))
+	q.In("module_name", lq.Modules)
 	q.Prefix("number", lq.Prefix, lq.StartKey)
 	sql := "SELECT " + NumberColumns + " FROM numbers" + q.Clause() + " ORDER BY number"
 	if lq.Limit > 0 {
