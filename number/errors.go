@@ -36,27 +36,30 @@ const (
 type kindInfo struct {
 	name    string // the "error" field
 	message string // default message; %s is the number
+	// numberCause: without a cause of its own, the error's cause is the
+	// number it concerns (knm_errors:to_json), or "unknown".
+	numberCause bool
 }
 
 var kinds = map[Kind]kindInfo{
-	KindNumberIsPorting:        {"number_is_porting", "number %s is porting"},
-	KindNumberExists:           {"number_exists", "number %s already exists"},
-	KindNotFound:               {"not_found", "number %s not found"},
-	KindNotReconcilable:        {"not_reconcilable", "number %s is not reconcilable"},
-	KindForbidden:              {"forbidden", "requestor is unauthorized to perform operation"},
-	KindUnauthenticated:        {"unauthorized", "invalid credentials"},
-	KindServiceRestriction:     {"service_restriction", "service restriction"},
-	KindNoChangeRequired:       {"no_change_required", "no change required"},
-	KindInvalidStateTransition: {"invalid_state_transition", "invalid state transition"},
-	KindAssignFailure:          {"assign_failure", "invalid account to assign to"},
-	KindInvalid:                {"invalid", "invalid"},
-	KindByCarrier:              {"unspecified_fault", "fault by carrier"},
-	KindNotEnoughCredit:        {"not_enough_credit", "account %s does not have enough credit to perform the operation"},
-	KindConflict:               {"conflict", "number %s was changed by another request"},
-	KindTooManyRequests:        {"too_many_requests", "too many requests"},
-	KindUnspecified:            {"unspecified_fault", "unspecified fault"},
-	KindInternal:               {"internal_error", "internal_error"},
-	KindHasDescendants:         {"account_has_descendants", "account has descendants; delete them first"},
+	KindNumberIsPorting:        {"number_is_porting", "number %s is porting", true},
+	KindNumberExists:           {"number_exists", "number %s already exists", true},
+	KindNotFound:               {"not_found", "number %s not found", true},
+	KindNotReconcilable:        {"not_reconcilable", "number %s is not reconcilable", true},
+	KindForbidden:              {"forbidden", "requestor is unauthorized to perform operation", false},
+	KindUnauthenticated:        {"unauthorized", "invalid credentials", false},
+	KindServiceRestriction:     {"service_restriction", "service restriction", true},
+	KindNoChangeRequired:       {"no_change_required", "no change required", false},
+	KindInvalidStateTransition: {"invalid_state_transition", "invalid state transition", false},
+	KindAssignFailure:          {"assign_failure", "invalid account to assign to", false},
+	KindInvalid:                {"invalid", "invalid", false},
+	KindByCarrier:              {"unspecified_fault", "fault by carrier", true},
+	KindNotEnoughCredit:        {"not_enough_credit", "account %s does not have enough credit to perform the operation", false},
+	KindConflict:               {"conflict", "number %s was changed by another request", true},
+	KindTooManyRequests:        {"too_many_requests", "too many requests", false},
+	KindUnspecified:            {"unspecified_fault", "unspecified fault", false},
+	KindInternal:               {"internal_error", "internal_error", false},
+	KindHasDescendants:         {"account_has_descendants", "account has descendants; delete them first", false},
 }
 
 // Name is the value of the "error" field Kazoo renders for the kind.
@@ -102,6 +105,23 @@ func (e *Error) Msg() string {
 		return fmt.Sprintf(info.message, e.Number)
 	}
 	return info.message
+}
+
+// CauseText is the error's "cause" as Kazoo renders it (knm_errors): its
+// own cause, else, for the kinds about one number (number_exists,
+// not_found, number_is_porting, not_reconcilable, service_restriction,
+// by_carrier), the number, or "unknown" when it names none.
+func (e *Error) CauseText() string {
+	if e.Cause != "" {
+		return e.Cause
+	}
+	if info, ok := kinds[e.Kind]; ok && info.numberCause {
+		if e.Number != "" {
+			return e.Number
+		}
+		return "unknown"
+	}
+	return ""
 }
 
 func (e *Error) Error() string {

@@ -103,16 +103,17 @@ func statusOf(k number.Kind) int {
 	return http.StatusInternalServerError
 }
 
-// errorObject is Kazoo's per-number error object: code, error, message
-// and, when set, cause and details.
+// errorObject is Kazoo's per-number error object: code, error, message,
+// cause (knm_errors': the number, for the errors about one number) and,
+// when set, details.
 func errorObject(e *number.Error) map[string]any {
 	m := map[string]any{
 		"code":    statusOf(e.Kind),
 		"error":   e.Kind.Name(),
 		"message": e.Msg(),
 	}
-	if e.Cause != "" {
-		m["cause"] = e.Cause
+	if cause := e.CauseText(); cause != "" {
+		m["cause"] = cause
 	}
 	if e.Details != nil {
 		m["details"] = e.Details
