@@ -139,6 +139,29 @@ type PlanRef struct {
 	AccountID string `json:"account_id"`
 }
 
+// BookkeeperLocal is the bookkeeper of every invoice: Numan bills from its
+// own ledger and credit, as Kazoo's local bookkeeper (kz_bookkeeper_local)
+// does.
+const BookkeeperLocal = "local"
+
+// Bookkeeper says who bills an invoice (Kazoo's service-plan "bookkeeper":
+// Monster UI's charges dialog shows its type): the bookkeeper's type and
+// the vendor, the account whose plan prices the charges.
+type Bookkeeper struct {
+	Type     string `json:"type"`
+	VendorID string `json:"vendor_id,omitempty"`
+}
+
+// MarshalJSON writes the bookkeeper, typed local when no type is set, so
+// no invoice reaches a client without the type its dialog reads.
+func (b Bookkeeper) MarshalJSON() ([]byte, error) {
+	if b.Type == "" {
+		b.Type = BookkeeperLocal
+	}
+	type plain Bookkeeper
+	return json.Marshal(plain(b))
+}
+
 // Invoice is what an operation costs one account, in the shape of Kazoo's
 // kz_services_invoice public JSON (what Monster's charges dialog reads):
 // activation_charges are billed today, items are the monthly charges the
@@ -152,6 +175,7 @@ type Invoice struct {
 	Items             []Charge       `json:"items"`
 	Taxes             []any          `json:"taxes"`
 	Summary           Summary        `json:"summary"`
+	Bookkeeper        Bookkeeper     `json:"bookkeeper"`
 	Currency          string         `json:"currency"`
 	Numbers           []NumberCharge `json:"-"`
 }
@@ -227,7 +251,8 @@ func invoice(account string, plan *Plan, from string, numbers []NumberCharge) (*
 	inv := &Invoice{
 		AccountID: account, Plan: PlanRef{ID: plan.ID, Name: plan.Name, AccountID: from},
 		ActivationCharges: []Charge{}, Items: []Charge{}, Taxes: []any{}, Currency: cur,
-		Numbers: numbers,
+		Bookkeeper: Bookkeeper{Type: BookkeeperLocal, VendorID: from},
+		Numbers:    numbers,
 	}
 	slices.SortFunc(inv.Numbers, func(x, y NumberCharge) int { return cmp.Compare(x.Number, y.Number) })
 	type agg struct {
