@@ -11,7 +11,7 @@ import (
 func TestSystemConfigs(t *testing.T) {
 	e := newEnv(t)
 	_, ct := e.child(e.master, "tenant", "is_reseller", true)
-	const doc = "/v2/system_configs/number_manager.example"
+	const doc = "/v2/system_configs/crossbar.phone_numbers"
 
 	t.Run("master only", func(t *testing.T) {
 		for _, m := range []string{"GET", "PUT", "POST", "PATCH", "DELETE"} {
@@ -62,7 +62,7 @@ func TestSystemConfigs(t *testing.T) {
 		read := e.must(200, "GET", doc, e.token, nil).dataMap()
 		read["api_username"] = "u2"
 		e.must(200, "POST", doc, e.token, map[string]any{"data": read})
-		raw, err := e.st.GetConfig(t.Context(), "number_manager.example")
+		raw, err := e.st.GetConfig(t.Context(), "crossbar.phone_numbers")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,6 +38,11 @@ func (m *Manager) ValidateConfig(id string, doc map[string]map[string]json.RawMe
 	return nil
 }
 
+// nonCarrierDocs are the number_manager.<name> documents that configure
+// something other than a carrier: number_manager.locality (the locality
+// service's url).
+var nonCarrierDocs = map[string]bool{"locality": true}
+
 func (m *Manager) validateConfigDoc(id string, raw json.RawMessage) error {
 	if id == config.NumberManagerID {
 		cfg, err := number.DecodeConfig(raw)
@@ -63,8 +68,12 @@ func (m *Manager) validateConfigDoc(id string, raw json.RawMessage) error {
 		return nil
 	}
 	name, ok := strings.CutPrefix(id, config.NumberManagerID+".")
-	if !ok || !carrier.Registered(name) {
+	if !ok || nonCarrierDocs[name] {
 		return nil
+	}
+	if !carrier.Registered(name) {
+		// Nothing would ever read it: a typo (bandwith2) stored silently.
+		return number.Errorf(number.KindInvalid, "", "%s: no carrier %q is registered (known: %s)", id, name, strings.Join(carrier.Names(), ", "))
 	}
 	_, err := carrier.New(name, raw, m.carriers.deps)
 	if err != nil && number.KindOf(err) == number.KindInternal {
