@@ -28,7 +28,7 @@ func runLogin(ctx context.Context, env *Env, args []string) error {
 }
 
 func runAccounts(ctx context.Context, env *Env, args []string) error {
-	sub, args, err := subcommand(args, []string{"create", "list", "get", "api-key"})
+	sub, args, err := subcommand(env, "accounts", args)
 	if err != nil {
 		return err
 	}

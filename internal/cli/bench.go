@@ -34,9 +34,10 @@ type benchTarget struct {
 func runBench(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "bench")
 	target := fs.String("url", "", "server to load; empty: start one in this process on --db")
-	db := fs.String("db", "", "in-process server's database: SQLite file or postgres:// URL (default: a temporary SQLite file)")
-	token := fs.String("token", env.Getenv("NUMAN_TOKEN"), "auth token for --url (NUMAN_TOKEN)")
-	apiKey := fs.String("api-key", env.Getenv("NUMAN_API_KEY"), "API key for --url (NUMAN_API_KEY)")
+	db := new(string) // never NUMAN_DB: bench seeds numbers into it
+	fs.Var(dsnValue{db}, "db", "in-process server's database: SQLite `file` or postgres:// URL (default: a temporary SQLite file)")
+	token := secretFlag(fs, env, "token", "NUMAN_TOKEN", "auth `token` for --url (default: NUMAN_TOKEN)")
+	apiKey := secretFlag(fs, env, "api-key", "NUMAN_API_KEY", "API `key` for --url (default: NUMAN_API_KEY)")
 	account := fs.String("account", env.Getenv("NUMAN_ACCOUNT"), "account for --url (default: the token's)")
 	numberFlag := fs.String("number", "", "number to GET on --url (default: the first of the account's listing)")
 	op := fs.String("op", "get", "what to load: get (one number) or search")

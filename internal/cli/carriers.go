@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"slices"
 	"time"
@@ -17,23 +18,28 @@ import (
 // reads the database directly, like migrate: the settings live there.
 func runCarriers(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "carriers")
-	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
+	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", ""), "node whose system-config sections apply (NUMAN_NODE)")
 	prefix := fs.String("prefix", "415", "prefix the test search uses")
 	country := fs.String("country", "US", "country of the test search")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long the test search may take")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: numan carriers [flags]            list carriers and their settings")
-		fmt.Fprintln(env.Stderr, "       numan carriers test [flags] NAME  search once at NAME to check its settings")
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: numan carriers [flags]            list carriers and their settings")
+		fmt.Fprintln(w, "       numan carriers test [flags] NAME  search once at NAME to check its settings")
+		fmt.Fprintln(w, "\nflags (before or after the arguments):")
 		fs.PrintDefaults()
 	}
-	rest := args
-	isTest := len(args) > 0 && args[0] == "test"
-	if isTest {
-		rest = args[1:]
-	}
-	if err := parse(fs, rest); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
+	}
+	isTest := fs.NArg() > 0 && fs.Arg(0) == "test"
+	if isTest {
+		if fs.NArg() == 2 && fs.Arg(1) == "help" {
+			fs.Usage()
+			return flag.ErrHelp
+		}
+		_ = fs.Parse(append([]string{"--"}, fs.Args()[1:]...))
 	}
 	st, err := openStore(ctx, *db)
 	if err != nil {
@@ -93,7 +99,7 @@ func runCarriers(ctx context.Context, env *Env, args []string) error {
 // the database write (the server also does this in the background).
 func runReconcile(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "reconcile")
-	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
+	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", ""), "node whose system-config sections apply (NUMAN_NODE)")
 	older := fs.Duration("older-than", 5*time.Minute, "only settle purchase intents older than this (a younger one may still be in progress)")
 	if err := parse(fs, args); err != nil {

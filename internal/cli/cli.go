@@ -12,8 +12,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -55,7 +57,7 @@ func commands() map[string]command {
 		"version":   {"print the version", runVersion},
 		"login":     {"trade an API key for an auth token", runLogin},
 		"accounts":  {"accounts: create, list, get, api-key", runAccounts},
-		"numbers":   {"numbers: search, list, get, add, activate, reserve, release, delete, import, export", runNumbers},
+		"numbers":   {"numbers: search, list, get, add, activate, reserve, release, delete, used-by, import, export", runNumbers},
 		"config":    {"system config: get, set, delete", runConfig},
 		"quote":     {"what buying (or creating, reserving) numbers would cost an account", runQuote},
 		"bench":     {"load-test GET of a number and search over HTTP", runBench},
@@ -71,14 +73,20 @@ func Main(ctx context.Context, args []string) int {
 }
 
 // Run runs the numan command line args in env and returns the exit code:
-// 0 on success, 2 on a usage error, 1 on any other failure.
+// 0 on success, 2 on a usage error, 1 on any other failure. Help (numan
+// help, -h, --help, at any level) goes to stdout and exits 0.
 func Run(ctx context.Context, args []string, env *Env) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(env.Stderr)
-		if len(args) == 0 {
-			return 2
+		return 2
+	}
+	if isHelp(args[0]) {
+		if len(args) == 1 {
+			usage(env.Stdout)
+			return 0
 		}
-		return 0
+		// numan help numbers [list] is numan numbers [list] -h.
+		args = slices.Concat(args[1:], []string{"-h"})
 	}
 	cmd, ok := commands()[args[0]]
 	if !ok {
@@ -93,12 +101,21 @@ func Run(ctx context.Context, args []string, env *Env) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(env.Stderr, "numan %s: %v\n", args[0], err)
+		fmt.Fprintf(env.Stderr, "numan %s: %v\n(numan %s -h shows how to use it)\n", args[0], err, args[0])
 		return 2
 	default:
 		fmt.Fprintf(env.Stderr, "numan %s: %v\n", args[0], err)
 		return 1
 	}
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 func usage(w io.Writer) {
@@ -113,7 +130,8 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'numan <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'numan <command> -h' (or 'numan help <command>') for a command's flags.")
+	fmt.Fprintln(w, "Flags may come before or after the arguments; '--' ends the flags.")
 }
 
 // usageError is a command line that does not make sense.
@@ -123,22 +141,66 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-// flagSet returns a FlagSet that reports errors instead of exiting.
+// flagSet returns the FlagSet of "numan <name>": its help goes to stdout;
+// its errors are returned, never printed (Run prints them on stderr).
 func flagSet(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("numan "+name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(env.Stdout)
+	fs.Usage = func() { printCommandHelp(fs, name) }
 	return fs
 }
 
-// parse parses args, turning flag errors into usage errors.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+// printCommandHelp writes the help of "numan <name>": its synopsis, what
+// it does, and its flags.
+func printCommandHelp(fs *flag.FlagSet, name string) {
+	w := fs.Output()
+	h := helpOf(name)
+	fmt.Fprintf(w, "usage: numan %s %s\n", name, h.synopsis)
+	if h.summary != "" {
+		fmt.Fprintf(w, "\n%s\n", h.summary)
 	}
-	return nil
+	fmt.Fprintln(w, "\nflags (before or after the arguments):")
+	fs.PrintDefaults()
+}
+
+// parse parses args with flags anywhere among the positional arguments
+// (Go's flag package stops at the first argument; an operator types
+// "numan config delete ID --node n1"). "--" ends the flags. A lone "help"
+// argument, like -h, prints the help to stdout and returns flag.ErrHelp;
+// any other flag error is a usage error.
+func parse(fs *flag.FlagSet, args []string) error {
+	out, help := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard) // the flag package would print errors and usage itself
+	fs.Usage = func() {}
+	restore := func() { fs.SetOutput(out); fs.Usage = help }
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			restore()
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+				return err
+			}
+			return usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	restore()
+	if len(positional) == 1 && positional[0] == "help" {
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	// Leave the positional arguments as fs.Args().
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // envOr is the environment variable name when set, else def.
@@ -159,17 +221,40 @@ func durationEnv(env *Env, name string, def time.Duration) time.Duration {
 	return def
 }
 
-// subcommand splits "numbers list ..." style arguments.
-func subcommand(args []string, known []string) (string, []string, error) {
+// subcommand splits "numbers list ..." style arguments. "numan numbers",
+// with -h, --help or help, prints the command's subcommands to stdout
+// (flag.ErrHelp); "numan numbers help list" is "numan numbers list -h".
+func subcommand(env *Env, cmd string, args []string) (string, []string, error) {
+	subs := subcommands[cmd]
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
 	if len(args) == 0 {
-		return "", nil, usagef("missing subcommand: one of %s", strings.Join(known, ", "))
+		return "", nil, usagef("missing subcommand: one of %s", strings.Join(names, ", "))
 	}
-	for _, k := range known {
-		if args[0] == k {
-			return k, args[1:], nil
+	if isHelp(args[0]) {
+		if len(args) > 1 && slices.Contains(names, args[1]) {
+			return args[1], slices.Concat(args[2:], []string{"-h"}), nil
 		}
+		printSubcommands(env.Stdout, cmd)
+		return "", nil, flag.ErrHelp
 	}
-	return "", nil, usagef("unknown subcommand %q: one of %s", args[0], strings.Join(known, ", "))
+	if slices.Contains(names, args[0]) {
+		return args[0], args[1:], nil
+	}
+	return "", nil, usagef("unknown subcommand %q: one of %s", args[0], strings.Join(names, ", "))
+}
+
+// printSubcommands is the help of a command with subcommands.
+func printSubcommands(w io.Writer, cmd string) {
+	fmt.Fprintf(w, "usage: numan %s <subcommand> [flags] [args]\n\n%s\n\nsubcommands:\n", cmd, commands()[cmd].summary)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range subcommands[cmd] {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", s.name, s.synopsis, s.summary)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "\nRun 'numan %s <subcommand> -h' for its flags.\n", cmd)
 }
 
 func runVersion(_ context.Context, env *Env, args []string) error {

@@ -33,8 +33,8 @@ type clientFlags struct {
 func addClientFlags(fs *flag.FlagSet, env *Env) clientFlags {
 	return clientFlags{
 		url:     fs.String("url", envOr(env, "NUMAN_URL", DefaultURL), "server URL (NUMAN_URL)"),
-		token:   fs.String("token", env.Getenv("NUMAN_TOKEN"), "auth token (NUMAN_TOKEN)"),
-		apiKey:  fs.String("api-key", env.Getenv("NUMAN_API_KEY"), "API key, traded for a token when no token is given (NUMAN_API_KEY)"),
+		token:   secretFlag(fs, env, "token", "NUMAN_TOKEN", "auth `token` (default: NUMAN_TOKEN)"),
+		apiKey:  secretFlag(fs, env, "api-key", "NUMAN_API_KEY", "API `key`, traded for a token when no token is given (default: NUMAN_API_KEY)"),
 		account: fs.String("account", env.Getenv("NUMAN_ACCOUNT"), "account id (NUMAN_ACCOUNT); default: the token's account"),
 	}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func runConfig(ctx context.Context, env *Env, args []string) error {
-	sub, args, err := subcommand(args, []string{"get", "set", "delete"})
+	sub, args, err := subcommand(env, "config", args)
 	if err != nil {
 		return err
 	}

@@ -51,19 +51,6 @@ func openStore(ctx context.Context, db string) (store.Store, error) {
 	return sqlite.Open(ctx, db)
 }
 
-// redactDSN hides a password in a database URL, for logs.
-func redactDSN(db string) string {
-	if i := strings.Index(db, "://"); i >= 0 {
-		if at := strings.LastIndex(db, "@"); at > i {
-			cred := db[i+3 : at]
-			if c := strings.Index(cred, ":"); c >= 0 {
-				return db[:i+3] + cred[:c] + ":****" + db[at:]
-			}
-		}
-	}
-	return db
-}
-
 func newLogger(env *Env, format, level string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(level))
@@ -78,7 +65,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "serve")
 	host, _ := os.Hostname()
 	listen := fs.String("listen", envOr(env, "NUMAN_LISTEN", DefaultListen), "address to listen on (NUMAN_LISTEN)")
-	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
+	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", host), "this node's name: selects system-config node sections (NUMAN_NODE)")
 	tokenTTL := fs.Duration("token-ttl", durationEnv(env, "NUMAN_TOKEN_TTL", api.DefaultTokenTTL), "auth token lifetime (NUMAN_TOKEN_TTL)")
 	accountTTL := fs.Duration("account-cache-ttl", durationEnv(env, "NUMAN_ACCOUNT_CACHE_TTL", time.Second), "how stale an account read may be after another node changed it (this node's writes show at once); 0 disables the cache (NUMAN_ACCOUNT_CACHE_TTL)")
@@ -120,13 +107,17 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("create master account: %w", err)
 	}
-	if master != nil {
-		if masterKey == "" {
-			// Printed once, on the terminal only: it is never logged or stored in clear.
-			fmt.Fprintf(env.Stderr, "Created the master account %s.\nIts API key (shown only now): %s\n", master.ID, key)
-		} else {
-			fmt.Fprintf(env.Stderr, "Created the master account %s with the API key from NUMAN_MASTER_API_KEY.\n", master.ID)
-		}
+	switch {
+	case master != nil && masterKey == "":
+		// Printed once, on the terminal only: it is never logged or stored in clear.
+		fmt.Fprintf(env.Stderr, "Created the master account %s.\nIts API key (shown only now): %s\n", master.ID, key)
+	case master != nil:
+		fmt.Fprintf(env.Stderr, "Created the master account %s with the API key from NUMAN_MASTER_API_KEY.\n", master.ID)
+	case masterKey != "":
+		// The key only seeds an empty database; saying nothing would let an
+		// operator believe the master now answers to it.
+		fmt.Fprintln(env.Stderr, "NUMAN_MASTER_API_KEY was not used: this database already has its accounts and master, whose API key is unchanged.\n"+
+			"(The variable only sets the master's key when serve creates it on an empty database; a new key: PUT /v2/accounts/{ID}/api_key.)")
 	}
 
 	src := config.NewSource(st, *node, *configTTL)
@@ -189,7 +180,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 func runMigrate(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "migrate")
-	db := fs.String("db", envOr(env, "NUMAN_DB", DefaultDB), "SQLite file, or a postgres:// URL (NUMAN_DB)")
+	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

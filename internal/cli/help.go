@@ -1,0 +1,65 @@
+package cli
+
+import "strings"
+
+// cmdHelp is what help says of a command or subcommand: its arguments
+// after "numan <name>", and what it does.
+type cmdHelp struct {
+	name, synopsis, summary string
+}
+
+// subcommands are the subcommands of the commands that have them, in the
+// order help lists them.
+var subcommands = map[string][]cmdHelp{
+	"accounts": {
+		{"create", "--name NAME [--parent ID]", "create a child account; prints its id and API key"},
+		{"list", "[--descendants]", "the account's children (or every account below it)"},
+		{"get", "[ID]", "an account (default: --account, or the credentials' own)"},
+		{"api-key", "[ID]", "an account's API key"},
+	},
+	"numbers": {
+		{"search", "--prefix 415 [--quantity 10] [--country US]", "search the carriers for numbers to buy"},
+		{"list", "[--state S,...] [--all | --start-key KEY]", "the account's numbers, a page at a time"},
+		{"get", "NUMBER", "one number's JSON"},
+		{"add", "[--state S] [--carrier NAME] NUMBER...", "create numbers (admins and accounts allowed additions)"},
+		{"activate", "NUMBER...", "buy numbers into the account"},
+		{"reserve", "NUMBER...", "reserve numbers for the account"},
+		{"release", "NUMBER...", "release numbers"},
+		{"delete", "[--hard=false] NUMBER...", "delete numbers for good (admins); --hard=false releases"},
+		{"used-by", "APP NUMBER... | --clear NUMBER...", "set (or clear) the app that routes numbers: callflow, trunkstore, ..."},
+		{"import", "[--state S] [--carrier NAME] [--batch 100] [--workers 4] FILE.csv", "create the numbers of a CSV file (- for stdin)"},
+		{"export", "[--out FILE] [--state S] [--pool [--carrier NAME] [--prefix +1415]]", "the account's numbers as CSV; --pool: every number (admins)"},
+	},
+	"config": {
+		{"get", "ID [--node NODE]", "a system-config document over its defaults (secrets masked)"},
+		{"set", "ID key=value... [--file FILE] [--replace] [--node NODE]", "set keys of a document (every node, or one node's section)"},
+		{"delete", "ID [--node NODE]", "delete a document, or only one node's section with --node"},
+	},
+}
+
+// synopses are the arguments of the commands without subcommands.
+var synopses = map[string]string{
+	"serve":     "[--listen ADDR] [--db FILE|URL] [--node NAME] [flags]",
+	"migrate":   "[--db FILE|URL]",
+	"version":   "",
+	"login":     "--api-key KEY",
+	"quote":     "[--action activate|create|reserve] NUMBER...",
+	"bench":     "[--op get|search] [--concurrency 50] [--duration 10s] [--url URL]",
+	"carriers":  "[flags] | numan carriers test [flags] NAME",
+	"reconcile": "[--older-than 5m] [--db FILE|URL]",
+}
+
+// helpOf is the help of "numan <name>" (a command, or "command sub").
+func helpOf(name string) cmdHelp {
+	cmd, sub, ok := strings.Cut(name, " ")
+	if !ok {
+		c := commands()[name]
+		return cmdHelp{name: name, synopsis: synopses[name], summary: c.summary}
+	}
+	for _, h := range subcommands[cmd] {
+		if h.name == sub {
+			return h
+		}
+	}
+	return cmdHelp{name: name}
+}
