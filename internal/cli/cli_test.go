@@ -190,7 +190,7 @@ func TestImportExport(t *testing.T) {
 		fmt.Fprintf(&in, "+1415%07d,%s\n", 2000000+i, state)
 	}
 	in.WriteString("not-a-number,in_service\n")
-	in.WriteString("+14152000000,in_service\n") // already imported above, as reserved
+	in.WriteString("+14152000000,in_service\n") // already in the file above, as reserved
 	in.WriteString("12,reserved\n")
 	file := filepath.Join(dir, "numbers.csv")
 	if err := os.WriteFile(file, in.Bytes(), 0o644); err != nil {
@@ -204,7 +204,7 @@ func TestImportExport(t *testing.T) {
 	if !strings.Contains(errs, fmt.Sprintf("imported %d numbers, 3 failed", good)) {
 		t.Errorf("summary: %s", errs)
 	}
-	if !strings.Contains(errs, "not_reconcilable") || !strings.Contains(errs, "number_exists") {
+	if !strings.Contains(errs, "not_reconcilable") || !strings.Contains(errs, "duplicate line in the file") {
 		t.Errorf("summary lacks reasons: %s", errs)
 	}
 	f, err := os.Open(failures)
@@ -240,7 +240,7 @@ func TestImportExport(t *testing.T) {
 	}
 	// The export imports again: every number exists now.
 	code, _, errs = s.run(t, "", "numbers", "import", "--batch=1000", out)
-	if code != 1 || !strings.Contains(errs, fmt.Sprintf("imported 0 numbers, %d failed", good)) {
+	if code != 1 || !strings.Contains(errs, fmt.Sprintf("imported 0 numbers, %d failed", good)) || !strings.Contains(errs, "number_exists") {
 		t.Errorf("re-import: %d %s", code, errs)
 	}
 }

@@ -15,8 +15,17 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	cf := addClientFlags(fs, env)
 	outPath := fs.String("out", "-", "CSV file to write (- for stdout)")
 	state := fs.String("state", "", "only numbers in these states (comma-separated)")
+	pool := fs.Bool("pool", false, "every number Numan holds, whoever holds it, not only the account's (admins)")
+	carrierName := fs.String("carrier", "", "only numbers of these carrier modules (comma-separated), e.g. inventory")
+	prefix := fs.String("prefix", "", "only numbers starting with this E.164 prefix, e.g. +1415")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("export takes no arguments (the file is --out)")
+	}
+	if *prefix != "" && (*prefix)[0] != '+' {
+		return usagef("--prefix is an E.164 prefix: +1415, not %s", *prefix)
 	}
 	c, err := cf.connect(ctx)
 	if err != nil {
@@ -25,6 +34,15 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	q := url.Values{"accept": {"csv"}}
 	if *state != "" {
 		q.Set("filter_state", *state)
+	}
+	if *carrierName != "" {
+		q.Set("filter_carrier_module", *carrierName)
+	}
+	if *prefix != "" {
+		q.Set("filter_prefix", *prefix)
+	}
+	if *pool {
+		q.Set("all_accounts", "true")
 	}
 	body, err := c.stream(ctx, c.accountPath("/phone_numbers?"+q.Encode()), "text/csv")
 	if err != nil {

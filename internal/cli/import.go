@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -26,6 +27,27 @@ type importOutcome struct {
 	mu       sync.Mutex
 	reasons  map[string]int
 	failures *csv.Writer
+	// imported are the numbers (as the server names them) created so far:
+	// a number repeated in another spelling ("4155550100" after
+	// "+14155550100") is caught when the server answers for it again.
+	imported numberSet
+}
+
+// duplicateLine is the reason a repeated number fails.
+const duplicateLine = "duplicate line in the file"
+
+// created counts a number the server created, unless an earlier batch
+// already created it (a repeat in another spelling, which the server
+// accepts again when the numbers are created available).
+func (o *importOutcome) created(p *progress, num string) {
+	o.mu.Lock()
+	first := o.imported.add(num)
+	o.mu.Unlock()
+	if !first {
+		o.fail(p, num, duplicateLine)
+		return
+	}
+	p.done.Add(1)
 }
 
 func (o *importOutcome) fail(p *progress, num, reason string) {
@@ -44,6 +66,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	batchSize := fs.Int("batch", 100, "numbers per request")
 	workers := fs.Int("workers", 4, "requests in flight")
 	state := fs.String("state", "", "create_with_state for rows without a state column")
+	carrierName := fs.String("carrier", "", "the carrier module every number is created in (admins), e.g. inventory; default: number_manager's available_module_name")
 	failuresPath := fs.String("failures", "", "write the numbers that failed, with why, to this CSV file")
 	accept := fs.Bool("accept-charges", false, "accept the charges of creating the numbers")
 	if err := parse(fs, args); err != nil {
@@ -72,7 +95,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		}
 		in = f
 	}
-	out := &importOutcome{reasons: map[string]int{}}
+	out := &importOutcome{reasons: map[string]int{}, imported: newNumberSet()}
 	if *failuresPath != "" {
 		f, err := os.Create(*failuresPath)
 		if err != nil {
@@ -92,7 +115,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		go func() {
 			defer wg.Done()
 			for b := range batches {
-				sendImportBatch(ctx, c, b, *accept, p, out)
+				sendImportBatch(ctx, c, b, importOptions{accept: *accept, carrier: *carrierName}, p, out)
 			}
 		}()
 	}
@@ -123,8 +146,10 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 }
 
 // readImport streams the CSV into batches: one column of numbers, or a
-// header naming a "number" column and optionally a "state" column.
+// header naming a "number" column and optionally a "state" column. A number
+// already read (in any batch) fails as a duplicate line and is not sent.
 func readImport(ctx context.Context, in io.Reader, defState string, size int, batches chan<- importBatch, p *progress, out *importOutcome) error {
+	seen := newNumberSet()
 	r := csv.NewReader(in)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
@@ -168,6 +193,10 @@ func readImport(ctx context.Context, in io.Reader, defState string, size int, ba
 			continue
 		}
 		num := strings.TrimSpace(rec[numCol])
+		if !seen.add(num) {
+			out.fail(p, num, duplicateLine)
+			continue
+		}
 		st := defState
 		if stateCol >= 0 && stateCol < len(rec) && strings.TrimSpace(rec[stateCol]) != "" {
 			st = strings.TrimSpace(rec[stateCol])
@@ -195,26 +224,23 @@ func looksLikeNumber(s string) bool {
 	return s != "" && (s[0] == '+' || (s[0] >= '0' && s[0] <= '9'))
 }
 
+// importOptions apply to every batch of an import.
+type importOptions struct {
+	accept  bool   // charges accepted
+	carrier string // carrier_name of every number; "" = the server's default
+}
+
 // sendImportBatch creates one batch and records each number's outcome.
-func sendImportBatch(ctx context.Context, c *client, b importBatch, accept bool, p *progress, out *importOutcome) {
-	// Kazoo refuses a collection naming a number twice; drop repeats here so
-	// one duplicate line does not fail its whole batch.
-	seen := make(map[string]bool, len(b.nums))
-	nums := b.nums[:0:0]
-	for _, n := range b.nums {
-		if seen[n] {
-			out.fail(p, n, "duplicate line in the file")
-			continue
-		}
-		seen[n] = true
-		nums = append(nums, n)
-	}
-	data := map[string]any{"numbers": nums}
+func sendImportBatch(ctx context.Context, c *client, b importBatch, o importOptions, p *progress, out *importOutcome) {
+	data := map[string]any{"numbers": b.nums}
 	if b.state != "" {
 		data["create_with_state"] = b.state
 	}
+	if o.carrier != "" {
+		data["carrier_name"] = o.carrier
+	}
 	body := map[string]any{"data": data}
-	if accept {
+	if o.accept {
 		body["accept_charges"] = true
 	}
 	r, err := c.request(ctx, http.MethodPut, c.accountPath("/phone_numbers/collection"), body)
@@ -224,7 +250,7 @@ func sendImportBatch(ctx context.Context, c *client, b importBatch, accept bool,
 		if errors.As(err, &ae) {
 			reason = envelopeReason(ae)
 		}
-		for _, n := range nums {
+		for _, n := range b.nums {
 			out.fail(p, n, reason)
 		}
 		return
@@ -234,10 +260,17 @@ func sendImportBatch(ctx context.Context, c *client, b importBatch, accept bool,
 		Error   json.RawMessage            `json:"error"`
 	}
 	if json.Unmarshal(r.Data, &multi) != nil || multi.Success == nil {
-		p.done.Add(int64(len(nums))) // a single success is unwrapped
+		// A single success is unwrapped: the number's JSON.
+		var one struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(r.Data, &one)
+		out.created(p, cmp.Or(one.ID, b.nums[0]))
 		return
 	}
-	p.done.Add(int64(len(multi.Success)))
+	for n := range multi.Success {
+		out.created(p, n)
+	}
 	var failures map[string]json.RawMessage
 	_ = json.Unmarshal(multi.Error, &failures)
 	for n, raw := range failures {

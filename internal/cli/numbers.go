@@ -1,21 +1,22 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"text/tabwriter"
 )
 
-var numbersSubcommands = []string{"search", "list", "get", "add", "activate", "reserve", "release", "delete", "import", "export"}
-
 func runNumbers(ctx context.Context, env *Env, args []string) error {
-	sub, args, err := subcommand(args, numbersSubcommands)
+	sub, args, err := subcommand(env, "numbers", args)
 	if err != nil {
 		return err
 	}
@@ -27,10 +28,13 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 	}
 	fs := flagSet(env, "numbers "+sub)
 	cf := addClientFlags(fs, env)
-	accept := fs.Bool("accept-charges", false, "accept the charges of the operation")
-	var prefix, country, state *string
-	var quantity, offset *int
-	var hard, all *bool
+	accept := new(bool)
+	if sub == "add" || sub == "activate" || sub == "reserve" {
+		accept = fs.Bool("accept-charges", false, "accept the charges of the operation")
+	}
+	var prefix, country, state, carrierName, startKey *string
+	var quantity, offset, pageSize *int
+	var hard, all, clear *bool
 	switch sub {
 	case "search":
 		prefix = fs.String("prefix", "", "area code (415), E.164 prefix (+1415) or toll-free wildcard (80*)")
@@ -40,8 +44,13 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 	case "list":
 		state = fs.String("state", "", "only numbers in these states (comma-separated)")
 		all = fs.Bool("all", false, "every page, not just the first")
+		startKey = fs.String("start-key", "", "start at this number (the next page's key, which list prints)")
+		pageSize = fs.Int("page-size", 500, "numbers per page")
 	case "add":
 		state = fs.String("state", "", "create_with_state: the state to create the numbers in")
+		carrierName = fs.String("carrier", "", "the carrier module the numbers belong to (admins), e.g. inventory")
+	case "used-by":
+		clear = fs.Bool("clear", false, "clear used_by: no app routes the numbers (they are spare)")
 	case "delete":
 		hard = fs.Bool("hard", true, "delete for good (admins), not just release")
 	}
@@ -80,7 +89,10 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 		}
 		return tw.Flush()
 	case "list":
-		return listNumbers(ctx, env, c, *state, *all)
+		if *pageSize < 1 {
+			return usagef("--page-size must be at least 1")
+		}
+		return listNumbers(ctx, env, c, listOptions{state: *state, all: *all, start: *startKey, pageSize: *pageSize})
 	case "get":
 		if err := needNumbers(); err != nil {
 			return err
@@ -91,6 +103,9 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 		}
 		return printJSON(env.Stdout, data)
 	}
+	if sub == "used-by" {
+		return usedBy(ctx, env, c, nums, *clear)
+	}
 	if err := needNumbers(); err != nil {
 		return err
 	}
@@ -100,6 +115,9 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 	case "add":
 		if *state != "" {
 			body["create_with_state"] = *state
+		}
+		if *carrierName != "" {
+			body["carrier_name"] = *carrierName
 		}
 	case "activate":
 		path += "/activate"
@@ -219,14 +237,24 @@ func failureReason(raw json.RawMessage) string {
 	return out
 }
 
-func listNumbers(ctx context.Context, env *Env, c *client, state string, all bool) error {
+// listOptions are numbers list's flags.
+type listOptions struct {
+	state, start string
+	all          bool
+	pageSize     int
+}
+
+// listNumbers prints the account's numbers: one page, or every page with
+// all. When more pages exist, it says so on stderr with the next page's key.
+func listNumbers(ctx context.Context, env *Env, c *client, o listOptions) error {
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NUMBER\tSTATE\tUSED_BY\tFEATURES")
-	start := ""
+	start := o.start
+	shown := 0
 	for {
-		q := url.Values{"page_size": {"500"}}
-		if state != "" {
-			q.Set("filter_state", state)
+		q := url.Values{"page_size": {strconv.Itoa(o.pageSize)}}
+		if o.state != "" {
+			q.Set("filter_state", o.state)
 		}
 		if start != "" {
 			q.Set("start_key", start)
@@ -254,10 +282,68 @@ func listNumbers(ctx context.Context, env *Env, c *client, state string, all boo
 			n := d.Numbers[k]
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", k, n.State, n.UsedBy, n.Features)
 		}
-		if !all || r.NextStartKey == "" {
+		shown += len(keys)
+		if r.NextStartKey == "" {
 			break
+		}
+		if !o.all {
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stderr, "%d numbers shown; more pages exist: --all lists every page, --start-key %s the next one\n", shown, r.NextStartKey)
+			return nil
 		}
 		start = r.NextStartKey
 	}
 	return tw.Flush()
+}
+
+// usedBy sets (or, with clear, clears) the app that routes the numbers:
+// numbers used-by APP NUMBER... or numbers used-by --clear NUMBER...
+func usedBy(ctx context.Context, env *Env, c *client, args []string, clear bool) error {
+	method, data := http.MethodDelete, map[string]any{}
+	if !clear {
+		if len(args) < 2 {
+			return usagef("usage: numan numbers used-by APP NUMBER... (or --clear NUMBER...)")
+		}
+		method, data["used_by"] = http.MethodPut, args[0]
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return usagef("give one or more numbers")
+	}
+	data["numbers"] = args
+	r, err := c.request(ctx, method, c.accountPath("/phone_numbers/collection/used_by"), map[string]any{"data": data})
+	if err != nil {
+		return err
+	}
+	return printUsedBy(env, args, r.Data)
+}
+
+// printUsedBy prints each number with the app that now routes it ("-" for
+// none), and the failures.
+func printUsedBy(env *Env, nums []string, data json.RawMessage) error {
+	type view struct {
+		ID     string `json:"id"`
+		UsedBy string `json:"used_by"`
+	}
+	var multi struct {
+		Success map[string]view            `json:"success"`
+		Error   map[string]json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(data, &multi); err != nil || multi.Success == nil {
+		var one view
+		_ = json.Unmarshal(data, &one)
+		multi.Success = map[string]view{one.ID: one}
+	}
+	for _, k := range slices.Sorted(maps.Keys(multi.Success)) {
+		fmt.Fprintf(env.Stdout, "%s\t%s\n", k, cmp.Or(multi.Success[k].UsedBy, "-"))
+	}
+	for _, k := range slices.Sorted(maps.Keys(multi.Error)) {
+		fmt.Fprintf(env.Stdout, "%s\tfailed\t%s\n", k, failureReason(multi.Error[k]))
+	}
+	if len(multi.Error) > 0 {
+		return fmt.Errorf("%d of %d numbers failed", len(multi.Error), len(nums))
+	}
+	return nil
 }
