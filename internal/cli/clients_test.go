@@ -292,9 +292,10 @@ func TestImportDuplicatesAcrossBatches(t *testing.T) {
 	s := newServer(t)
 	var in strings.Builder
 	in.WriteString("number,state\n")
-	for i := range 10 {
+	for i := range 11 {
 		fmt.Fprintf(&in, "+1415555%04d,available\n", 700+i)
 	}
+	in.WriteString("4155550710,available\n")      // the same number, national, in the same batch
 	in.WriteString("+14155550700,available\n")    // exact repeat, a later batch
 	in.WriteString("+1 415 555 0701,available\n") // the same number, spaced
 	in.WriteString("4155550702,available\n")      // the same number, national
@@ -304,14 +305,14 @@ func TestImportDuplicatesAcrossBatches(t *testing.T) {
 	}
 	failures := filepath.Join(t.TempDir(), "failed.csv")
 	code, _, errs := s.run(t, "", "numbers", "import", file, "--batch", "3", "--workers", "2", "--failures", failures)
-	if code != 1 || !strings.Contains(errs, "imported 10 numbers, 3 failed") || !strings.Contains(errs, "3  duplicate line in the file") {
+	if code != 1 || !strings.Contains(errs, "imported 11 numbers, 4 failed") || !strings.Contains(errs, "4  duplicate line in the file") {
 		t.Fatalf("import: %d %s", code, errs)
 	}
 	raw, _ := os.ReadFile(failures)
-	if rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll(); err != nil || len(rows) != 4 {
+	if rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll(); err != nil || len(rows) != 5 {
 		t.Errorf("failures file: %v %s", err, raw)
 	}
-	if counts, _ := s.st.CountNumbersByState(context.Background()); counts[number.Available] != 10 {
+	if counts, _ := s.st.CountNumbersByState(context.Background()); counts[number.Available] != 11 {
 		t.Errorf("stored: %v", counts)
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/csv"
@@ -248,6 +249,14 @@ func sendImportBatch(ctx context.Context, c *client, b importBatch, o importOpti
 		var ae *apiError
 		reason := err.Error()
 		if errors.As(err, &ae) {
+			if ae.Status == http.StatusBadRequest && len(b.nums) > 1 && bytes.Contains(ae.Data, []byte(`"uniqueItems"`)) {
+				// Two spellings of one number in the batch: the server
+				// refuses the whole batch, so send its numbers one by one.
+				for _, n := range b.nums {
+					sendImportBatch(ctx, c, importBatch{state: b.state, nums: []string{n}}, o, p, out)
+				}
+				return
+			}
 			reason = envelopeReason(ae)
 		}
 		for _, n := range b.nums {
