@@ -7,6 +7,7 @@ import (
 	"os"
 
 	_ "github.com/numan-dev/numan/carrier/all" // every built-in carrier registers itself
+	_ "github.com/numan-dev/numan/feature/all" // and every feature provider, so system_configs accepts their settings
 	"github.com/numan-dev/numan/internal/cli"
 )
 

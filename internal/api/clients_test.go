@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/numan-dev/numan/carrier/carriertest"
+	_ "github.com/numan-dev/numan/feature/all" // provider documents are not carriers' and are accepted
 	"github.com/numan-dev/numan/number"
 )
 
@@ -297,14 +298,15 @@ func TestConfigOfAnUnknownCarrierRefused(t *testing.T) {
 	e := newEnv(t)
 	for _, id := range []string{"number_manager.bandwith2", "number_manager.nosuch"} {
 		r := e.do("PUT", "/v2/system_configs/"+id, e.token, map[string]any{"data": map[string]any{"api_url": "http://x"}})
-		if r.code != 400 || !strings.Contains(string(r.raw), "no carrier") {
+		if r.code != 400 || !strings.Contains(string(r.raw), "no carrier or feature provider") {
 			t.Errorf("%s: %d %s", id, r.code, r.raw)
 		}
 		if _, err := e.st.GetConfig(context.Background(), id); !number.IsKind(err, number.KindNotFound) {
 			t.Errorf("%s stored: %v", id, err)
 		}
 	}
-	// A registered carrier (any spelling) and the locality service are fine.
+	// A registered carrier (any spelling), a feature provider and the locality service are fine.
+	e.must(200, "PUT", "/v2/system_configs/number_manager.dash_e911", e.token, map[string]any{"data": map[string]any{"auth_username": "u"}})
 	e.must(200, "PATCH", "/v2/system_configs/number_manager.knm_fake", e.token, map[string]any{"data": map[string]any{}})
 	e.must(200, "PUT", "/v2/system_configs/number_manager.locality", e.token, map[string]any{"data": map[string]any{"url": "http://locality.example"}})
 }

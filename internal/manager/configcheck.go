@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/number"
 )
@@ -71,9 +72,13 @@ func (m *Manager) validateConfigDoc(id string, raw json.RawMessage) error {
 	if !ok || nonCarrierDocs[name] {
 		return nil
 	}
+	if _, provider := feature.Lookup(name); provider && !carrier.Registered(name) {
+		// A feature provider's settings (number_manager.dash_e911).
+		return nil
+	}
 	if !carrier.Registered(name) {
 		// Nothing would ever read it: a typo (bandwith2) stored silently.
-		return number.Errorf(number.KindInvalid, "", "%s: no carrier %q is registered (known: %s)", id, name, strings.Join(carrier.Names(), ", "))
+		return number.Errorf(number.KindInvalid, "", "%s: no carrier or feature provider %q is registered (carriers: %s)", id, name, strings.Join(carrier.Names(), ", "))
 	}
 	_, err := carrier.New(name, raw, m.carriers.deps)
 	if err != nil && number.KindOf(err) == number.KindInternal {
