@@ -204,7 +204,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			changes = append(changes, ch)
 		}
 		ready = append(ready, it)
-		if !dirty {
+		if !dirty && op.DryRun {
 			b.res.Succeeded = append(b.res.Succeeded, n)
 		}
 	}
@@ -235,6 +235,13 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 	var written []number.Change
 	for _, it := range ready {
 		if !changed(it.before, it.n) {
+			// Nothing to write, as in Kazoo, but the reply still says the
+			// number is so: confirm it is durably stored as read.
+			if err := m.confirm(ctx, it); err != nil {
+				b.res.fail(it.key, err)
+				continue
+			}
+			b.res.Succeeded = append(b.res.Succeeded, it.n)
 			continue
 		}
 		if err := m.write(ctx, it); err != nil {
@@ -252,6 +259,37 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 		m.recordCharges(ctx, op, written)
 	}
 	sortNumbers(b.res.Succeeded)
+}
+
+// NumberConfirmer is an optional store capability: ConfirmNumber succeeds
+// only once the number is durably stored at the given version — on
+// PostgreSQL, a conditional update that changes nothing, in a transaction
+// whose commit waits for the synchronous standbys like any write. It fails
+// KindConflict when the number is at another version (KindNotFound when
+// gone).
+//
+// Why: a request that changes nothing (activating a number the account
+// already has, an update with the values already stored) answers success
+// from what it read. After a crash of the primary, what it read may be a
+// commit that reached the primary's disk but no standby — visible once the
+// crashed server restarts, until the failover rewinds it. An activation
+// retried after a lost reply would then be acknowledged from the
+// doomed commit, and the number sold again on the promoted standby (the
+// failover test in scripts/ha found exactly this). A write carries its
+// own check (conditional on the version, committed durably); a no-op needs
+// this one. Stores without replicas (SQLite) need not implement it.
+type NumberConfirmer interface {
+	ConfirmNumber(ctx context.Context, e164 string, version int64) error
+}
+
+// confirm makes sure a number a request leaves unchanged is durably stored
+// as the request read it, when the store can tell.
+func (m *Manager) confirm(ctx context.Context, it *item) error {
+	c, ok := m.store.(NumberConfirmer)
+	if !ok || it.before == nil {
+		return nil
+	}
+	return c.ConfirmNumber(ctx, it.before.Number, it.before.Version)
 }
 
 // write persists one item: insert when new, delete when deleted, else a

@@ -277,28 +277,65 @@ func drive(c config) error {
 	}
 	total := c.distinct + c.contendedN()
 	t := time.Now()
-	for i := 0; i < total; i += c.batch {
-		var nums []string
-		for j := i; j < min(i+c.batch, total); j++ {
-			nums = append(nums, c.number(j))
-		}
-		var res struct {
-			Error json.RawMessage `json:"error"` // an object, or [] when empty
-		}
-		if _, err := cl.must(ctx, http.MethodPut, "/v2/accounts/"+master+"/phone_numbers/collection", masterTok,
-			map[string]any{"data": map[string]any{"numbers": nums, "create_with_state": "available"}, "accept_charges": true}, &res); err != nil {
-			return err
-		}
-		var failed map[string]json.RawMessage
-		_ = json.Unmarshal(res.Error, &failed)
-		for n, e := range failed {
-			return fmt.Errorf("creating the pool: %d numbers failed, e.g. %s: %s (is the database fresh? try another -base)", len(failed), n, e)
-		}
+	if err := fillPool(ctx, cl, c, master, masterTok, total); err != nil {
+		return err
 	}
 	logf("setup: %d accounts, %d numbers available (%d distinct, %d contended) in %s", c.workers, total, c.distinct, c.contendedN(), time.Since(t).Round(time.Millisecond))
 
 	// 2. The load, the kill, the recovery.
 	return r.load(ctx)
+}
+
+// fillPool creates the numbers [0, total) as available, in batches, four
+// requests at a time.
+func fillPool(ctx context.Context, cl *client, c config, master, tok string, total int) error {
+	batches := make(chan int)
+	errs := make(chan error, 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range batches {
+				var nums []string
+				for j := i; j < min(i+c.batch, total); j++ {
+					nums = append(nums, c.number(j))
+				}
+				var res struct {
+					Error json.RawMessage `json:"error"` // an object, or [] when empty
+				}
+				if _, err := cl.must(ctx, http.MethodPut, "/v2/accounts/"+master+"/phone_numbers/collection", tok,
+					map[string]any{"data": map[string]any{"numbers": nums, "create_with_state": "available"}, "accept_charges": true}, &res); err != nil {
+					errs <- err
+					return
+				}
+				var failed map[string]json.RawMessage
+				_ = json.Unmarshal(res.Error, &failed)
+				for n, e := range failed {
+					errs <- fmt.Errorf("creating the pool: %d numbers failed, e.g. %s: %s (is the database fresh? try another -base)", len(failed), n, e)
+					return
+				}
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := 0; i < total; i += c.batch {
+		select {
+		case batches <- i:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(batches)
+	wg.Wait()
+	if err == nil {
+		select {
+		case err = <-errs:
+		default:
+		}
+	}
+	return err
 }
 
 func (r *loadRun) record(a attempt) {
@@ -649,6 +686,7 @@ func (r *loadRun) report(ctx context.Context, resumedAt, end time.Time) error {
 			double++
 			if double <= 10 {
 				fmt.Printf("SOLD TWICE: %s acknowledged to workers %v\n", r.c.number(num), keys(ws))
+				r.history(atts, num)
 			}
 		}
 	}
@@ -667,7 +705,7 @@ func (r *loadRun) report(ctx context.Context, resumedAt, end time.Time) error {
 	}
 
 	// Against the database: every acknowledged write is there.
-	lost, unacked, err := r.checkDB(ctx, acked, attempted)
+	lost, unacked, err := r.checkDB(ctx, atts, acked, attempted)
 	if err != nil {
 		return fmt.Errorf("checking the database: %w", err)
 	}
@@ -678,6 +716,18 @@ func (r *loadRun) report(ctx context.Context, resumedAt, end time.Time) error {
 	}
 	fmt.Println("RESULT: PASS")
 	return nil
+}
+
+// history prints every attempt at number i, in time from the kill.
+func (r *loadRun) history(atts []attempt, i int) {
+	k := time.Unix(0, r.killAt.Load())
+	for _, a := range atts {
+		if a.num != i {
+			continue
+		}
+		fmt.Printf("    worker %2d node %d  %+8.3fs .. %+8.3fs  %-8s retry=%v\n", a.worker, a.node,
+			a.start.Sub(k).Seconds(), a.end.Sub(k).Seconds(), outcomeNames[a.out], a.retry)
+	}
 }
 
 func countOK(atts []attempt, from, to time.Time) int {
@@ -700,7 +750,7 @@ func keys(m map[int]bool) []int {
 }
 
 // checkDB reads every number anyone asked for from the (new) primary.
-func (r *loadRun) checkDB(ctx context.Context, acked, attempted map[int]map[int]bool) (lost, unacked int, err error) {
+func (r *loadRun) checkDB(ctx context.Context, atts []attempt, acked, attempted map[int]map[int]bool) (lost, unacked int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var conn *pgx.Conn
@@ -751,6 +801,7 @@ func (r *loadRun) checkDB(ctx context.Context, acked, attempted map[int]map[int]
 				lost++
 				if lost <= 10 {
 					fmt.Printf("LOST: %s acknowledged to worker %d, in the database: %+v (found %v)\n", r.c.number(i), w, rw, ok)
+					r.history(atts, i)
 				}
 			}
 		}
