@@ -14,7 +14,8 @@
 #
 # Everything lives in a fresh temporary directory that is removed at the end
 # (--keep keeps it); every process it starts is stopped on exit, whatever
-# happens. It uses ports 55431-55433 (PostgreSQL) and 58101-58102 (Numan)
+# happens. It uses ports 25431-25433 (PostgreSQL) and 28101-28102 (Numan),
+# below Linux's ephemeral range so that no outgoing connection holds one,
 # and never touches the system PostgreSQL on 5432. See scripts/ha/README.md.
 set -euo pipefail
 
@@ -30,15 +31,15 @@ while [ $# -gt 0 ]; do
 	--fast) FAST=1; shift ;;
 	--keep) KEEP=1; shift ;;
 	--) shift; HACHECK_ARGS=("$@"); break ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
 	*) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
 case "$KILL" in postmaster|node) ;; *) echo "--kill is postmaster or node" >&2; exit 2 ;; esac
 
-MON_PORT=${HA_MONITOR_PORT:-55431}
-PG_PORTS=(${HA_PG_PORT1:-55432} ${HA_PG_PORT2:-55433})
-NUMAN_PORTS=(${HA_NUMAN_PORT1:-58101} ${HA_NUMAN_PORT2:-58102})
+MON_PORT=${HA_MONITOR_PORT:-25431}
+PG_PORTS=(${HA_PG_PORT1:-25432} ${HA_PG_PORT2:-25433})
+NUMAN_PORTS=(${HA_NUMAN_PORT1:-28101} ${HA_NUMAN_PORT2:-28102})
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -172,7 +173,7 @@ one_run() {
 			--hostname 127.0.0.1 --name "node$i" --auth trust --no-ssl --pgctl "$PGBIN/pg_ctl" \
 			--monitor "$mon" --dbname numan --run
 		if [ $i = 1 ]; then
-			wait_states 60 node1=single/single
+			wait_states 180 node1=single/single
 		else
 			# pg_basebackup waits for a checkpoint on the primary: ask for one
 			# rather than wait for checkpoint_timeout.
@@ -181,7 +182,7 @@ one_run() {
 				psql -X -q -h 127.0.0.1 -p "${PG_PORTS[0]}" -U postgres -d numan -c CHECKPOINT >/dev/null 2>&1 || true
 				sleep 1
 			done
-			wait_states 60 node1=primary/primary node2=secondary/secondary
+			wait_states 180 node1=primary/primary node2=secondary/secondary
 		fi
 	done
 	if [ "$FAST" = 1 ]; then

@@ -93,7 +93,7 @@ func main() {
 func run() int {
 	var c config
 	var nodes string
-	flag.StringVar(&nodes, "nodes", "http://127.0.0.1:58101,http://127.0.0.1:58102", "comma-separated base URLs of the Numan nodes")
+	flag.StringVar(&nodes, "nodes", "http://127.0.0.1:28101,http://127.0.0.1:28102", "comma-separated base URLs of the Numan nodes")
 	flag.StringVar(&c.masterKey, "master-key", os.Getenv("NUMAN_MASTER_API_KEY"), "the master account's API key (NUMAN_MASTER_API_KEY)")
 	flag.StringVar(&c.dsn, "dsn", os.Getenv("NUMAN_DB"), "multi-host PostgreSQL DSN, for finding the primary and for the final check (NUMAN_DB)")
 	flag.IntVar(&c.workers, "workers", 16, "concurrent clients, one account each")
