@@ -38,8 +38,8 @@ done
 case "$KILL" in postmaster|node) ;; *) echo "--kill is postmaster or node" >&2; exit 2 ;; esac
 
 MON_PORT=${HA_MONITOR_PORT:-25431}
-PG_PORTS=(${HA_PG_PORT1:-25432} ${HA_PG_PORT2:-25433})
-NUMAN_PORTS=(${HA_NUMAN_PORT1:-28101} ${HA_NUMAN_PORT2:-28102})
+PG_PORTS=("${HA_PG_PORT1:-25432}" "${HA_PG_PORT2:-25433}")
+NUMAN_PORTS=("${HA_NUMAN_PORT1:-28101}" "${HA_NUMAN_PORT2:-28102}")
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 
