@@ -100,12 +100,15 @@ type SearchOptions struct {
 	QueryID    string
 }
 
-// Result is one number a carrier offers.
+// Result is one number a carrier offers: the search result is keyed by
+// the number, with what the carrier needs to buy it and what it said about
+// it.
 type Result struct {
 	Number      string       // E.164
 	Carrier     string       // registry name of the carrier that offered it
 	State       number.State // usually discovery
 	CarrierData number.Doc   // what the carrier needs to buy it later
+	Details     Details      // what the carrier said about it, normalised
 }
 
 // Acquired is what a carrier reports after buying a number.
