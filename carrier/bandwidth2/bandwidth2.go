@@ -221,6 +221,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 			Carrier:     Name,
 			State:       number.Discovery,
 			CarrierData: f.carrierData(),
+			Details:     f.details(),
 		})
 	}
 	return results, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -159,8 +160,24 @@ func TestSearchCarrierData(t *testing.T) {
 		t.Errorf("city = %q", city)
 	}
 	tf, err := c.FindNumbers(t.Context(), "+1800", 1, carrier.SearchOptions{})
-	if err != nil || len(tf) != 1 || len(tf[0].CarrierData) != 0 {
+	if err != nil || len(tf) != 1 || len(tf[0].CarrierData) != 0 || !tf[0].Details.IsZero() {
 		t.Errorf("toll-free carrier data = %v, %v", tf, err)
+	}
+}
+
+// The details of an enableTNDetail search are the normalised details:
+// city, state, rate center and LATA; Bandwidth quotes no price and no
+// capabilities.
+func TestSearchDetails(t *testing.T) {
+	f := newFakeBandwidth(t)
+	c := newTestCarrier(t, testConfig(f.srv.URL))
+	got, err := c.FindNumbers(t.Context(), "+1415", 5, carrier.SearchOptions{})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("got %v, %v", got, err)
+	}
+	want := carrier.Details{Locality: carrier.Locality{City: "SAUSALITO", Region: "CA"}, RateCenter: "SAUSALITO", LATA: "722"}
+	if !reflect.DeepEqual(got[2].Details, want) {
+		t.Errorf("details = %+v, want %+v", got[2].Details, want)
 	}
 }
 

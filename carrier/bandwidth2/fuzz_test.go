@@ -3,6 +3,8 @@ package bandwidth2
 import (
 	"strings"
 	"testing"
+
+	"github.com/numan-dev/numan/carrier/carriertest"
 )
 
 // The seed corpora live in testdata/fuzz/<target>/; these targets check
@@ -19,6 +21,9 @@ func FuzzParseSearchResult(f *testing.F) {
 		for _, n := range found {
 			if len(n.e164) != 12 || !strings.HasPrefix(n.e164, "+1") {
 				t.Fatalf("offered %q, not a NANP E.164 number", n.e164)
+			}
+			if p := carriertest.DetailsProblem(n.details()); p != "" {
+				t.Fatalf("details of %q: %s", n.e164, p)
 			}
 		}
 	})

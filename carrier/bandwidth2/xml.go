@@ -96,6 +96,17 @@ func (f found) carrierData() number.Doc {
 	return d
 }
 
+// details is what Bandwidth said of the number: its rate center, LATA,
+// state and city (only with enableTNDetail). Bandwidth quotes no price and
+// no capabilities in a search.
+func (f found) details() carrier.Details {
+	return carrier.Details{
+		Locality:   carrier.Locality{City: f.city, Region: f.state},
+		RateCenter: f.rateCenter,
+		LATA:       f.lata,
+	}
+}
+
 // parseSearchResult reads a search reply. Numbers that are not 10 digits
 // are skipped rather than offered; an error element in the reply is a
 // carrier fault.

@@ -24,6 +24,7 @@ package carriertest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/number/money"
 )
 
 // Option adjusts what Run searches for and expects.
@@ -157,7 +159,31 @@ func checkResults(t *testing.T, name string, quantity int, results []carrier.Res
 		if !r.State.Valid() || r.State == number.Deleted {
 			t.Errorf("result %d (%s): State = %q is not a state a stored or offered number has", i, r.Number, r.State)
 		}
+		if p := DetailsProblem(r.Details); p != "" {
+			t.Errorf("result %d (%s): details %+v: %s", i, r.Number, r.Details, p)
+		}
 	}
+}
+
+// DetailsProblem says what is wrong with a result's details, or "" when
+// nothing is: a country that is no ISO 3166 alpha-2 code, a cost with no
+// ISO 4217 currency, no price or a negative one. Carriers' parser fuzz
+// targets call it on whatever they read.
+func DetailsProblem(d carrier.Details) string {
+	if c := d.Locality.Country; c != "" && carrier.Country(c) != c {
+		return fmt.Sprintf("country %q is not an ISO 3166 alpha-2 code", c)
+	}
+	if c := d.Cost; c != nil {
+		switch {
+		case !money.ValidCurrency(c.Currency):
+			return fmt.Sprintf("cost currency %q is not an ISO 4217 code", c.Currency)
+		case c.Monthly == nil && c.Setup == nil:
+			return "a cost with no price"
+		case c.Monthly != nil && *c.Monthly < 0, c.Setup != nil && *c.Setup < 0:
+			return "a negative price"
+		}
+	}
+	return ""
 }
 
 // isE164 reports whether s is "+" then 2 to 15 digits (the longest E.164

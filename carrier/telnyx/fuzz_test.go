@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/carrier/carriertest"
 )
 
 // The seed corpora live in testdata/fuzz/<target>/; these targets check
@@ -20,6 +21,9 @@ func FuzzParseAvailable(f *testing.F) {
 		for _, o := range offers {
 			if !isE164(o.PhoneNumber) || o.raw == nil {
 				t.Fatalf("offered %+v", o)
+			}
+			if p := carriertest.DetailsProblem(o.details()); p != "" {
+				t.Fatalf("details of %+v: %s", o, p)
 			}
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
 )
@@ -25,7 +26,44 @@ type offer struct {
 		Monthly  string `json:"monthly_cost"`
 		Currency string `json:"currency"`
 	} `json:"cost_information"`
+	Regions []struct {
+		Type string `json:"region_type"`
+		Name string `json:"region_name"`
+	} `json:"region_information"`
+	Features []struct {
+		Name string `json:"name"`
+	} `json:"features"`
 	raw number.Doc // the whole record, kept as the carrier data, as Kazoo did
+}
+
+// details normalises what Telnyx said of the number: region_information
+// (country_code, state, rate_center, and location, the city, for
+// international numbers), features (voice, sms, mms, fax) and
+// cost_information (monthly_cost, and upfront_cost as the setup cost).
+func (o offer) details() carrier.Details {
+	var d carrier.Details
+	for _, r := range o.Regions {
+		name := strings.TrimSpace(r.Name)
+		switch strings.ToLower(strings.TrimSpace(r.Type)) {
+		case "country_code":
+			d.Locality.Country = carrier.Country(name)
+		case "state":
+			d.Locality.Region = name
+		case "location", "locality", "city":
+			d.Locality.City = name
+		case "rate_center":
+			d.RateCenter = name
+		}
+	}
+	if o.Features != nil {
+		names := make([]string, len(o.Features))
+		for i, f := range o.Features {
+			names[i] = f.Name
+		}
+		d.Capabilities = carrier.CapabilitiesOf(names...)
+	}
+	d.Cost = carrier.NewCost(o.Cost.Currency, o.Cost.Monthly, o.Cost.Upfront)
+	return d
 }
 
 // parseAvailable reads a search reply. Records that do not carry an E.164

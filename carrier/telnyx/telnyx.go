@@ -189,6 +189,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 			Carrier:     Name,
 			State:       number.Discovery,
 			CarrierData: o.raw,
+			Details:     o.details(),
 		})
 	}
 	return results, nil

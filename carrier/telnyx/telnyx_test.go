@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -177,6 +178,46 @@ func TestSearchKeepsTheRecordAsCarrierData(t *testing.T) {
 	if !got[0].CarrierData.Get("cost_information", &cost) || cost.Upfront != "1.00" ||
 		!got[0].CarrierData.Get("phone_number", &pn) || pn != "+14155550142" {
 		t.Errorf("carrier data = %v", got[0].CarrierData)
+	}
+}
+
+// Each result's details are the record's region_information, features
+// and cost_information, normalised; prices are exact minor units.
+func TestSearchDetails(t *testing.T) {
+	f := newFakeTelnyx(t)
+	cfg := testConfig(f.srv.URL)
+	cfg.ShouldKeepBestEffort = true
+	c := newTestCarrier(t, cfg)
+	got, err := c.FindNumbers(t.Context(), "+1415", 5, usOpts)
+	if err != nil || len(got) != 4 {
+		t.Fatalf("%v, %v", got, err)
+	}
+	i64 := func(v int64) *int64 { return &v }
+	want := map[string]carrier.Details{
+		"+14155550142": {
+			Locality:     carrier.Locality{Region: "CA", Country: "US"},
+			RateCenter:   "SNFC CA 01",
+			Capabilities: &carrier.Capabilities{Voice: true, SMS: true},
+			Cost:         &carrier.Cost{Currency: "USD", Monthly: i64(100), Setup: i64(100)},
+		},
+		"+14153310190": {
+			Locality:     carrier.Locality{City: "Sausalito", Region: "CA", Country: "US"},
+			RateCenter:   "SAUSALITO",
+			Capabilities: &carrier.Capabilities{Voice: true, SMS: true, MMS: true, Fax: true},
+			Cost:         &carrier.Cost{Currency: "USD", Monthly: i64(150), Setup: i64(250)},
+		},
+	}
+	for _, r := range got {
+		if w, ok := want[r.Number]; ok && !reflect.DeepEqual(r.Details, w) {
+			t.Errorf("%s: details %+v\nwant %+v", r.Number, r.Details, w)
+		}
+	}
+	gb, err := c.FindNumbers(t.Context(), "+44207", 1, carrier.SearchOptions{Country: "GB", Dialcode: "+44"})
+	if err != nil || len(gb) != 1 {
+		t.Fatalf("%v, %v", gb, err)
+	}
+	if l := gb[0].Details.Locality; l != (carrier.Locality{City: "LONDON", Country: "GB"}) {
+		t.Errorf("GB locality = %+v", l)
 	}
 }
 

@@ -12,8 +12,40 @@ import (
 
 // offer is one entry of an AvailablePhoneNumbers list.
 type offer struct {
-	PhoneNumber string `json:"phone_number"`
-	raw         number.Doc
+	PhoneNumber  string `json:"phone_number"`
+	Locality     string `json:"locality"`
+	Region       string `json:"region"`
+	PostalCode   string `json:"postal_code"`
+	IsoCountry   string `json:"iso_country"`
+	RateCenter   string `json:"rate_center"`
+	LATA         string `json:"lata"`
+	Capabilities *struct {
+		// Twilio spells them voice, SMS, MMS and fax; decoding ignores case.
+		Voice bool `json:"voice"`
+		SMS   bool `json:"sms"`
+		MMS   bool `json:"mms"`
+		Fax   bool `json:"fax"`
+	} `json:"capabilities"`
+	raw number.Doc
+}
+
+// details normalises what Twilio said of the number. Twilio quotes no
+// price in a search.
+func (o offer) details() carrier.Details {
+	d := carrier.Details{
+		Locality: carrier.Locality{
+			City:       strings.TrimSpace(o.Locality),
+			Region:     strings.TrimSpace(o.Region),
+			Country:    carrier.Country(o.IsoCountry),
+			PostalCode: strings.TrimSpace(o.PostalCode),
+		},
+		RateCenter: strings.TrimSpace(o.RateCenter),
+		LATA:       strings.TrimSpace(o.LATA),
+	}
+	if c := o.Capabilities; c != nil {
+		d.Capabilities = &carrier.Capabilities{Voice: c.Voice, SMS: c.SMS, MMS: c.MMS, Fax: c.Fax}
+	}
+	return d
 }
 
 // parseAvailable reads an AvailablePhoneNumbers page. Entries without an

@@ -147,7 +147,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 			continue
 		}
 		seen[o.PhoneNumber] = true
-		results = append(results, carrier.Result{Number: o.PhoneNumber, Carrier: Name, State: number.Discovery, CarrierData: o.raw})
+		results = append(results, carrier.Result{Number: o.PhoneNumber, Carrier: Name, State: number.Discovery, CarrierData: o.raw, Details: o.details()})
 	}
 	return results, nil
 }

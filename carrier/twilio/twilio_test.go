@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -147,6 +148,34 @@ func TestSearchCarrierData(t *testing.T) {
 	if !got[2].CarrierData.Get("locality", &locality) || locality != "Sausalito" ||
 		!got[2].CarrierData.Get("rate_center", &rateCenter) || rateCenter != "SAUSALITO" {
 		t.Errorf("carrier data = %v", got[2].CarrierData)
+	}
+}
+
+// Each result's details are the entry's locality, region, postal code,
+// country, rate center, LATA and capabilities; Twilio quotes no price.
+func TestSearchDetails(t *testing.T) {
+	f := newFakeTwilio(t, "")
+	c := newTestCarrier(t, testConfig(f.srv.URL))
+	got, err := c.FindNumbers(t.Context(), "+1415", 3, usOpts)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("%v, %v", got, err)
+	}
+	want := carrier.Details{
+		Locality:     carrier.Locality{City: "Sausalito", Region: "CA", Country: "US", PostalCode: "94965"},
+		RateCenter:   "SAUSALITO",
+		LATA:         "722",
+		Capabilities: &carrier.Capabilities{Voice: true, SMS: true, Fax: true},
+	}
+	if !reflect.DeepEqual(got[2].Details, want) {
+		t.Errorf("details %+v\nwant %+v", got[2].Details, want)
+	}
+	gb, err := c.FindNumbers(t.Context(), "+44207", 1, carrier.SearchOptions{Country: "GB", Dialcode: "+44"})
+	if err != nil || len(gb) != 1 {
+		t.Fatalf("%v, %v", gb, err)
+	}
+	if d := gb[0].Details; d.Locality != (carrier.Locality{City: "London", Country: "GB"}) || d.RateCenter != "" ||
+		d.Capabilities == nil || *d.Capabilities != (carrier.Capabilities{Voice: true}) {
+		t.Errorf("GB details (nulls are unknown) = %+v", d)
 	}
 }
 
