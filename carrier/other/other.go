@@ -185,7 +185,11 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 		if !strings.HasPrefix(o.Number, match) {
 			continue
 		}
-		out = append(out, carrier.Result{Number: o.Number, Carrier: Name, State: number.Discovery, CarrierData: o.Data})
+		// The phonebook's data for a number is free-form; what it says of
+		// where the number is (city, state, rate_center, lata, ...) is read
+		// as a stored locality is.
+		out = append(out, carrier.Result{Number: o.Number, Carrier: Name, State: number.Discovery, CarrierData: o.Data,
+			Details: carrier.LocalityDetails(o.Data)})
 		if len(out) == quantity {
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,8 +70,16 @@ func TestFindNumbersKeepsThePhonebooksData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := docJSON(t, res[0].CarrierData); got != `{"provider":"upstream-a","rate_center":"SAN FRANCISCO","state":"CA"}` {
+	if got := docJSON(t, res[0].CarrierData); got != `{"city":"San Francisco","country":"US","lata":"722","provider":"upstream-a","rate_center":"SAN FRANCISCO","state":"CA"}` {
 		t.Fatalf("carrier data = %s", got)
+	}
+	want := carrier.Details{
+		Locality:   carrier.Locality{City: "San Francisco", Region: "CA", Country: "US"},
+		RateCenter: "SAN FRANCISCO",
+		LATA:       "722",
+	}
+	if !reflect.DeepEqual(res[0].Details, want) {
+		t.Fatalf("details = %+v, want %+v", res[0].Details, want)
 	}
 }
 

@@ -5,14 +5,60 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/number"
 )
 
 // offer is one number an availability search returned.
 type offer struct {
-	Number string     // E.164
-	Data   number.Doc // Simwood's object, as sent
+	Number  string     // E.164
+	Data    number.Doc // Simwood's object, as sent
+	Details carrier.Details
+}
+
+// premiumCurrency is the currency of Simwood's number premiums: Simwood
+// prices in pounds sterling.
+const premiumCurrency = "GBP"
+
+// details normalises what Simwood said of an available number: whether it
+// takes SMS ("SMS": 1; every Simwood number takes calls) and the one-off
+// premium Simwood charges for a gold number (wholesale_gold_premium, 0 for
+// a standard one) as its setup cost.
+func details(d number.Doc) carrier.Details {
+	var out carrier.Details
+	if raw, ok := d["SMS"]; ok {
+		var sms bool
+		switch v := strings.TrimSpace(string(raw)); v {
+		case "1", "true", `"1"`, `"true"`:
+			sms = true
+		case "0", "false", `"0"`, `"false"`:
+		default:
+			raw = nil
+		}
+		if raw != nil {
+			out.Capabilities = &carrier.Capabilities{Voice: true, SMS: sms}
+		}
+	}
+	if p, ok := decimalOf(d["wholesale_gold_premium"]); ok {
+		out.Cost = carrier.NewCost(premiumCurrency, "", p)
+	}
+	return out
+}
+
+// decimalOf reads an amount sent as a JSON number or string.
+func decimalOf(raw json.RawMessage) (string, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if len(raw) == 0 || dec.Decode(&n) != nil {
+		return "", false
+	}
+	return n.String(), true
 }
 
 // parseAvailable reads the reply to GET .../available/...: a JSON array of
@@ -34,7 +80,7 @@ func parseAvailable(body []byte) ([]offer, error) {
 		if !ok {
 			continue
 		}
-		offers = append(offers, offer{Number: num, Data: d})
+		offers = append(offers, offer{Number: num, Data: d, Details: details(d)})
 	}
 	return offers, nil
 }

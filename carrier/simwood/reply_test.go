@@ -1,10 +1,13 @@
 package simwood
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -52,6 +55,27 @@ func TestParseAvailableKeepsSimwoodsData(t *testing.T) {
 	want := `{"SMS":0,"bill_class":"DDI","block":"5c1b8e0f7a2d4c1e9b3a6d8f0e2c4a61","country_code":"44","number":"2079460012","recommended_gold_premium":0,"wholesale_gold_premium":0}`
 	if got := docJSON(t, offers[0].Data); got != want {
 		t.Fatalf("carrier data = %s\nwant %s", got, want)
+	}
+}
+
+func TestParseAvailableDetails(t *testing.T) {
+	offers, err := parseAvailable(readTestdata(t, "available_10.json"))
+	if err != nil || len(offers) != 4 {
+		t.Fatalf("%v, %v", offers, err)
+	}
+	zero, premium := int64(0), int64(2550)
+	for i, want := range []carrier.Details{
+		{Capabilities: &carrier.Capabilities{Voice: true}, Cost: &carrier.Cost{Currency: "GBP", Setup: &zero}},
+		{Capabilities: &carrier.Capabilities{Voice: true}, Cost: &carrier.Cost{Currency: "GBP", Setup: &zero}},
+		{Capabilities: &carrier.Capabilities{Voice: true, SMS: true}, Cost: &carrier.Cost{Currency: "GBP", Setup: &premium}},
+	} {
+		if got := offers[i].Details; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: details %+v, want %+v", offers[i].Number, got, want)
+		}
+	}
+	odd, err := parseAvailable(readTestdata(t, "available_odd.json"))
+	if err != nil || len(odd) != 1 || !odd[0].Details.IsZero() {
+		t.Fatalf("no SMS or premium given: %+v, %v", odd, err)
 	}
 }
 
@@ -116,6 +140,9 @@ func FuzzParseAvailable(f *testing.F) {
 			digits, ok := strings.CutPrefix(o.Number, "+")
 			if !ok || !allDigits(digits) || len(digits) > 15 || o.Data == nil {
 				t.Fatalf("bad offer %+v", o)
+			}
+			if p := carriertest.DetailsProblem(o.Details); p != "" {
+				t.Fatalf("details of %+v: %s", o, p)
 			}
 		}
 	})

@@ -143,7 +143,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 		if !strings.HasPrefix(o.Number, "+"+countryCode+nsn) {
 			continue
 		}
-		out = append(out, carrier.Result{Number: o.Number, Carrier: Name, State: number.Discovery, CarrierData: o.Data})
+		out = append(out, carrier.Result{Number: o.Number, Carrier: Name, State: number.Discovery, CarrierData: o.Data, Details: o.Details})
 		if len(out) == quantity {
 			break
 		}

@@ -163,7 +163,8 @@ func (c *Carrier) Info() carrier.Info { return c.kind.info }
 
 // FindNumbers returns up to quantity stored numbers of the carrier's scope
 // starting with prefix, skipping opts.Offset of them. Numbers keep their
-// stored state and carrier data; they are not discoveries. Unlike Kazoo the
+// stored state and carrier data, and show the locality stored with them;
+// they are not discoveries. Unlike Kazoo the
 // range ends with the prefix, so a search for +1415 never offers +1416...
 // numbers. opts.Offset skips into whichever scope answers; a scope hands
 // the search to the next only when it holds nothing under the prefix, not
@@ -214,6 +215,7 @@ func (c *Carrier) find(ctx context.Context, q carrier.NumberQuery) ([]carrier.Re
 			Carrier:     name,
 			State:       n.State,
 			CarrierData: n.CarrierData.Clone(),
+			Details:     carrier.LocalityDetails(n.Locality),
 		})
 	}
 	return results, nil

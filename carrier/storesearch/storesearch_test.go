@@ -2,6 +2,7 @@ package storesearch_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -136,7 +137,8 @@ const account = "acct-1"
 var localSeeds = []storetesting.Seed{
 	{Number: "+14149999999", State: number.Available, Module: "local"},
 	{Number: "+14155550100", State: number.Available, Module: "local", CarrierData: map[string]any{"note": "desk"}},
-	{Number: "+14155550101", State: number.Available, Module: "local"},
+	{Number: "+14155550101", State: number.Available, Module: "local",
+		Locality: map[string]any{"city": "San Francisco", "region": "CA", "country": "US", "rate_center": "SNFC CA 01"}},
 	{Number: "+14155550102", State: number.Available, Module: "local"},
 	{Number: "+14155550103", State: number.InService, Module: "local", AssignedTo: account},
 	{Number: "+14155550104", State: number.Available, Module: "inventory"},
@@ -179,6 +181,20 @@ func TestLocalFindNumbersKeepsCarrierData(t *testing.T) {
 	var note string
 	if !results[0].CarrierData.Get("note", &note) || note != "desk" {
 		t.Errorf("CarrierData = %s, want note desk", results[0].CarrierData)
+	}
+}
+
+// A stored number shows the locality Numan keeps for it; nothing else is
+// known of it, and one without a locality shows nothing.
+func TestLocalFindNumbersShowsTheStoredLocality(t *testing.T) {
+	c := newCarrier(t, storesearch.Local, storetesting.Open(t, localSeeds...))
+	results, err := c.FindNumbers(t.Context(), "+1415555010", 2, carrier.SearchOptions{AccountID: account, Offset: 1})
+	if err != nil || len(results) != 2 {
+		t.Fatalf("FindNumbers = %v, %v; want two results", results, err)
+	}
+	want := carrier.Details{Locality: carrier.Locality{City: "San Francisco", Region: "CA", Country: "US"}, RateCenter: "SNFC CA 01"}
+	if !reflect.DeepEqual(results[0].Details, want) || !results[1].Details.IsZero() {
+		t.Errorf("details = %+v and %+v, want %+v and none", results[0].Details, results[1].Details, want)
 	}
 }
 

@@ -36,6 +36,15 @@ type offer struct {
 	Data   number.Doc // the details Vitelity gave, "number" in E.164
 }
 
+// details normalises what Vitelity said of the number: its rate center and
+// state. Vitelity's list commands give no city, capabilities or price.
+func (o offer) details() carrier.Details {
+	var rc, state string
+	o.Data.Get("ratecenter", &rc)
+	o.Data.Get("state", &state)
+	return carrier.Details{Locality: carrier.Locality{Region: strings.TrimSpace(state)}, RateCenter: strings.TrimSpace(rc)}
+}
+
 // parseList reads the reply to listnpa, listnpanxx or listtollfree. A
 // <status>fail</status> or a <response> in place of numbers is the
 // carrier's refusal; a number that is no NANP number is skipped rather than

@@ -3,10 +3,12 @@ package vitelity
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -70,6 +72,20 @@ func TestParseListCarrierData(t *testing.T) {
 	}
 	if got := docJSON(t, offers[0].Data); got != `{"number":"+18885550123"}` {
 		t.Fatalf("toll-free carrier data = %s", got)
+	}
+	if d := offers[0].details(); !d.IsZero() {
+		t.Fatalf("toll-free details = %+v, want none", d)
+	}
+}
+
+func TestParseListDetails(t *testing.T) {
+	offers, err := parseList(readTestdata(t, "listnpa.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := carrier.Details{Locality: carrier.Locality{Region: "CA"}, RateCenter: "SAN RAFAEL"}
+	if got := offers[2].details(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("details = %+v, want %+v", got, want)
 	}
 }
 

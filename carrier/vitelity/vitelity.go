@@ -229,7 +229,7 @@ func (c *Carrier) FindNumbers(ctx context.Context, prefix string, quantity int, 
 		if !strings.HasPrefix(o.Number, "+1"+plan.match) {
 			continue
 		}
-		out = append(out, carrier.Result{Number: o.Number, Carrier: Name, State: number.Discovery, CarrierData: o.Data})
+		out = append(out, carrier.Result{Number: o.Number, Carrier: Name, State: number.Discovery, CarrierData: o.Data, Details: o.details()})
 		if len(out) == quantity {
 			break
 		}

@@ -53,8 +53,25 @@ type locator struct {
 	TN           string `xml:"tn"`
 	RateCenter   string `xml:"rateCenter"`
 	State        string `xml:"state"`
+	LATA         string `xml:"lataId"`
 	OutboundCNAM string `xml:"outboundCNAM"`
 	T38          string `xml:"t38"`
+}
+
+// details normalises what a locator says of its number: rate center, state
+// and LATA, and, when it says whether the number takes T.38, that it is a
+// voice number that can or cannot fax. VoIP Innovations quotes no price in
+// a search.
+func (l locator) details() carrier.Details {
+	d := carrier.Details{
+		Locality:   carrier.Locality{Region: strings.TrimSpace(l.State)},
+		RateCenter: strings.TrimSpace(l.RateCenter),
+		LATA:       strings.TrimSpace(l.LATA),
+	}
+	if t38 := strings.TrimSpace(l.T38); t38 != "" {
+		d.Capabilities = &carrier.Capabilities{Voice: true, Fax: t38 == "true"}
+	}
+	return d
 }
 
 // successCode is VoIP Innovations' code for success, in responseCode and in
@@ -63,8 +80,9 @@ const successCode = "100"
 
 // offer is one number getDIDs returned.
 type offer struct {
-	Number string
-	Data   number.Doc
+	Number  string
+	Data    number.Doc
+	Details carrier.Details
 }
 
 // parseResult reads the reply to action: a SOAP fault, a reply to another
@@ -120,7 +138,7 @@ func parseGetDIDs(body []byte) ([]offer, error) {
 		d.Set("state", strings.TrimSpace(l.State))
 		d.Set("cnam", strings.TrimSpace(l.OutboundCNAM) == "true")
 		d.Set("t38", strings.TrimSpace(l.T38) == "true")
-		offers = append(offers, offer{Number: num, Data: d})
+		offers = append(offers, offer{Number: num, Data: d, Details: l.details()})
 	}
 	return offers, nil
 }

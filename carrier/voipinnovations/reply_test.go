@@ -1,10 +1,13 @@
 package voipinnovations
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -54,6 +57,25 @@ func TestParseGetDIDsCarrierData(t *testing.T) {
 	want := `{"cnam":true,"e164":"+13035550110","rate_center":"DENVER","state":"CO","t38":false}`
 	if got := docJSON(t, offers[0].Data); got != want {
 		t.Fatalf("carrier data = %s, want %s", got, want)
+	}
+}
+
+func TestParseGetDIDsDetails(t *testing.T) {
+	offers, err := parseGetDIDs(readTestdata(t, "getdids_npa.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := carrier.Details{
+		Locality:     carrier.Locality{Region: "CO"},
+		RateCenter:   "DENVER",
+		LATA:         "656",
+		Capabilities: &carrier.Capabilities{Voice: true, Fax: true},
+	}
+	if got := offers[1].Details; !reflect.DeepEqual(got, want) {
+		t.Fatalf("details = %+v, want %+v", got, want)
+	}
+	if c := offers[0].Details.Capabilities; c == nil || c.Fax {
+		t.Fatalf("t38 false: capabilities %+v", c)
 	}
 }
 
@@ -131,6 +153,9 @@ func FuzzParseGetDIDs(f *testing.F) {
 		for _, o := range offers {
 			if _, ok := toE164(strings.TrimPrefix(o.Number, "+")); !ok {
 				t.Fatalf("bad offer %+v", o)
+			}
+			if p := carriertest.DetailsProblem(o.Details); p != "" {
+				t.Fatalf("details of %+v: %s", o, p)
 			}
 		}
 	})

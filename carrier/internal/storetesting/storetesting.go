@@ -24,6 +24,8 @@ type Seed struct {
 	Pool       string
 	// CarrierData, when set, is stored as the number's carrier data.
 	CarrierData map[string]any
+	// Locality, when set, is stored as the number's locality.
+	Locality map[string]any
 }
 
 // Time stamps the seeded numbers.
@@ -46,6 +48,12 @@ func Open(t testing.TB, seeds ...Seed) *sqlite.Store {
 		n.Pool = s.Pool
 		for k, v := range s.CarrierData {
 			n.CarrierData.Set(k, v)
+		}
+		if s.Locality != nil {
+			n.Locality = number.Doc{}
+			for k, v := range s.Locality {
+				n.Locality.Set(k, v)
+			}
 		}
 		ns = append(ns, n)
 	}
