@@ -439,6 +439,7 @@ func (c *call) search(accountID, resellerID string) {
 		Prefix: prefix, Quantity: quantity, Offset: offset, Country: country,
 		AccountID: accountID, ResellerID: resellerID, Blocks: blocks,
 		QueryID: accountID + ":" + country + ":" + prefix,
+		By:      c.requester(),
 	})
 	if err != nil {
 		if number.IsKind(err, number.KindInvalid) {
@@ -449,9 +450,11 @@ func (c *call) search(accountID, resellerID string) {
 		c.fail(err)
 		return
 	}
-	out := make([]map[string]any, len(res.Numbers))
-	for i, f := range res.Numbers {
-		out[i] = map[string]any{"number": f.Number, "state": f.State}
+	// Kazoo's {number, state}, then what the carrier said of the number,
+	// as much of it as the manager lets the requester see.
+	out := res.Numbers
+	if out == nil {
+		out = []manager.Found{}
 	}
 	rp := reply{status: http.StatusOK, data: out}
 	if len(res.Failed) > 0 {

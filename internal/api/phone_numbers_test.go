@@ -308,7 +308,7 @@ func TestSearchAndBuy(t *testing.T) {
 		}
 	})
 	t.Run("bad parameters", func(t *testing.T) {
-		for _, q := range []string{"?prefix=", "?prefix=415&quantity=0", "?prefix=415&quantity=x", "?prefix=415&country=USA", "?prefix=4a5"} {
+		for _, q := range []string{"?prefix=", "?prefix=415&quantity=0", "?prefix=415&quantity=x", "?prefix=415&country=USA", "?prefix=4_5"} {
 			if r := e.do("GET", base+q, ts.tA, nil); r.code != 400 {
 				t.Errorf("%s: %d %s", q, r.code, r.raw)
 			}

@@ -34,7 +34,7 @@ const offered = "+14155550177"
 
 func search(t *testing.T, w *world, prefix string, qty, offset int) *manager.SearchResponse {
 	t.Helper()
-	resp, err := w.m.Search(ctx, manager.SearchRequest{Prefix: prefix, Quantity: qty, Offset: offset, AccountID: reseller, QueryID: "q-" + prefix})
+	resp, err := w.m.Search(ctx, manager.SearchRequest{Prefix: prefix, Quantity: qty, Offset: offset, AccountID: reseller, QueryID: "q-" + prefix, By: number.SystemRequester})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,13 +281,17 @@ func TestSearchPagingIsStable(t *testing.T) {
 }
 
 func TestNormalizePrefix(t *testing.T) {
-	for in, want := range map[string]string{"415": "+1415", "+1415": "+1415", "80*": "+180*", "8**": "+18**", "1415": "+11415", "14155551234": "+14155551234", " 415 555 ": "+1415555"} {
+	for in, want := range map[string]string{
+		"415": "+1415", "+1415": "+1415", "80*": "+180*", "8**": "+18**", "1415": "+11415", "14155551234": "+14155551234", " 415 555 ": "+1415555",
+		// Vanity prefixes are their keypad digits.
+		"628FLOWERS": "+16283569377", "1800flowers": "+18003569377", "+1415CALL": "+14152255", "415-NUM": "+1415686",
+	} {
 		got, err := manager.NormalizePrefix(in, "US")
 		if err != nil || got != want {
 			t.Errorf("%q: %q %v, want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "abc", "+", "4 1 5 x"} {
+	for _, bad := range []string{"", "+", "4 1 5 #", "415é", "+1415_"} {
 		if _, err := manager.NormalizePrefix(bad, "US"); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

@@ -17,6 +17,33 @@ func (m *Manager) orders() (store.CarrierOrders, bool) {
 	return co, ok
 }
 
+// detailsKey is the key of a remembered search result's carrier data under
+// which its details are kept, so that a later page shows them and a number
+// bought from the search keeps its locality. It never reaches a carrier.
+const detailsKey = "numan_search_details"
+
+// discovered is f as the discovery table keeps it.
+func discovered(f Found) store.Discovered {
+	cd := f.CarrierData
+	if !f.Details.IsZero() {
+		cd = cd.Clone()
+		cd.Set(detailsKey, f.Details)
+	}
+	return store.Discovered{Number: f.Number, Carrier: f.Carrier, State: f.State, CarrierData: cd}
+}
+
+// fromDiscovered is a remembered result as the search found it: its
+// details apart from the carrier data it came with.
+func fromDiscovered(d store.Discovered) Found {
+	f := Found{Number: d.Number, State: d.State, Carrier: d.Carrier, CarrierData: d.CarrierData}
+	if raw, ok := d.CarrierData[detailsKey]; ok {
+		_ = json.Unmarshal(raw, &f.Details) // unreadable details are none
+		f.CarrierData = d.CarrierData.Clone()
+		delete(f.CarrierData, detailsKey)
+	}
+	return f
+}
+
 // rememberSearch keeps a search's merged results for paging and buying.
 func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req SearchRequest, found []Found) error {
 	co, ok := m.orders()
@@ -24,7 +51,11 @@ func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req Sea
 		return nil
 	}
 	ttl := discoveryTTL(cfg)
-	sum := foundSum(found)
+	ds := make([]store.Discovered, len(found))
+	for i, f := range found {
+		ds[i] = discovered(f)
+	}
+	sum := discoveredSum(ds)
 	now := m.now()
 	if prev, ok := m.remembered.Load(req.QueryID); ok {
 		// The same answer written recently is still there, valid for at
@@ -32,10 +63,6 @@ func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req Sea
 		if p := prev.(rememberedSearch); p.sum == sum && now.Sub(p.at) < min(ttl/2, time.Minute) {
 			return nil
 		}
-	}
-	ds := make([]store.Discovered, len(found))
-	for i, f := range found {
-		ds[i] = store.Discovered{Number: f.Number, Carrier: f.Carrier, State: f.State, CarrierData: f.CarrierData}
 	}
 	if err := co.RememberSearch(ctx, req.QueryID, ds, now.Add(ttl)); err != nil {
 		return err
@@ -50,8 +77,8 @@ type rememberedSearch struct {
 	at  time.Time
 }
 
-// foundSum fingerprints a search's merged results.
-func foundSum(found []Found) uint64 {
+// discoveredSum fingerprints a search's merged results, as remembered.
+func discoveredSum(found []store.Discovered) uint64 {
 	h := fnv.New64a()
 	for _, f := range found {
 		h.Write([]byte(f.Number))
@@ -88,7 +115,7 @@ func (m *Manager) recallSearch(ctx context.Context, req SearchRequest, quantity 
 	}
 	resp := &SearchResponse{Failed: map[string]string{}, Total: total}
 	for _, d := range page {
-		resp.Numbers = append(resp.Numbers, Found{Number: d.Number, State: d.State, Carrier: d.Carrier, CarrierData: d.CarrierData})
+		resp.Numbers = append(resp.Numbers, fromDiscovered(d))
 	}
 	return resp, true
 }
@@ -108,8 +135,12 @@ func (m *Manager) discoverNumber(ctx context.Context, e164 string) (*number.Numb
 		// Numbers already in Numan's inventory are stored; nothing to discover.
 		return nil, number.NewError(number.KindNotFound, e164)
 	}
+	f := fromDiscovered(*d)
 	n := number.New(e164, number.Discovery, d.Carrier, m.now().UTC())
-	n.CarrierData = d.CarrierData.Clone()
+	n.CarrierData = f.CarrierData.Clone()
+	// Where the carrier said the number is becomes its locality (a
+	// locality the carrier reports when it sells the number wins).
+	n.Locality = f.Details.LocalityDoc()
 	return n, nil
 }
 

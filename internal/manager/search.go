@@ -22,14 +22,21 @@ type SearchRequest struct {
 	ResellerID string
 	Blocks     int
 	QueryID    string
+	// By is who searches: it decides what the results show beyond where
+	// a number is and what it can do (searchSight).
+	By number.Requester
 }
 
-// Found is one number a search offers.
+// Found is one number a search offers: Kazoo's number and state, then what
+// the carrier said of it (carrier.Details, flat). Search leaves out what
+// the requester may not see: the carrier's cost unless it is an admin or a
+// reseller, the carrier's name unless it is an admin.
 type Found struct {
-	Number      string       `json:"number"`
-	State       number.State `json:"state"`
-	Carrier     string       `json:"carrier,omitempty"`
-	CarrierData number.Doc   `json:"-"`
+	Number string       `json:"number"`
+	State  number.State `json:"state"`
+	carrier.Details
+	Carrier     string     `json:"carrier,omitempty"`
+	CarrierData number.Doc `json:"-"`
 }
 
 // SearchResponse is the merged answer of every carrier asked.
@@ -47,9 +54,12 @@ var dialcodes = map[string]string{"US": "+1", "CA": "+1", "GB": "+44", "FR": "+3
 
 // NormalizePrefix turns the prefix forms clients send into the normalised
 // prefix carriers receive: "415" -> "+1415", "+1415" stays, "80*" -> "+180*".
+// Letters are a vanity prefix, searched as their keypad digits
+// ("628FLOWERS" -> "+16283569377"), as Monster UI sends them.
 func NormalizePrefix(prefix, country string) (string, error) {
 	p := strings.Join(strings.Fields(prefix), "")
 	p = strings.NewReplacer("-", "", "(", "", ")", "", ".", "").Replace(p)
+	p = number.Keypad(p)
 	if p == "" {
 		return "", number.Errorf(number.KindInvalid, "", "prefix is required")
 	}
@@ -163,6 +173,7 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 		req.Offset = 0
 	}
 	if resp, ok := m.recallSearch(ctx, req, quantity); ok {
+		resp.Numbers = m.sighted(ctx, req.By, resp.Numbers)
 		return resp, nil
 	}
 	names := searchCarriers(cfg, req)
@@ -212,7 +223,7 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 	wg.Wait()
 
 	resp := &SearchResponse{Failed: map[string]string{}}
-	seen := map[string]bool{}
+	seen := map[string]int{} // number -> index in all
 	var all []Found
 	for _, a := range answers {
 		if a.err != nil {
@@ -226,10 +237,16 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 			m.log.WarnContext(ctx, "carrier search failed", "carrier", a.name, "err", a.err)
 		}
 		for _, r := range a.results {
-			if r.Number == "" || seen[r.Number] {
+			if r.Number == "" {
 				continue
 			}
-			seen[r.Number] = true
+			if i, dup := seen[r.Number]; dup {
+				// The first carrier's offer stands (buying goes to it);
+				// another may still say where the number is.
+				all[i].Details.Fill(r.Details)
+				continue
+			}
+			seen[r.Number] = len(all)
 			st := r.State
 			if st == "" {
 				st = number.Discovery
@@ -238,7 +255,7 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 			if name == "" {
 				name = a.name
 			}
-			all = append(all, Found{Number: r.Number, State: st, Carrier: name, CarrierData: r.CarrierData})
+			all = append(all, Found{Number: r.Number, State: st, Details: r.Details, Carrier: name, CarrierData: r.CarrierData})
 		}
 	}
 	slices.SortStableFunc(all, func(a, b Found) int {
@@ -263,8 +280,52 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 	if len(all) > quantity {
 		all = all[:quantity]
 	}
-	resp.Numbers = all
+	resp.Numbers = m.sighted(ctx, req.By, all)
 	return resp, nil
+}
+
+// searchSight is what a requester may see of a search's results beyond
+// Kazoo's number and state. Where a number is and what it can do are for
+// everyone. The carrier's price is the operator's cost, not what an
+// account is billed: only admins and resellers (who set their own prices)
+// see it. Which carrier offers a number is the operator's business: only
+// admins see it.
+func (m *Manager) searchSight(ctx context.Context, by number.Requester) (carrierName, cost bool) {
+	if by.System {
+		return true, true
+	}
+	if by.AccountID == "" {
+		return false, false
+	}
+	rel, err := m.Relations(ctx, by.AccountID)
+	if err != nil {
+		// Shown less, never more, when the requester cannot be read.
+		m.log.WarnContext(ctx, "search: reading the requester failed; costs and carriers are left out", "account", by.AccountID, "err", err)
+		return false, false
+	}
+	admin := by.IsAdmin(rel)
+	acc := rel[by.AccountID]
+	return admin, admin || (acc != nil && acc.Reseller)
+}
+
+// sighted returns the results as by may see them (searchSight). The
+// results given are not changed: the remembered ones keep everything.
+func (m *Manager) sighted(ctx context.Context, by number.Requester, found []Found) []Found {
+	if len(found) == 0 {
+		return found
+	}
+	carrierName, cost := m.searchSight(ctx, by)
+	out := make([]Found, len(found))
+	for i, f := range found {
+		if !carrierName {
+			f.Carrier = ""
+		}
+		if !cost {
+			f.Details = f.Details.WithoutCost()
+		}
+		out[i] = f
+	}
+	return out
 }
 
 // Classifiers returns the configured classifiers, in order.
