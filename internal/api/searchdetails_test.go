@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -149,5 +150,27 @@ func TestSearchVanityPrefix(t *testing.T) {
 	found := r.data().([]any)
 	if len(found) != 1 || found[0].(map[string]any)["number"] != "+16283569377" {
 		t.Fatalf("628FLOWERS found %s", r.raw)
+	}
+}
+
+// The system admin reads a number's carrier data (its order id at the
+// carrier) in GET .../phone_numbers/{n}; the account holding it does not.
+func TestAdminReadsTheCarrierData(t *testing.T) {
+	e := newEnv(t)
+	ts := newTenants(e)
+	e.fake.Offer("+14155550601")
+	e.must(200, "GET", "/v2/accounts/"+ts.a+"/phone_numbers?prefix=415", ts.tA, nil)
+	e.must(200, "PUT", e.numPath(ts.a, "+14155550601")+"/activate", ts.tA, nil)
+
+	ro := e.must(200, "GET", e.numPath(ts.a, "+14155550601"), e.token, nil).dataMap()["_read_only"].(map[string]any)
+	cd, _ := ro["carrier_data"].(map[string]any)
+	if order, _ := cd["order_id"].(string); !strings.HasPrefix(order, "fake-order-") || cd["fake_ref"] != "+14155550601" {
+		t.Errorf("admin sees carrier data %v", ro["carrier_data"])
+	}
+	for name, tok := range map[string]string{"owner": ts.tA, "reseller": ts.tReseller} {
+		ro := e.must(200, "GET", e.numPath(ts.a, "+14155550601"), tok, nil).dataMap()["_read_only"].(map[string]any)
+		if _, ok := ro["carrier_data"]; ok {
+			t.Errorf("%s sees the carrier data: %v", name, ro)
+		}
 	}
 }

@@ -33,7 +33,8 @@ func (m *Manager) FeaturesAvailable(ctx context.Context, n *number.Number, by nu
 }
 
 // View is Kazoo's public JSON of a number (to_public_json): the public
-// fields, id, state, used_by, features, and _read_only.
+// fields, id, state, used_by, features, and _read_only; for admins
+// _read_only also holds the carrier data (not in Kazoo).
 func (m *Manager) View(ctx context.Context, n *number.Number, by number.Requester) map[string]any {
 	out := make(map[string]any, len(n.Public)+6)
 	for k, v := range n.Public {
@@ -61,8 +62,27 @@ func (m *Manager) View(ctx context.Context, n *number.Number, by number.Requeste
 	if n.State == number.Deleted {
 		ro["is_deleted"] = true
 	}
+	if len(n.CarrierData) > 0 && m.isAdmin(ctx, by) {
+		// Not in Kazoo: what the carrier gave for the number (its order
+		// and number ids: order_id, sid, phone_number_id, ...) and a
+		// purchase in progress, so support needs no database access.
+		ro["carrier_data"] = n.CarrierData
+	}
 	out["_read_only"] = ro
 	return out
+}
+
+// isAdmin reports whether by is the system or a superduper admin; an
+// account that cannot be read is not.
+func (m *Manager) isAdmin(ctx context.Context, by number.Requester) bool {
+	if by.System {
+		return true
+	}
+	if by.AccountID == "" {
+		return false
+	}
+	rel, err := m.Relations(ctx, by.AccountID)
+	return err == nil && by.IsAdmin(rel)
 }
 
 // ListingEntry is the value of one number in an account's listing
