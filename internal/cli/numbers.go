@@ -37,7 +37,7 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 	var hard, all, clear *bool
 	switch sub {
 	case "search":
-		prefix = fs.String("prefix", "", "area code (415), E.164 prefix (+1415) or toll-free wildcard (80*)")
+		prefix = fs.String("prefix", "", "area code (415), E.164 prefix (+1415), toll-free wildcard (80*) or vanity letters (628FLOWERS)")
 		country = fs.String("country", "US", "country (ISO 3166 alpha-2)")
 		quantity = fs.Int("quantity", 10, "how many numbers")
 		offset = fs.Int("offset", 0, "skip this many results")
@@ -78,16 +78,7 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		var found []struct{ Number, State string }
-		if err := json.Unmarshal(data, &found); err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NUMBER\tSTATE")
-		for _, f := range found {
-			fmt.Fprintf(tw, "%s\t%s\n", f.Number, f.State)
-		}
-		return tw.Flush()
+		return printFound(env.Stdout, data)
 	case "list":
 		if *pageSize < 1 {
 			return usagef("--page-size must be at least 1")
