@@ -1,6 +1,7 @@
 package manager_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"testing"
@@ -146,5 +147,47 @@ func TestBuyingFromASearchKeepsTheLocality(t *testing.T) {
 	}
 	if _, leaked := s.CarrierData["numan_search_details"]; leaked {
 		t.Errorf("stored carrier data %s holds the search details", s.CarrierData)
+	}
+}
+
+// BenchmarkSearchDetails measures a search of 100 numbers at one carrier,
+// remembered for paging (a fresh query each time, so every search writes its
+// results) and trimmed for a reseller, with and without the carrier's
+// details: what carrying the details costs.
+//
+//	go test ./internal/manager -run '^$' -bench SearchDetails -benchtime 200x
+func BenchmarkSearchDetails(b *testing.B) {
+	for _, withDetails := range []bool{false, true} {
+		name := "plain"
+		if withDetails {
+			name = "details"
+		}
+		b.Run(name, func(b *testing.B) {
+			w := newWorld(b)
+			f := carriertest.NewFake(b)
+			for i := range 100 {
+				n := fmt.Sprintf("+1415555%04d", i)
+				if withDetails {
+					offerWithDetails(f, n)
+				} else {
+					f.Offer(n)
+				}
+			}
+			carriertest.RegisterFake()
+			if err := w.st.PutConfig(ctx, "number_manager", []byte(`{"default":{"carrier_modules":["knm_fake"],"maximum_search_quantity":100}}`)); err != nil {
+				b.Fatal(err)
+			}
+			sec, _ := json.Marshal(map[string]json.RawMessage{"default": f.Settings()})
+			if err := w.st.PutConfig(ctx, "number_manager.fake", sec); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				resp, err := w.m.Search(ctx, manager.SearchRequest{Prefix: "415", Quantity: 100, QueryID: fmt.Sprint("q", i), By: number.By(reseller)})
+				if err != nil || len(resp.Numbers) != 100 {
+					b.Fatalf("%d numbers, %v", len(resp.Numbers), err)
+				}
+			}
+		})
 	}
 }
