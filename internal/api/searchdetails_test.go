@@ -8,8 +8,12 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
+
+// searches counts the searches every carrierSample answered.
+var searches atomic.Int64
 
 // carrierSample serves one of a carrier package's own testdata samples (the
 // replies its fake server answers with), when the request is the search it
@@ -26,6 +30,7 @@ func carrierSample(t *testing.T, pkg, file, contentType string, want func(*http.
 			http.NotFound(w, r)
 			return
 		}
+		searches.Add(1)
 		w.Header().Set("Content-Type", contentType)
 		_, _ = w.Write(body)
 	}))
@@ -38,7 +43,10 @@ func carrierSample(t *testing.T, pkg, file, contentType string, want func(*http.
 // capabilities for everyone; the carrier's price for admins and resellers;
 // the carrier's name for admins only.
 func TestSearchShowsWhatTheCarriersFound(t *testing.T) {
-	e := newEnv(t)
+	onBothStores(t, testSearchShowsWhatTheCarriersFound)
+}
+
+func testSearchShowsWhatTheCarriersFound(t *testing.T, e *env) {
 	bw := carrierSample(t, "bandwidth2", "search_areacode_415.xml", "application/xml", func(r *http.Request) bool {
 		u, p, ok := r.BasicAuth()
 		return ok && u == "numan" && p == "bw-pass" && r.URL.Path == "/api/accounts/9900001/availableNumbers" &&
@@ -135,6 +143,16 @@ func TestSearchShowsWhatTheCarriersFound(t *testing.T) {
 					g, _ := json.Marshal(got)
 					w, _ := json.Marshal(want)
 					t.Errorf("%s sees %s\nwant %s", who.name, g, w)
+				}
+				if who.name == "admin" {
+					// A later page comes from the remembered results,
+					// details and all.
+					all := r.data().([]any)
+					before := searches.Load()
+					next := e.must(200, "GET", "/v2/accounts/"+reseller+"/phone_numbers?prefix=415&quantity=1&offset=1", who.token, nil).data().([]any)
+					if len(next) != 1 || !reflect.DeepEqual(next[0], all[1]) || searches.Load() != before {
+						t.Errorf("second page %v, want %v from the remembered results", next, all[1])
+					}
 				}
 			}
 		})
