@@ -42,11 +42,16 @@ type fakeBandwidth struct {
 	orderCreateFile   string // reply to POST orders (default order_received.xml)
 	discPolls         int
 	discFinal         string
+	// listPages maps the page value of GET inserviceNumbers to its sample
+	// (list_test.go); listFail, when set, answers the pages it names.
+	listPages map[string]string
+	listFail  map[string]func(w http.ResponseWriter)
 }
 
 func newFakeBandwidth(t *testing.T) *fakeBandwidth {
 	f := &fakeBandwidth{t: t, orderFinal: "order_complete.xml", discFinal: "disconnect_complete.xml",
-		orderCreateStatus: http.StatusCreated, orderCreateFile: "order_received.xml"}
+		orderCreateStatus: http.StatusCreated, orderCreateFile: "order_received.xml",
+		listPages: map[string]string{"1": "inservice_page1.xml", "4155550150": "inservice_page2.xml", "4155550190": "inservice_page3.xml"}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -112,6 +117,8 @@ func (f *fakeBandwidth) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.reply(w, http.StatusOK, f.discFinal)
+	case r.Method == http.MethodGet && rest == "inserviceNumbers":
+		f.list(w, r)
 	case r.Method == http.MethodGet && rest == "inserviceNumbers/4155550100":
 		w.WriteHeader(http.StatusOK)
 	case r.Method == http.MethodGet && strings.HasPrefix(rest, "inserviceNumbers/"):

@@ -91,6 +91,7 @@ func Run(t *testing.T, newCarrier func(t *testing.T) carrier.Carrier, opts ...Op
 	t.Run("FindNumbersCancelled", s.testFindCancelled)
 	t.Run("AcquireDisconnectCancelled", s.testAcquireDisconnectCancelled)
 	t.Run("CapabilitiesCancelled", s.testCapabilitiesCancelled)
+	t.Run("ListNumbers", s.testList)
 }
 
 // testInfo checks what Info must be: a registered name, a prefix length
@@ -284,6 +285,60 @@ func (s *suite) testCapabilitiesCancelled(t *testing.T) {
 			requireKind(t, "Holds", err)
 		}
 	}
+	if l, ok := c.(carrier.Lister); ok {
+		page, err := l.ListNumbers(cancelled(t), "")
+		if err == nil {
+			t.Errorf("ListNumbers with a cancelled context answered %d numbers and no error: a listing it did not read is no listing", len(page.Numbers))
+		} else {
+			requireKind(t, "ListNumbers", err)
+		}
+	}
+}
+
+// maxListPages bounds the pages testList follows: a carrier whose tokens
+// never end would otherwise loop forever.
+const maxListPages = 1000
+
+// testList pages through a Lister's whole listing: every page is bounded,
+// every number E.164 and listed once, and the tokens lead to an end
+// without coming back to a page already read.
+func (s *suite) testList(t *testing.T) {
+	c := s.newCarrier(t)
+	l, ok := c.(carrier.Lister)
+	if !ok {
+		t.Skip("not a carrier.Lister")
+	}
+	seenNumbers := map[string]bool{}
+	seenTokens := map[string]bool{}
+	token := ""
+	for range maxListPages {
+		seenTokens[token] = true
+		page, err := l.ListNumbers(t.Context(), token)
+		if err != nil {
+			requireKind(t, "ListNumbers", err)
+			t.Fatalf("ListNumbers(%q): %v", token, err)
+		}
+		if len(page.Numbers) > carrier.MaxListPage {
+			t.Errorf("ListNumbers(%q) returned %d numbers, more than MaxListPage (%d)", token, len(page.Numbers), carrier.MaxListPage)
+		}
+		for _, h := range page.Numbers {
+			if !isE164(h.Number) {
+				t.Errorf("ListNumbers(%q): number %q is not E.164", token, h.Number)
+			}
+			if seenNumbers[h.Number] {
+				t.Errorf("ListNumbers(%q): number %s listed twice", token, h.Number)
+			}
+			seenNumbers[h.Number] = true
+		}
+		if page.Next == "" {
+			return
+		}
+		if seenTokens[page.Next] {
+			t.Fatalf("ListNumbers(%q) leads back to page %q: the listing never ends", token, page.Next)
+		}
+		token = page.Next
+	}
+	t.Fatalf("ListNumbers did not end within %d pages", maxListPages)
 }
 
 // requireKind fails the test unless err carries a number.Kind: the manager

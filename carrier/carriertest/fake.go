@@ -81,6 +81,7 @@ const (
 	OpAcquire    Op = "acquire"
 	OpDisconnect Op = "disconnect"
 	OpCheck      Op = "check"
+	OpList       Op = "list"
 )
 
 // Fake is a scriptable carrier: it offers the numbers it is given, fails,
@@ -108,6 +109,7 @@ type Fake struct {
 	billable      bool
 	cnam          bool
 	maxPrefix     int
+	list          fakeList // what ListNumbers lists (fake_list.go)
 }
 
 func newFake() *Fake {

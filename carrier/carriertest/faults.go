@@ -64,7 +64,11 @@ const (
 	opDisconnect = "Disconnect"
 	opHolds      = "Holds"
 	opCheck      = "CheckNumbers"
+	opList       = "ListNumbers"
 )
+
+// ops are the calls RunFaults makes, in order.
+var ops = []string{opFind, opAcquire, opDisconnect, opHolds, opCheck, opList}
 
 // statusFault replies status with body and the given header.
 func statusFault(status int, body string, header ...string) http.HandlerFunc {
@@ -116,12 +120,13 @@ func standardFaults(malformed string) []fault {
 
 // RunFaults checks that a remote carrier classifies every way its server
 // can fail: each call it makes (FindNumbers, Acquire, Disconnect, and
-// Holds and CheckNumbers when it offers them) meets each standard fault
-// and must fail with a by_carrier error whose carrier.Failure says what
-// happened. Above all, IsDefiniteRefusal must be true only when the
-// carrier certainly did not act: a 500, a hang past the deadline or a reply
-// cut off are not definite, a 404, 409, 401, 403, 429 or a server nobody
-// listens at are. A call that sends nothing to the server (a release the
+// Holds, CheckNumbers and ListNumbers when it offers them) meets each
+// standard fault and must fail with a by_carrier error whose
+// carrier.Failure says what happened; a listing must fail under every
+// fault, even a 200 it cannot read. Above all, IsDefiniteRefusal must be
+// true only when the carrier certainly did not act: a 500, a hang past
+// the deadline or a reply cut off are not definite, a 404, 409, 401, 403,
+// 429 or a server nobody listens at are. A call that sends nothing to the server (a release the
 // carrier has no API for) is not checked.
 //
 // newCarrier builds the carrier pointed at baseURL; it is called once per
@@ -154,14 +159,14 @@ func RunFaults(t *testing.T, newCarrier func(t *testing.T, baseURL string) carri
 	for _, f := range standardFaults(s.malformed) {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
-			for _, op := range []string{opFind, opAcquire, opDisconnect, opHolds, opCheck} {
+			for _, op := range ops {
 				s.runFault(t, newCarrier, f, op)
 			}
 		})
 	}
 	t.Run("cancelled before the call", func(t *testing.T) {
 		t.Parallel()
-		for _, op := range []string{opFind, opAcquire, opDisconnect, opHolds, opCheck} {
+		for _, op := range ops {
 			srv, count := FaultServer(t, statusFault(http.StatusOK, "{}"))
 			c := newCarrier(t, srv.URL)
 			ctx, cancel := context.WithCancel(t.Context())
@@ -208,7 +213,9 @@ func (s *suite) runFault(t *testing.T, newCarrier func(t *testing.T, baseURL str
 		return // the carrier has no such call, or makes no request for it
 	}
 	if err == nil {
-		if !f.answers(op) {
+		// A listing answers only with a page it read: under any fault,
+		// "holds nothing" would make an audit report every number gone.
+		if op == opList || !f.answers(op) {
 			t.Errorf("%s: no error under the fault (answered %v)", op, got)
 		}
 		if got != nil && (op == opFind || op == opHolds && !f.anyClass) {
@@ -273,6 +280,16 @@ func (s *suite) call(ctx context.Context, c carrier.Carrier, op string) (any, bo
 			return nil, true, err
 		}
 		return fmt.Sprintf("holds %s", s.number), true, err
+	case opList:
+		l, ok := c.(carrier.Lister)
+		if !ok {
+			return nil, false, nil
+		}
+		page, err := l.ListNumbers(ctx, "")
+		if len(page.Numbers) == 0 && page.Next == "" {
+			return nil, true, err
+		}
+		return page, true, err
 	case opCheck:
 		ch, ok := c.(carrier.Checker)
 		if !ok {

@@ -37,10 +37,12 @@ type fakeSimwood struct {
 	mu        sync.Mutex
 	allocated map[string]bool
 	requests  []string // "METHOD path?query"
+	// reports serves the allocated-numbers reports (list_test.go).
+	reports fakeReports
 }
 
 func newFake(t *testing.T) *fakeSimwood {
-	return &fakeSimwood{t: t, allocated: map[string]bool{}}
+	return &fakeSimwood{t: t, allocated: map[string]bool{}, reports: fakeReports{file: "allocated_all.json", requested: map[string]string{}, polled: map[string]int{}}}
 }
 
 var (
@@ -72,6 +74,9 @@ func (f *fakeSimwood) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			file = "available_10.json"
 		}
 		f.reply(w, http.StatusOK, file)
+		return
+	}
+	if f.serveReport(w, r) {
 		return
 	}
 	m := allocatedRe.FindStringSubmatch(r.URL.Path)

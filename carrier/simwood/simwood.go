@@ -75,6 +75,8 @@ func (c Config) URL() string {
 type Carrier struct {
 	cfg    Config
 	client *httpx.Client
+	// listing tunes ListNumbers (list.go); zero means its defaults.
+	listing listing
 }
 
 // New builds the carrier. Credentials and the account id are not required

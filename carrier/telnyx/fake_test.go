@@ -39,10 +39,17 @@ type fakeTelnyx struct {
 	orderFinal   string // sample of the settled order
 	createStatus int
 	createFile   string
+	// listPages are the samples answering page[number]=1, 2, ... of the
+	// phone numbers listing (list_test.go); listFail answers every page
+	// from listFailFrom on.
+	listPages    []string
+	listFailFrom int
+	listFail     func(w http.ResponseWriter)
 }
 
 func newFakeTelnyx(t *testing.T) *fakeTelnyx {
-	f := &fakeTelnyx{t: t, orderFinal: "order_success.json", createStatus: http.StatusOK, createFile: "order_pending.json"}
+	f := &fakeTelnyx{t: t, orderFinal: "order_success.json", createStatus: http.StatusOK, createFile: "order_pending.json",
+		listPages: []string{"phone_numbers_page1.json", "phone_numbers_page2.json", "phone_numbers_page3.json"}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -79,6 +86,8 @@ func (f *fakeTelnyx) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.reply(w, http.StatusOK, f.orderFinal)
+	case r.Method == http.MethodGet && r.URL.Path == "/v2/phone_numbers" && r.URL.Query().Has("page[number]"):
+		f.list(w, r)
 	case r.Method == http.MethodGet && r.URL.Path == "/v2/phone_numbers":
 		if r.URL.Query().Get("filter[phone_number]") == testOwnedNumber {
 			f.reply(w, http.StatusOK, "phone_numbers_list.json")

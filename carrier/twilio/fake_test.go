@@ -40,10 +40,17 @@ type fakeTwilio struct {
 	purchases []url.Values
 	buyStatus int
 	buyFile   string
+	// listPages are the samples answering Page=0, 1, ... of the
+	// IncomingPhoneNumbers listing (list_test.go); listFail answers every
+	// page from listFailFrom on.
+	listPages    []string
+	listFailFrom int
+	listFail     func(w http.ResponseWriter)
 }
 
 func newFakeTwilio(t *testing.T, prefix string) *fakeTwilio {
-	f := &fakeTwilio{t: t, prefix: prefix, buyStatus: http.StatusCreated, buyFile: "incoming_created.json"}
+	f := &fakeTwilio{t: t, prefix: prefix, buyStatus: http.StatusCreated, buyFile: "incoming_created.json",
+		listPages: []string{"incoming_page1.json", "incoming_page2.json", "incoming_page3.json"}, listFailFrom: -1}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -80,6 +87,8 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.reply(w, f.buyStatus, f.buyFile)
+	case r.Method == http.MethodGet && rest == "IncomingPhoneNumbers.json" && !r.URL.Query().Has("PhoneNumber"):
+		f.list(w, r)
 	case r.Method == http.MethodGet && rest == "IncomingPhoneNumbers.json":
 		if r.URL.Query().Get("PhoneNumber") == testOwnedNumber {
 			f.reply(w, http.StatusOK, "incoming_list.json")

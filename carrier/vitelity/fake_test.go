@@ -42,6 +42,7 @@ func newFake(t *testing.T) *fakeVitelity {
 		"getlocaldid":   "getlocaldid_ok.xml",
 		"gettollfree":   "getlocaldid_ok.xml",
 		"removedid":     "removedid_ok.xml",
+		cmdListDIDs:     "listdids.xml",
 	}}
 }
 
@@ -76,6 +77,7 @@ func (f *fakeVitelity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"getlocaldid":   {"did": tenDigits, "routesip": regexp.MustCompile(`^` + testRouteSIP + `$`)},
 		"gettollfree":   {"did": tenDigits, "routesip": regexp.MustCompile(`^` + testRouteSIP + `$`)},
 		"removedid":     {"did": tenDigits},
+		cmdListDIDs:     {"extra": regexp.MustCompile(`^yes$`)},
 	}[cmd]
 	if required == nil {
 		f.t.Errorf("unknown cmd %q", cmd)

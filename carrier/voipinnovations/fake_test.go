@@ -72,6 +72,7 @@ func newFake(t *testing.T) *fakeVI {
 		"assignDID":  "assigndid_ok.xml",
 		"releaseDID": "releasedid_ok.xml",
 		"queryDID":   "querydid_assigned.xml",
+		"auditDIDs":  "auditdids.xml",
 	}}
 }
 
@@ -80,6 +81,7 @@ var wantParams = map[string][]string{
 	"assignDID":  {"didParams", "login", "secret"},
 	"releaseDID": {"didParams", "login", "secret"},
 	"queryDID":   {"did", "login", "secret"},
+	"auditDIDs":  {"login", "secret"},
 }
 
 var tenDigits = regexp.MustCompile(`^\d{10}$`)
@@ -141,6 +143,10 @@ func (f *fakeVI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.t.Errorf("action %s parameters %v, want %v", c.action, c.names, want)
 	}
 	if c.args["login"] != testLogin || c.args["secret"] != testPassword {
+		if c.action == "auditDIDs" {
+			f.reply(w, f.status, "auditdids_bad_login.xml")
+			return
+		}
 		f.reply(w, f.status, "getdids_bad_login.xml")
 		return
 	}
@@ -170,6 +176,8 @@ func (f *fakeVI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !tenDigits.MatchString(c.args["did"]) {
 			f.t.Errorf("releaseDID args %v", c.args)
 		}
+		f.reply(w, f.status, f.replies[c.action])
+	case "auditDIDs":
 		f.reply(w, f.status, f.replies[c.action])
 	}
 }
