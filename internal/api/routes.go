@@ -94,6 +94,10 @@ func (s *Server) routes() []*route {
 		r(PUT, acct+"/credits", "accounts.credits_add", authRequired, "Add prepaid credit (master and ancestor resellers)", handleCreditAdd),
 		r(POST, acct+"/quotes", "accounts.quotes", authRequired, "What buying, creating or reserving numbers would cost", handleQuote),
 
+		// Carrier audit (audit.go; the master only).
+		admin(r(GET, "/v2/carriers/{CARRIER}/audit", "carriers.audit", authRequired, "Compare the numbers a carrier holds with Numan's records", handleCarrierAudit)),
+		admin(r(POST, "/v2/carriers/{CARRIER}/audit", "carriers.audit_import", authRequired, "Audit a carrier; {\"import\":true} adds the numbers Numan does not know to the pool", handleCarrierAudit)),
+
 		// System configuration (the master only).
 		admin(r(GET, sc, "system_configs.get", authRequired, "A system-config document over its defaults", handleConfigGet)),
 		admin(r(PUT, sc, "system_configs.create", authRequired, "Set a document's keys for every node", handleConfigWrite)),

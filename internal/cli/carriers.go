@@ -14,8 +14,9 @@ import (
 )
 
 // runCarriers lists the registered carriers with their settings (secrets
-// masked), or runs a harmless search at one to check its credentials. It
-// reads the database directly, like migrate: the settings live there.
+// masked), runs a harmless search at one to check its credentials, or
+// audits one (audit.go). It reads the database directly, like migrate: the
+// settings live there.
 func runCarriers(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "carriers")
 	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
@@ -23,10 +24,15 @@ func runCarriers(ctx context.Context, env *Env, args []string) error {
 	prefix := fs.String("prefix", "415", "prefix the test search uses")
 	country := fs.String("country", "US", "country of the test search")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long the test search may take")
+	if i := firstArgument(fs, args); i >= 0 && args[i] == "audit" {
+		// audit has flags of its own (audit.go).
+		return runCarriersAudit(ctx, env, slices.Delete(slices.Clone(args), i, i+1))
+	}
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintln(w, "usage: numan carriers [flags]            list carriers and their settings")
 		fmt.Fprintln(w, "       numan carriers test [flags] NAME  search once at NAME to check its settings")
+		fmt.Fprintln(w, "       numan carriers audit [flags] NAME compare what NAME holds with Numan's numbers (its flags: carriers audit -h)")
 		fmt.Fprintln(w, "\nflags (before or after the arguments):")
 		fs.PrintDefaults()
 	}

@@ -61,7 +61,7 @@ func commands() map[string]command {
 		"config":    {"system config: get, set, delete", runConfig},
 		"quote":     {"what buying (or creating, reserving) numbers would cost an account", runQuote},
 		"bench":     {"load-test GET of a number and search over HTTP", runBench},
-		"carriers":  {"list carriers and their settings; 'carriers test NAME' checks one", runCarriers},
+		"carriers":  {"list carriers and their settings; 'carriers test NAME' checks one, 'carriers audit NAME' compares its numbers with Numan's", runCarriers},
 		"reconcile": {"settle purchases interrupted between a carrier's answer and the database", runReconcile},
 	}
 }

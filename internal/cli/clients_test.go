@@ -42,7 +42,7 @@ func (s *server) runWith(t *testing.T, vars map[string]string, stdin string, arg
 // every command and subcommand, with the positional arguments it takes.
 var everyCommand = [][]string{
 	{"serve"}, {"migrate"}, {"version"}, {"login"}, {"quote", "+14155550100"}, {"bench"},
-	{"carriers"}, {"carriers", "test", "local"}, {"reconcile"},
+	{"carriers"}, {"carriers", "test", "local"}, {"carriers", "audit", "telnyx"}, {"reconcile"},
 	{"accounts", "create"}, {"accounts", "list"}, {"accounts", "get", "ID"}, {"accounts", "api-key", "ID"},
 	{"numbers", "search"}, {"numbers", "list"}, {"numbers", "get", "+14155550100"}, {"numbers", "add", "+14155550100"},
 	{"numbers", "activate", "+14155550100"}, {"numbers", "reserve", "+14155550100"}, {"numbers", "release", "+14155550100"},

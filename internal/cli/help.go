@@ -45,7 +45,7 @@ var synopses = map[string]string{
 	"login":     "--api-key KEY",
 	"quote":     "[--action activate|create|reserve] NUMBER...",
 	"bench":     "[--op get|search] [--concurrency 50] [--duration 10s] [--url URL]",
-	"carriers":  "[flags] | numan carriers test [flags] NAME",
+	"carriers":  "[flags] | numan carriers test [flags] NAME | numan carriers audit [flags] NAME",
 	"reconcile": "[--older-than 5m] [--db FILE|URL]",
 }
 

@@ -252,11 +252,19 @@ func (a *audit) list(ctx context.Context) error {
 func (a *audit) stopped(err error) error {
 	return &number.Error{
 		Kind: number.KindOf(err),
-		Cause: fmt.Sprintf("audit of %s stopped after %d pages (%d numbers listed, %d imported): %s; vanished numbers were not looked for",
-			a.carrier, a.rep.Pages, a.rep.Held, a.rep.Imported, causeOf(err)),
+		Cause: fmt.Sprintf("audit of %s stopped after %s (%s listed, %d imported): %s; vanished numbers were not looked for",
+			a.carrier, plural(a.rep.Pages, "page"), plural(a.rep.Held, "number"), a.rep.Imported, causeOf(err)),
 		Details: map[string]any{"carrier": a.carrier, "pages": a.rep.Pages, "held": a.rep.Held, "imported": a.rep.Imported},
 		Err:     err,
 	}
+}
+
+// plural is n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // causeOf is the most telling text of err: its cause, else its message.
