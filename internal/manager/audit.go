@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +20,8 @@ const (
 	// lists; its counts are always complete.
 	DefaultAuditLimit = 100
 	// DefaultAuditMaxHeld bounds the numbers an audit remembers to find
-	// the vanished ones (about 20 bytes each: 10 million is some 200 MB).
+	// the vanished ones (8 bytes each, about 10 with the slice's growth:
+	// 10 million is some 100 MB).
 	// Past it the audit still reports unknown and mismatched numbers, but
 	// not vanished ones.
 	DefaultAuditMaxHeld = 10_000_000
@@ -151,9 +153,9 @@ func (f *AuditFindings) add(e AuditEntry, limit int) {
 // Memory stays bounded: the carrier's listing is read one page at a time
 // (each call on its own deadline) and each page is compared with a batched
 // lookup of the same numbers in the store; only the listed numbers
-// themselves are remembered, packed in 8-byte keys (some 20 bytes each
-// with the set's overhead), so that Numan's numbers of the carrier can then
-// be read page by page in number order and looked up among them. The report
+// themselves are remembered, packed in 8-byte keys in one slice (heldSet),
+// so that Numan's numbers of the carrier can then be read page by page in
+// number order and looked up among them. The report
 // lists at most Limit numbers of each finding.
 //
 // If the listing fails midway, Audit returns the report so far with an
@@ -182,12 +184,13 @@ func (m *Manager) Audit(ctx context.Context, name string, opts AuditOptions) (*A
 	}
 	a := &audit{
 		m: m, opts: opts, lister: lister, carrier: info.Name,
-		held: map[uint64]struct{}{},
+		held: newHeldSet(opts.MaxHeld),
 		rep:  &AuditReport{Carrier: info.Name, Started: m.now().UTC()},
 	}
 	a.rep.Unknown.Numbers, a.rep.Vanished.Numbers, a.rep.Mismatched.Numbers = []AuditEntry{}, []AuditEntry{}, []AuditEntry{}
 	err = a.list(ctx)
-	if err == nil && !a.overflow {
+	if err == nil && !a.held.overflow {
+		a.held.seal()
 		err = a.vanished(ctx)
 		a.rep.VanishedChecked = err == nil
 	}
@@ -203,10 +206,8 @@ type audit struct {
 	lister  carrier.Lister
 	carrier string
 	rep     *AuditReport
-	// held is every number listed so far, by e164Key; overflow is set
-	// once it reached opts.MaxHeld.
-	held     map[uint64]struct{}
-	overflow bool
+	// held is every number listed so far.
+	held *heldSet
 }
 
 func (a *audit) progress(phase string) {
@@ -277,6 +278,8 @@ func causeOf(err error) string {
 
 // compare judges one page of the carrier's listing against the store.
 func (a *audit) compare(ctx context.Context, page []carrier.Held) error {
+	defer a.held.endPage()
+	warned := a.held.overflow
 	fresh := make([]carrier.Held, 0, len(page))
 	nums := make([]string, 0, len(page))
 	for _, h := range page {
@@ -284,14 +287,11 @@ func (a *audit) compare(ctx context.Context, page []carrier.Held) error {
 		if !ok {
 			continue // a carrier lists E.164 only; anything else is not judged
 		}
-		if _, dup := a.held[key]; dup {
+		if !a.held.add(key) {
 			continue // listed again (a page boundary moved)
 		}
-		switch {
-		case len(a.held) < a.opts.MaxHeld:
-			a.held[key] = struct{}{}
-		case !a.overflow:
-			a.overflow = true
+		if a.held.overflow && !warned {
+			warned = true
 			a.m.log.WarnContext(ctx, "audit: the carrier holds more numbers than an audit remembers; vanished numbers will not be looked for",
 				"carrier", a.carrier, "max_held", a.opts.MaxHeld)
 		}
@@ -447,10 +447,8 @@ func (a *audit) vanished(ctx context.Context) error {
 				continue
 			}
 			a.rep.Checked++
-			if key, ok := e164Key(n.Number); ok {
-				if _, held := a.held[key]; held {
-					continue // judged when its page was listed
-				}
+			if key, ok := e164Key(n.Number); ok && a.held.has(key) {
+				continue // judged when its page was listed
 			}
 			if n.Modified.After(a.rep.Started) {
 				a.rep.Skipped++
@@ -464,6 +462,61 @@ func (a *audit) vanished(ctx context.Context) error {
 		}
 		q.StartKey = page.NextStartKey
 	}
+}
+
+// heldSet is the numbers a carrier listed, as e164Keys: 8 bytes a number
+// in one slice (plus the slice's growth), sorted once the listing is over
+// and searched by bisection. A number listed twice on neighbouring pages
+// (an offset page boundary that moved while the listing was read) is
+// recognised by the keys of the previous and the current page; the slice
+// is deduplicated when sealed. Past max numbers it stops growing and
+// overflow is set: vanished numbers cannot be told then.
+type heldSet struct {
+	keys      []uint64
+	prev, cur map[uint64]struct{}
+	max       int
+	overflow  bool
+}
+
+func newHeldSet(max int) *heldSet {
+	return &heldSet{max: max, prev: map[uint64]struct{}{}, cur: map[uint64]struct{}{}}
+}
+
+// add records key and reports whether it is new (not on this page or the
+// previous one).
+func (s *heldSet) add(key uint64) bool {
+	if _, dup := s.cur[key]; dup {
+		return false
+	}
+	if _, dup := s.prev[key]; dup {
+		return false
+	}
+	s.cur[key] = struct{}{}
+	if len(s.keys) < s.max {
+		s.keys = append(s.keys, key)
+	} else {
+		s.overflow = true
+	}
+	return true
+}
+
+// endPage forgets the page before the one just compared.
+func (s *heldSet) endPage() {
+	s.prev, s.cur = s.cur, s.prev
+	clear(s.cur)
+}
+
+// seal sorts the keys for has, once every page was added.
+func (s *heldSet) seal() {
+	slices.Sort(s.keys)
+	s.keys = slices.Compact(s.keys)
+	s.prev, s.cur = nil, nil
+}
+
+// has reports whether key was listed; only after seal.
+func (s *heldSet) has(key uint64) bool {
+	_, found := slices.BinarySearch(s.keys, key)
+	return found
 }
 
 // e164Key packs an E.164 number into an integer: its digits (at most 15,
