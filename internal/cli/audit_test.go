@@ -92,6 +92,12 @@ func TestCarriersAudit(t *testing.T) {
 		t.Errorf("a listing failing midway (%d):\n%s%s", code, out, errOut)
 	}
 
+	// Flags may come before the subcommand too.
+	var outb, errb bytes.Buffer
+	if code := Run(ctx, []string{"carriers", "--db", db, "audit", "--progress=never", "local", "--json"}, &Env{Stdout: &outb, Stderr: &errb, Getenv: func(string) string { return "" }}); code != 1 || !strings.Contains(errb.String(), "cannot list the numbers") {
+		t.Errorf("carriers --db DB audit local (%d): %s%s", code, outb.String(), errb.String())
+	}
+
 	if _, errOut, code = run("local"); code != 1 || !strings.Contains(errOut, "cannot list the numbers") {
 		t.Errorf("audit of local (%d): %s", code, errOut)
 	}
