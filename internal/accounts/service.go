@@ -8,8 +8,8 @@ package accounts
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"context"
+	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"slices"
