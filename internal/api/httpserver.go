@@ -2,11 +2,13 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"log"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,8 +63,17 @@ func (s *Server) HTTPServer(lim Limits, errorLog *log.Logger) *http.Server {
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          errorLog,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			if ec, ok := c.(*envelopeConn); ok {
+				return context.WithValue(ctx, connKey{}, ec)
+			}
+			return ctx
+		},
 	}
 }
+
+// connKey keys a request's *envelopeConn in its context.
+type connKey struct{}
 
 // Listener wraps ln so that the replies net/http writes straight to the
 // connection, before any handler runs (431 for headers too large, 400 for
@@ -80,7 +91,7 @@ func (l *envelopeListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &envelopeConn{Conn: c, s: l.s}, nil
+	return &envelopeConn{Conn: c, s: l.s, reading: true}, nil
 }
 
 // envelopeConn rewrites net/http's canned error replies. It recognises
@@ -89,15 +100,71 @@ func (l *envelopeListener) Accept() (net.Conn, error) {
 // plain-text body (net/http server.go, conn.serve); and the header-only 417
 // of an unknown Expect. Handlers never write either: every reply of the
 // API is application/json and has a Date and a Content-Length.
+//
+// It also keeps the header block of the request being read, because
+// net/http removes a Content-Length it ignores in favour of chunked
+// Transfer-Encoding, and a request carrying both is refused (it is how
+// requests are smuggled past a proxy that reads the other one).
 type envelopeConn struct {
 	net.Conn
 	s *Server
+
+	mu      sync.Mutex
+	head    []byte // the start of the request being read, up to its blank line
+	reading bool   // head is still being filled
+}
+
+// maxHead bounds the header block kept (net/http refuses bigger headers).
+const maxHead = 1 << 20
+
+func (c *envelopeConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		if c.reading {
+			c.head = append(c.head, p[:n]...)
+			if bytes.Contains(c.head, []byte("\r\n\r\n")) || len(c.head) > maxHead {
+				c.reading = false
+			}
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+// sawContentLength reports whether the header block of the request being
+// served had a Content-Length.
+func (c *envelopeConn) sawContentLength() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	block, _, _ := bytes.Cut(c.head, []byte("\r\n\r\n"))
+	for _, line := range bytes.Split(block, []byte("\r\n"))[1:] {
+		name, _, ok := bytes.Cut(line, []byte(":"))
+		if ok && strings.EqualFold(strings.TrimSpace(string(name)), "Content-Length") {
+			return true
+		}
+	}
+	return false
+}
+
+// smuggled reports whether r came with both Content-Length and
+// Transfer-Encoding.
+func smuggled(r *http.Request) bool {
+	if len(r.TransferEncoding) == 0 {
+		return false
+	}
+	ec, ok := r.Context().Value(connKey{}).(*envelopeConn)
+	return ok && ec.sawContentLength()
 }
 
 // cannedHeaders are the headers of net/http's canned error replies.
 const cannedHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
 func (c *envelopeConn) Write(p []byte) (int, error) {
+	// A reply is being written: the next bytes read start a new request.
+	c.mu.Lock()
+	c.head, c.reading = c.head[:0], true
+	c.mu.Unlock()
 	if status, text, ok := cannedReply(p); ok {
 		if _, err := c.Conn.Write(c.s.cannedEnvelope(status, text, c.Conn.RemoteAddr())); err != nil {
 			return 0, err

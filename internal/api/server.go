@@ -186,6 +186,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.route = rt
+	if smuggled(r) {
+		h["Connection"] = []string{"close"}
+		c.fail(&apiError{http.StatusBadRequest, "bad_request",
+			map[string]any{"message": "a request with both Content-Length and Transfer-Encoding is refused"}})
+		return
+	}
 	if r.ContentLength > s.maxBody {
 		c.fail(errTooLarge(s.maxBody))
 		return
