@@ -15,6 +15,7 @@ import (
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/billing"
+	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/store"
@@ -53,10 +54,11 @@ func newLogger(env *Env, format, level string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lv}
+	// No URL credentials reach the log, whoever logs them.
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(env.Stderr, opts))
+		return slog.New(config.RedactingHandler(slog.NewJSONHandler(env.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(env.Stderr, opts))
+	return slog.New(config.RedactingHandler(slog.NewTextHandler(env.Stderr, opts)))
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -150,7 +152,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	reqLog := log
 	if *quiet {
-		reqLog = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		reqLog = slog.New(config.RedactingHandler(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
 	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, Billing: bill, MaxBodyBytes: *maxBody})
 
