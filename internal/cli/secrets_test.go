@@ -62,7 +62,9 @@ func serveForTest(t *testing.T, db string, vars map[string]string) (string, func
 	stop := make(chan struct{})
 	env := &Env{Stdout: logs, Stderr: logs, Interrupt: stop, Getenv: func(k string) string { return vars[k] }}
 	done := make(chan int, 1)
-	go func() { done <- Run(context.Background(), []string{"serve", "--db", db, "--listen", "127.0.0.1:0"}, env) }()
+	go func() {
+		done <- Run(context.Background(), []string{"serve", "--db", db, "--listen", "127.0.0.1:0"}, env)
+	}()
 	var addr string
 	select {
 	case addr = <-logs.addr:
