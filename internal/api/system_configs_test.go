@@ -69,7 +69,7 @@ func TestSystemConfigs(t *testing.T) {
 		if strings.Contains(string(raw), "s3cret") || strings.Contains(string(raw), "t0k") || !strings.Contains(string(raw), `"u2"`) {
 			t.Errorf("stored (secrets must be sealed): %s", raw)
 		}
-		opened, err := e.srv.cfg.Sections(t.Context(), "number_manager.example")
+		opened, err := e.srv.cfg.Sections(t.Context(), "crossbar.phone_numbers")
 		if err != nil {
 			t.Fatal(err)
 		}
