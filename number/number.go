@@ -157,8 +157,51 @@ func (n *Number) pushReserve(account string) {
 // FeatureNames returns the names of the active features, sorted.
 func (n *Number) FeatureNames() []string { return n.Features.Keys() }
 
-// privateOrReserved reports whether a root key of a request is one no request
-// may write: Kazoo's private prefixes plus the keys the API computes.
+// ReservedFields are the names Numan itself gives the top-level fields of
+// a number: its record and stored document (assigned_to, module_name,
+// carrier_data, ...), its listing entry and read-only part (carrier_module,
+// created, modified, updated, features_available, ...) and Kazoo's
+// operation options (assign_to, auth_by, dry_run, ...). Kept as public
+// fields they would shadow the real values in a client's eyes, so a request
+// setting one is refused (CheckPublicFields) and none is ever kept or
+// shown as a public field. The keys GET shows at the top level (id, state,
+// used_by, features, _read_only) are dropped silently instead, so a client
+// may send back what it read.
+var ReservedFields = []string{
+	"assign_to", "assigned_to", "auth_by", "authorizing_account", "batch_run", "carrier_data",
+	"carrier_module", "created", "current_doc", "db_name", "deleted", "doc", "dry_run",
+	"features_allow", "features_allowed", "features_available", "features_deny", "features_denied",
+	"is_deleted", "is_dirty", "locality", "mdn_run", "modified", "module_name", "number", "number_db",
+	"pool", "ported_in", "prev_assigned_to", "previously_assigned_to", "public", "public_fields",
+	"region", "reserve_history", "rev", "type", "updated", "version",
+}
+
+var reservedField = func() map[string]bool {
+	m := make(map[string]bool, len(ReservedFields))
+	for _, f := range ReservedFields {
+		m[f] = true
+	}
+	return m
+}()
+
+// IsReservedField reports whether key is one of ReservedFields.
+func IsReservedField(key string) bool { return reservedField[key] }
+
+// CheckPublicFields refuses a request body that sets a field Numan keeps
+// itself (ReservedFields), naming the first such field.
+func CheckPublicFields(body Doc) error {
+	for _, k := range body.Keys() {
+		if reservedField[k] {
+			return &FieldError{Field: k, Rule: "reserved",
+				Message: "'" + k + "' is a field Numan keeps itself; it cannot be set"}
+		}
+	}
+	return nil
+}
+
+// privateOrReserved reports whether a root key of a request is one no
+// request may write: Kazoo's private prefixes, the keys the API computes,
+// and ReservedFields.
 func privateOrReserved(key string) bool {
 	if strings.HasPrefix(key, "_") || strings.HasPrefix(key, "pvt_") {
 		return true
@@ -167,12 +210,12 @@ func privateOrReserved(key string) bool {
 	case "id", "used_by", "state", "features", "create_with_state", "accept_charges":
 		return true
 	}
-	return false
+	return reservedField[key]
 }
 
 // PublicFields returns the part of a request body a user may write: every
-// root key except private ones (_*, pvt_*) and the computed id, used_by,
-// state and features.
+// root key except private ones (_*, pvt_*), the computed id, used_by,
+// state and features, and ReservedFields.
 func PublicFields(body Doc) Doc {
 	out := Doc{}
 	for k, v := range body {

@@ -22,6 +22,11 @@ type Store interface {
 	Configs
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
+	// Ready checks the database can serve requests: a read, and a write
+	// unless the database is a read-only standby (then reads are all it
+	// can serve). A database that refuses writes (a read-only file, a
+	// read-only transaction mode, revoked rights) is not ready.
+	Ready(ctx context.Context) error
 	// Close releases the database.
 	Close() error
 }
@@ -113,4 +118,6 @@ type Configs interface {
 	PutConfig(ctx context.Context, id string, doc json.RawMessage) error
 	// DeleteConfig removes document id; a missing one is KindNotFound.
 	DeleteConfig(ctx context.Context, id string) error
+	// ListConfigs returns the id of every stored document, sorted.
+	ListConfigs(ctx context.Context) ([]string, error)
 }

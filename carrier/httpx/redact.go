@@ -148,10 +148,35 @@ func RedactURL(u *url.URL, secrets []string) string {
 }
 
 func (c *Client) secrets() []string {
-	if c.Auth == nil {
+	var s []string
+	if c.Auth != nil {
+		s = c.Auth.Secrets()
+	}
+	return append(s, urlSecrets(c.BaseURL)...)
+}
+
+// urlSecrets are the credentials a configured URL carries (its user info
+// and its query values): an api_url set to https://user:pass@host/?key=...
+// must not show them in a log line or an error, whatever the names.
+func urlSecrets(raw string) []string {
+	if raw == "" {
 		return nil
 	}
-	return c.Auth.Secrets()
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	if u.User != nil {
+		out = append(out, u.User.Username())
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p)
+		}
+	}
+	for _, vs := range u.Query() {
+		out = append(out, vs...)
+	}
+	return out
 }
 
 func (c *Client) redact(s string) string { return RedactText(s, c.secrets()) }

@@ -96,6 +96,17 @@ func (k *Keys) SetAPIKey(acc *number.Account, key string) error {
 	return nil
 }
 
+// KeyStampLen is the length of a KeyStamp.
+const KeyStampLen = 8
+
+// KeyStamp identifies an account's current API key without revealing it:
+// auth tokens carry the stamp of the key they were issued with, and stop
+// working when the key is renewed.
+func KeyStamp(acc *number.Account) []byte {
+	sum := sha256.Sum256([]byte("numan key stamp\x00" + acc.APIKeyHash))
+	return sum[:KeyStampLen]
+}
+
 // keyMatches compares a presented key with an account's hash in constant time.
 func keyMatches(acc *number.Account, key string) bool {
 	return subtle.ConstantTimeCompare([]byte(acc.APIKeyHash), []byte(HashAPIKey(key))) == 1

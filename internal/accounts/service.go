@@ -9,6 +9,7 @@ package accounts
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -94,11 +95,13 @@ func unauthenticated() error { return number.NewError(number.KindUnauthenticated
 func forbidden(cause string) error { return &number.Error{Kind: number.KindForbidden, Cause: cause} }
 
 // Caller returns the account a verified token names, as the caller of a
-// request: an account that no longer exists or is disabled is
-// unauthenticated.
-func (s *Service) Caller(ctx context.Context, id string) (*number.Account, error) {
+// request. keyStamp is the stamp of the API key the token was issued with
+// (KeyStamp): a token issued with a key the account no longer has (it was
+// renewed) is unauthenticated, on every node once it reads the account
+// again, as is one of an account that no longer exists or is disabled.
+func (s *Service) Caller(ctx context.Context, id string, keyStamp []byte) (*number.Account, error) {
 	acc, err := s.Get(ctx, id)
-	if number.IsKind(err, number.KindNotFound) || (err == nil && !acc.Enabled) {
+	if number.IsKind(err, number.KindNotFound) || (err == nil && (!acc.Enabled || !hmac.Equal(KeyStamp(acc), keyStamp))) {
 		return nil, unauthenticated()
 	}
 	return acc, err

@@ -100,7 +100,7 @@ func TestCacheSeesThisNodesWritesAtOnce(t *testing.T) {
 	if rel[w.child.ID].Enabled {
 		t.Fatal("authorization still sees the disabled account enabled")
 	}
-	if _, err := w.svc.Caller(ctx, w.child.ID); !number.IsKind(err, number.KindUnauthenticated) {
+	if _, err := w.svc.Caller(ctx, w.child.ID, accounts.KeyStamp(w.child)); !number.IsKind(err, number.KindUnauthenticated) {
 		t.Fatalf("a disabled account authenticates: %v", err)
 	}
 
@@ -411,5 +411,41 @@ func TestReadOverlappingAWriteKeepsNothing(t *testing.T) {
 	}
 	if rel[w.child.ID].Enabled {
 		t.Fatal("the cache kept the account read before the write")
+	}
+}
+
+// Renewing an API key revokes the tokens issued with the old one: on this
+// node at once, on another node (its own service and cache over the same
+// store) once its cached copy of the account expires.
+func TestRenewingAKeyRevokesItsTokens(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	keys, _ := accounts.NewKeys(secret)
+	other := accounts.New(w.st, accounts.Options{CacheTTL: time.Hour, Now: w.clock.now, Keys: keys})
+	stamp := accounts.KeyStamp(w.child)
+	for name, svc := range map[string]*accounts.Service{"this node": w.svc, "other node": other} {
+		if _, err := svc.Caller(ctx, w.child.ID, stamp); err != nil {
+			t.Fatalf("%s: a token of the current key: %v", name, err)
+		}
+	}
+	if _, err := w.svc.Caller(ctx, w.child.ID, make([]byte, accounts.KeyStampLen)); !number.IsKind(err, number.KindUnauthenticated) {
+		t.Fatalf("a token of another key: %v", err)
+	}
+	if _, err := w.svc.RenewAPIKey(ctx, w.child.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.Caller(ctx, w.child.ID, stamp); !number.IsKind(err, number.KindUnauthenticated) {
+		t.Fatalf("this node: a token of the renewed key still works: %v", err)
+	}
+	w.clock.advance(time.Hour)
+	if _, err := other.Caller(ctx, w.child.ID, stamp); !number.IsKind(err, number.KindUnauthenticated) {
+		t.Fatalf("other node: a token of the renewed key still works: %v", err)
+	}
+	renewed, err := w.svc.GetLatest(ctx, w.child.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Caller(ctx, w.child.ID, accounts.KeyStamp(renewed)); err != nil {
+		t.Fatalf("a token of the new key: %v", err)
 	}
 }

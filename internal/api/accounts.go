@@ -202,11 +202,30 @@ func handleAPIKeyGet(c *call) {
 
 // handleAPIKeyRenew is PUT /v2/accounts/{ACCOUNT_ID}/api_key: a new key;
 // the old one stops working at once (tokens issued with it run out).
+//
+// Every token issued with the old key stops working (accounts.Caller); a
+// caller renewing its own account's key gets a token of the new key in the
+// envelope's auth_token, so its session goes on.
 func handleAPIKeyRenew(c *call) {
 	key, err := c.s.accounts.RenewAPIKey(c.ctx, c.account.ID)
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	c.created(map[string]any{"api_key": key})
+	rp := reply{status: http.StatusCreated, data: map[string]any{"api_key": key}}
+	if c.auth != nil && c.auth.ID == c.account.ID {
+		acc, err := c.s.accounts.GetLatest(c.ctx, c.account.ID)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		tok, _, err := c.s.auth.IssueToken(acc)
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		c.token = tok
+		rp.authToken = &tok
+	}
+	c.write(rp)
 }

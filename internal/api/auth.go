@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -20,8 +21,12 @@ import (
 const DefaultTokenTTL = time.Hour
 
 // Auth issues and verifies auth tokens. Tokens are stateless: an HMAC over
-// the account id, the expiry and a random id. (API keys are the accounts
-// service's: accounts.Keys.)
+// the account id, the expiry, the stamp of the API key they were issued
+// with (accounts.KeyStamp) and a random id. Renewing an account's key
+// changes its stamp, so every token issued with the old key stops working
+// on every node as soon as the node reads the account again (within the
+// account cache's TTL). (API keys are the accounts service's:
+// accounts.Keys.)
 type Auth struct {
 	ttl      time.Duration
 	now      func() time.Time
@@ -49,19 +54,31 @@ func NewAuth(secret []byte, ttl time.Duration, now func() time.Time) (*Auth, err
 // TTL is how long issued tokens last.
 func (a *Auth) TTL() time.Duration { return a.ttl }
 
-const tokenPayloadLen = 16 + 8 + 8 // account id (binary), expiry (unix seconds), random id
+// tokenPayloadLen: account id (binary), expiry (unix seconds), key stamp,
+// random id.
+const tokenPayloadLen = 16 + 8 + accounts.KeyStampLen + 8
 
-// IssueToken returns a new token for the account and when it expires.
-func (a *Auth) IssueToken(accountID string) (string, time.Time, error) {
-	id, err := hex.DecodeString(accountID)
+// Claims are what a verified token says.
+type Claims struct {
+	AccountID string
+	Expires   time.Time
+	// KeyStamp is the stamp of the API key the token was issued with.
+	KeyStamp []byte
+}
+
+// IssueToken returns a new token for the account, bound to its current API
+// key, and when it expires.
+func (a *Auth) IssueToken(acc *number.Account) (string, time.Time, error) {
+	id, err := hex.DecodeString(acc.ID)
 	if err != nil || len(id) != 16 {
-		return "", time.Time{}, fmt.Errorf("api: bad account id %q", accountID)
+		return "", time.Time{}, fmt.Errorf("api: bad account id %q", acc.ID)
 	}
 	exp := a.now().Add(a.ttl).Truncate(time.Second)
 	var p [tokenPayloadLen]byte
 	copy(p[:16], id)
 	binary.BigEndian.PutUint64(p[16:24], uint64(exp.Unix()))
-	if _, err := rand.Read(p[24:]); err != nil {
+	copy(p[24:24+accounts.KeyStampLen], accounts.KeyStamp(acc))
+	if _, err := rand.Read(p[24+accounts.KeyStampLen:]); err != nil {
 		return "", time.Time{}, err
 	}
 	sig := a.sign(p[:])
@@ -83,29 +100,30 @@ func (a *Auth) sign(payload []byte) []byte {
 	return sum
 }
 
-// VerifyToken returns the account id a token was issued to, or an
-// unauthenticated error when it is malformed, forged or expired.
-func (a *Auth) VerifyToken(tok string) (string, time.Time, error) {
+// VerifyToken returns what a token says, or an unauthenticated error when
+// it is malformed, forged or expired. Whether its key is still the
+// account's is the accounts service's to say (accounts.Service.Caller).
+func (a *Auth) VerifyToken(tok string) (Claims, error) {
 	enc := base64.RawURLEncoding
 	pl := enc.EncodedLen(tokenPayloadLen)
 	sl := enc.EncodedLen(sha256.Size)
 	if len(tok) != pl+1+sl || tok[pl] != '.' {
-		return "", time.Time{}, number.Errorf(number.KindUnauthenticated, "", "malformed token")
+		return Claims{}, number.Errorf(number.KindUnauthenticated, "", "malformed token")
 	}
 	var p [tokenPayloadLen]byte
 	var sig [sha256.Size]byte
 	if _, err := enc.Decode(p[:], []byte(tok[:pl])); err != nil {
-		return "", time.Time{}, number.Errorf(number.KindUnauthenticated, "", "malformed token")
+		return Claims{}, number.Errorf(number.KindUnauthenticated, "", "malformed token")
 	}
 	if _, err := enc.Decode(sig[:], []byte(tok[pl+1:])); err != nil {
-		return "", time.Time{}, number.Errorf(number.KindUnauthenticated, "", "malformed token")
+		return Claims{}, number.Errorf(number.KindUnauthenticated, "", "malformed token")
 	}
 	if !hmac.Equal(sig[:], a.sign(p[:])) {
-		return "", time.Time{}, number.Errorf(number.KindUnauthenticated, "", "bad token signature")
+		return Claims{}, number.Errorf(number.KindUnauthenticated, "", "bad token signature")
 	}
 	exp := time.Unix(int64(binary.BigEndian.Uint64(p[16:24])), 0)
 	if !a.now().Before(exp) {
-		return "", time.Time{}, number.Errorf(number.KindUnauthenticated, "", "token expired")
+		return Claims{}, number.Errorf(number.KindUnauthenticated, "", "token expired")
 	}
-	return hex.EncodeToString(p[:16]), exp, nil
+	return Claims{AccountID: hex.EncodeToString(p[:16]), Expires: exp, KeyStamp: p[24 : 24+accounts.KeyStampLen]}, nil
 }

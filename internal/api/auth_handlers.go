@@ -39,7 +39,7 @@ func handleAPIAuth(c *call) {
 		c.fail(err)
 		return
 	}
-	tok, exp, err := c.s.auth.IssueToken(acc.ID)
+	tok, exp, err := c.s.auth.IssueToken(acc)
 	if err != nil {
 		c.fail(err)
 		return
@@ -56,12 +56,12 @@ func handleAPIAuth(c *call) {
 
 // handleTokenInfo is GET /v2/token_info: who the caller's token belongs to.
 func handleTokenInfo(c *call) {
-	_, exp, err := c.s.auth.VerifyToken(c.token)
+	claims, err := c.s.auth.VerifyToken(c.token)
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	out, err := c.s.tokenData(c.ctx, c.auth, exp)
+	out, err := c.s.tokenData(c.ctx, c.auth, claims.Expires)
 	if err != nil {
 		c.fail(err)
 		return
@@ -87,13 +87,14 @@ func (s *Server) tokenData(ctx context.Context, acc *number.Account, exp time.Ti
 // handleHealth is GET /healthz: the process answers.
 func handleHealth(c *call) { c.ok(map[string]any{"status": "ok"}) }
 
-// handleReady is GET /readyz: the database answers.
+// handleReady is GET /readyz: the database serves a read and, on a
+// primary, a write (a read-only file or database is not ready).
 func handleReady(c *call) {
 	ctx, cancel := context.WithTimeout(c.ctx, 2*time.Second)
 	defer cancel()
-	if err := c.s.mgr.Ping(ctx); err != nil {
+	if err := c.s.mgr.Ready(ctx); err != nil {
 		c.s.log.Warn("readiness check failed", "err", err)
-		c.fail(errUnavailable("database unreachable"))
+		c.fail(errUnavailable("the database cannot serve requests"))
 		return
 	}
 	c.ok(map[string]any{"status": "ready"})

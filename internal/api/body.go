@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/numan-dev/numan/number"
 )
@@ -19,9 +22,14 @@ type requestEnvelope struct {
 }
 
 // body reads and decodes the request envelope; an empty body is an empty
-// envelope.
+// envelope. A body that is not valid UTF-8, repeats a key in any object,
+// or carries an accept_charges that is not a boolean is refused before
+// anything reads it.
 func (c *call) body() (*requestEnvelope, error) {
 	env := &requestEnvelope{}
+	if err := checkAcceptCharges("accept_charges", c.r.URL.Query()["accept_charges"]...); err != nil {
+		return nil, err
+	}
 	if c.r.Body == nil {
 		return env, nil
 	}
@@ -29,17 +37,126 @@ func (c *call) body() (*requestEnvelope, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, errTooLarge()
+			return nil, errTooLarge(mbe.Limit)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, errRequestTimeout()
 		}
 		return nil, errMalformedJSON(err)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return env, nil
 	}
+	if err := checkJSON(raw); err != nil {
+		return nil, errMalformedJSON(err)
+	}
 	if err := json.Unmarshal(raw, env); err != nil {
 		return nil, errMalformedJSON(err)
 	}
+	if err := checkAcceptChargesJSON("accept_charges", env.AcceptCharges); err != nil {
+		return nil, err
+	}
 	return env, nil
+}
+
+// checkJSON refuses what encoding/json would quietly accept: bytes that
+// are not UTF-8 (json keeps them in raw values, which PostgreSQL then
+// refuses and SQLite stores, making every later reply invalid JSON), and a
+// key repeated in one object, at any depth (json keeps the last, Kazoo the
+// first: a client and Numan would disagree on what was sent).
+func checkJSON(raw []byte) error {
+	if !utf8.Valid(raw) {
+		return errors.New("the body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var stack []*jsonFrame
+	// valueDone marks the innermost object's value read: a key comes next.
+	valueDone := func() {
+		if len(stack) > 0 && stack[len(stack)-1].keys != nil {
+			stack[len(stack)-1].expectKey = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n := len(stack); n > 0 && stack[n-1].keys != nil && stack[n-1].expectKey {
+			top := stack[n-1]
+			if tok == json.Delim('}') {
+				stack = stack[:n-1]
+				valueDone()
+				continue
+			}
+			k, _ := tok.(string)
+			if top.keys[k] {
+				where := "the body"
+				if top.path != "" {
+					where = top.path
+				}
+				return fmt.Errorf("duplicate key %q in %s", k, where)
+			}
+			top.keys[k], top.lastKey, top.expectKey = true, k, false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			f := &jsonFrame{}
+			if n := len(stack); n > 0 {
+				if p := stack[n-1]; p.keys != nil {
+					f.path = strings.TrimPrefix(p.path+"."+p.lastKey, ".")
+				} else {
+					f.path = p.path + "[]"
+				}
+			}
+			if tok == json.Delim('{') {
+				f.keys, f.expectKey = map[string]bool{}, true
+			}
+			stack = append(stack, f)
+		case json.Delim(']'), json.Delim('}'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
+}
+
+// jsonFrame is an object (keys set) or array being read by checkJSON.
+type jsonFrame struct {
+	keys      map[string]bool
+	expectKey bool
+	lastKey   string
+	path      string
+}
+
+// checkAcceptCharges refuses a query accept_charges that is not a boolean.
+func checkAcceptCharges(field string, vals ...string) error {
+	for _, v := range vals {
+		if _, err := strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+			var ve validationErrors
+			ve.add(field, "type", "Value did not match type(s): boolean", "target", "boolean", "value", v)
+			return ve.err()
+		}
+	}
+	return nil
+}
+
+// checkAcceptChargesJSON refuses an accept_charges that is neither a JSON
+// boolean nor the strings "true" and "false" (what Kazoo's is_true reads).
+func checkAcceptChargesJSON(field string, raw json.RawMessage) error {
+	t := bytes.TrimSpace(raw)
+	switch string(t) {
+	case "", "null", "true", "false", `"true"`, `"false"`:
+		return nil
+	}
+	var ve validationErrors
+	ve.add(field, "type", "Value did not match type(s): boolean", "target", "boolean", "value", raw)
+	return ve.err()
 }
 
 // data returns the envelope's data as an object ({} when absent); any other
@@ -59,6 +176,9 @@ func (env *requestEnvelope) data() (number.Doc, error) {
 	}
 	if d == nil {
 		d = number.Doc{}
+	}
+	if err := checkAcceptChargesJSON("data.accept_charges", d["accept_charges"]); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

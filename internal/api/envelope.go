@@ -36,6 +36,27 @@ const timestampLayout = "2006-01-02T15:04:05Z"
 
 // write renders rp in the envelope and sends it.
 func (c *call) write(rp reply) {
+	token := c.token
+	if rp.authToken != nil {
+		token = *rp.authToken
+	}
+	b := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(b)
+	b.Reset()
+	c.s.render(b, rp, token, c.requestID, c.auth != nil)
+	h2 := c.w.Header()
+	h2["Content-Type"] = jsonContentType
+	h2["Content-Length"] = []string{strconv.Itoa(b.Len())}
+	c.status = rp.status
+	c.w.WriteHeader(rp.status)
+	if c.r.Method != http.MethodHead {
+		_, _ = c.w.Write(b.Bytes())
+	}
+}
+
+// render writes rp in the envelope into b; version is shown to
+// authenticated callers only.
+func (s *Server) render(b *bytes.Buffer, rp reply, token, requestID string, authed bool) {
 	var data []byte
 	switch d := rp.data.(type) {
 	case nil:
@@ -48,19 +69,12 @@ func (c *call) write(rp reply) {
 		var err error
 		data, err = json.Marshal(d)
 		if err != nil {
-			c.s.log.Error("encode reply", "request_id", c.requestID, "err", err)
+			s.log.Error("encode reply", "request_id", requestID, "err", err)
 			rp = reply{status: http.StatusInternalServerError, errMsg: "internal_error"}
 			data = []byte(`{"message":"internal error"}`)
 		}
 	}
-	b := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(b)
-	b.Reset()
 	b.WriteString(`{"auth_token":`)
-	token := c.token
-	if rp.authToken != nil {
-		token = *rp.authToken
-	}
 	appendString(b, token)
 	b.WriteString(`,"data":`)
 	b.Write(data)
@@ -81,9 +95,9 @@ func (c *call) write(rp reply) {
 		b.Write(v)
 	}
 	b.WriteString(`,"node":`)
-	appendString(b, c.s.node)
+	appendString(b, s.node)
 	b.WriteString(`,"request_id":`)
-	appendString(b, c.requestID)
+	appendString(b, requestID)
 	b.WriteString(`,"revision":"`)
 	h := fnv.New64a()
 	h.Write(data)
@@ -97,22 +111,13 @@ func (c *call) write(rp reply) {
 	}
 	b.WriteString(`,"timestamp":"`)
 	var ts [24]byte
-	b.Write(c.s.now().UTC().AppendFormat(ts[:0], timestampLayout))
+	b.Write(s.now().UTC().AppendFormat(ts[:0], timestampLayout))
 	b.WriteByte('"')
-	if c.auth != nil {
+	if authed {
 		b.WriteString(`,"version":`)
-		appendString(b, c.s.version)
+		appendString(b, s.version)
 	}
 	b.WriteString("}\n")
-
-	h2 := c.w.Header()
-	h2["Content-Type"] = jsonContentType
-	h2["Content-Length"] = []string{strconv.Itoa(b.Len())}
-	c.status = rp.status
-	c.w.WriteHeader(rp.status)
-	if c.r.Method != http.MethodHead {
-		_, _ = c.w.Write(b.Bytes())
-	}
 }
 
 var jsonContentType = []string{"application/json"}

@@ -45,9 +45,15 @@ func errMethodNotAllowed(allowed []string) error {
 		map[string]any{"message": "method not allowed", "allowed": allowed}}
 }
 
-func errTooLarge() error {
+func errTooLarge(limit int64) error {
 	return &apiError{http.StatusRequestEntityTooLarge, "too_big",
-		map[string]any{"message": fmt.Sprintf("request body larger than %d bytes", maxBodyBytes)}}
+		map[string]any{"message": fmt.Sprintf("request body larger than %d bytes", limit)}}
+}
+
+// errRequestTimeout is a body that did not arrive within the server's body
+// timeout (Limits.BodyTimeout).
+func errRequestTimeout() error {
+	return &apiError{http.StatusRequestTimeout, "request_timeout", map[string]any{"message": "the request body did not arrive in time"}}
 }
 
 func errMalformedJSON(err error) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/postgres"
@@ -52,6 +53,7 @@ type env struct {
 	master string // master account id
 	key    string // master API key
 	token  string // master token
+	keys   *secrets.Keyring
 }
 
 const testMasterKey = "master-key-0123456789"
@@ -128,8 +130,12 @@ func newEnvOn(t testing.TB, st testStore) *env {
 	}
 	put("number_manager", map[string]any{"default": map[string]any{"carrier_modules": []string{"fake"}}})
 	put("number_manager.fake", map[string]json.RawMessage{"default": fake.Settings()})
-	src := config.NewSource(st, "test-node", time.Minute)
-	secret, err := config.LoadSecret(ctx, st)
+	kr, err := secrets.NewKeyring(secrets.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := config.NewSource(st, "test-node", time.Minute, config.SealWith(kr))
+	secret, err := src.LoadSecret(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +156,7 @@ func newEnvOn(t testing.TB, st testStore) *env {
 	// The billing endpoints answer; writes are priced only withBilling.
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now})
 	srv := New(Options{Manager: mgr, Billing: bill, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
-	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey}
+	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey, keys: kr}
 	e.token = e.login(testMasterKey)
 	return e
 }

@@ -85,6 +85,9 @@ func (c *call) numberBody() (number.Doc, bool, error) {
 	if err := validateNumberDoc(data); err != nil {
 		return nil, false, err
 	}
+	if err := number.CheckPublicFields(data); err != nil {
+		return nil, false, err
+	}
 	accept := c.acceptCharges(env, data)
 	delete(data, "accept_charges")
 	return data, accept, nil
@@ -210,9 +213,11 @@ func handleNumberPort(c *call) {
 }
 
 // handleNumberIdentify is GET …/phone_numbers/{PHONE_NUMBER}/identify:
-// what a switch needs at call time (manager.Lookup).
+// what a switch needs at call time (manager.Lookup), for the number's
+// owner, its ancestors and admins; anyone else gets what a GET of the
+// number answers (manager.Identify).
 func handleNumberIdentify(c *call) {
-	l, err := c.s.mgr.Identify(c.ctx, c.param("PHONE_NUMBER"))
+	l, err := c.s.mgr.Identify(c.ctx, c.param("PHONE_NUMBER"), c.requester())
 	if err != nil {
 		var ne *number.Error
 		if errors.As(err, &ne) && ne.Kind == number.KindInvalid {
@@ -276,7 +281,11 @@ func (c *call) collectionBody() (nums []string, rest number.Doc, accept bool, er
 	if err := v.err(); err != nil {
 		return nil, nil, false, err
 	}
-	return nums, without(data, "numbers", "accept_charges"), accept, nil
+	rest = without(data, "numbers", "accept_charges")
+	if err := number.CheckPublicFields(rest); err != nil {
+		return nil, nil, false, err
+	}
+	return nums, rest, accept, nil
 }
 
 // handleCollectionCreate is PUT …/phone_numbers/collection.
@@ -459,7 +468,8 @@ func (c *call) search(accountID, resellerID string) {
 	rp := reply{status: http.StatusOK, data: out}
 	if len(res.Failed) > 0 {
 		// Not in Kazoo: which carriers failed, so a partial answer is not
-		// mistaken for everything there is.
+		// mistaken for everything there is. A carrier's own error text is
+		// for admins only (manager.SearchResponse.Failed).
 		rp.page = append(rp.page, pageKey{"failed_carriers", res.Failed})
 	}
 	c.write(rp)

@@ -165,7 +165,7 @@ func TestMethodsMatrix(t *testing.T) {
 func TestBodyLimits(t *testing.T) {
 	e := newEnv(t)
 	path := "/v2/accounts/" + e.master + "/phone_numbers/%2B14155550100"
-	big := `{"data":{"blob":"` + strings.Repeat("x", maxBodyBytes) + `"}}`
+	big := `{"data":{"blob":"` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}}`
 	r := e.do("PUT", path, e.token, big)
 	if r.code != 413 || r.env["message"] != "too_big" {
 		t.Fatalf("oversized body: %d %s", r.code, r.raw[:min(len(r.raw), 300)])

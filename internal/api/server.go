@@ -44,6 +44,9 @@ type Options struct {
 	// Billing serves service plans, transactions and credit (billing.go);
 	// nil leaves those endpoints unanswered (404).
 	Billing *billing.Service
+	// MaxBodyBytes is the largest request body accepted (413 above it);
+	// 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -62,6 +65,7 @@ type Server struct {
 	// is the manager's.
 	accounts *accounts.Service
 	billing  *billing.Service
+	maxBody  int64
 }
 
 // New builds the Server.
@@ -78,18 +82,18 @@ func New(o Options) *Server {
 	if o.Version == "" {
 		o.Version = "dev"
 	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	s := &Server{
 		mgr: o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
-		billing: o.Billing,
+		billing: o.Billing, maxBody: o.MaxBodyBytes,
 	}
 	s.router = newRouter(s.routes())
 	s.metrics = newMetrics(o.Manager.CountNumbersByState)
 	return s
 }
-
-// maxBodyBytes is the largest request body accepted (413 above it).
-const maxBodyBytes = 1 << 20
 
 // Kazoo's CORS headers (api_util.erl get_cors_headers/1), plus the request
 // id and Authorization, which Numan also accepts.
@@ -168,8 +172,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodOptions {
 		c.route = &route{name: "options", pattern: entry.pattern}
 		h["Allow"] = []string{strings.Join(append(slices.Clone(entry.allowed), http.MethodOptions), ", ")}
-		c.status = http.StatusOK
-		w.WriteHeader(http.StatusOK)
+		c.ok(map[string]any{})
 		return
 	}
 	rt := entry.methods[r.Method]
@@ -183,12 +186,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.route = rt
-	if r.ContentLength > maxBodyBytes {
-		c.fail(errTooLarge())
+	if smuggled(r) {
+		h["Connection"] = []string{"close"}
+		c.fail(&apiError{http.StatusBadRequest, "bad_request",
+			map[string]any{"message": "a request with both Content-Length and Transfer-Encoding is refused"}})
+		return
+	}
+	if r.ContentLength > s.maxBody {
+		c.fail(errTooLarge(s.maxBody))
 		return
 	}
 	if r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
 	}
 	if err := s.authenticate(c); err != nil {
 		c.fail(err)
@@ -264,10 +273,10 @@ func (s *Server) authenticate(c *call) error {
 		}
 		return errUnauthenticated()
 	}
-	id, _, err := s.auth.VerifyToken(tok)
+	claims, err := s.auth.VerifyToken(tok)
 	if err == nil {
 		var acc *number.Account
-		acc, err = s.accounts.Caller(c.ctx, id)
+		acc, err = s.accounts.Caller(c.ctx, claims.AccountID, claims.KeyStamp)
 		if err == nil {
 			c.token, c.auth = tok, acc
 		}

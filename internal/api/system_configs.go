@@ -112,13 +112,12 @@ func handleConfigWrite(c *call) {
 		switch {
 		case c.r.Method == http.MethodPatch && jsonType(v) == "null":
 			delete(next, k)
-		case string(v) == `"`+config.Mask+`"`:
-			// A client sending back what it read keeps the stored secret.
-			if prev, ok := stored[k]; ok {
-				next[k] = prev
-			}
 		default:
-			next[k] = v
+			// A client sending back what it read (secrets masked, in a URL
+			// or an object too) keeps the stored secrets.
+			if u, keep := config.Unmask(k, v, stored[k]); keep {
+				next[k] = u
+			}
 		}
 	}
 	doc[sec] = next

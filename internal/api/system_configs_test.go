@@ -66,8 +66,15 @@ func TestSystemConfigs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(raw), "s3cret") || !strings.Contains(string(raw), `"u2"`) {
-			t.Errorf("stored: %s", raw)
+		if strings.Contains(string(raw), "s3cret") || strings.Contains(string(raw), "t0k") || !strings.Contains(string(raw), `"u2"`) {
+			t.Errorf("stored (secrets must be sealed): %s", raw)
+		}
+		opened, err := e.srv.cfg.Sections(t.Context(), "crossbar.phone_numbers")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(opened["default"]["api_password"]) != `"s3cret"` || string(opened["default"]["nested"]) != `{"token":"t0k"}` {
+			t.Errorf("secrets lost: %s %s", opened["default"]["api_password"], opened["default"]["nested"])
 		}
 	})
 

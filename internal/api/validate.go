@@ -48,7 +48,15 @@ func (v validationErrors) data() map[string]any {
 func (v *validationErrors) add(path, rule, message string, extra ...any) {
 	d := map[string]any{"message": message}
 	for i := 0; i+1 < len(extra); i += 2 {
-		d[extra[i].(string)] = extra[i+1]
+		val := extra[i+1]
+		if raw, ok := val.(json.RawMessage); ok {
+			// A value no JSON reader can hold (1e400) is echoed as text.
+			var x any
+			if json.Unmarshal(raw, &x) != nil {
+				val = string(raw)
+			}
+		}
+		d[extra[i].(string)] = val
 	}
 	*v = append(*v, fieldError{path: path, rule: rule, detail: d})
 }

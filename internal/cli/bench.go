@@ -19,7 +19,6 @@ import (
 
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
-	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
@@ -129,13 +128,15 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 		cleanup = append(cleanup, func() { os.RemoveAll(dir) })
 		db = filepath.Join(dir, "bench.db")
 	}
-	st, err := openStore(ctx, db)
+	ss, err := openSealed(ctx, env, db, "")
 	if err != nil {
 		closeAll()
 		return nil, err
 	}
+	st := ss.st
 	cleanup = append(cleanup, func() { st.Close() })
-	secret, err := config.LoadSecret(ctx, st)
+	src := ss.source("bench", 2*time.Second)
+	secret, err := src.LoadSecret(ctx)
 	if err != nil {
 		closeAll()
 		return nil, err
@@ -166,7 +167,6 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 		closeAll()
 		return nil, err
 	}
-	src := config.NewSource(st, "bench", 2*time.Second)
 	quiet := slog.New(slog.DiscardHandler)
 	accs := accounts.New(st, accounts.Options{CacheTTL: time.Second, Keys: keys})
 	mgr := manager.New(st, src, manager.Options{Logger: quiet, Accounts: accs, NumberCacheTTL: time.Second})
@@ -176,10 +176,10 @@ func startBenchServer(ctx context.Context, env *Env, db string, seed int) (*benc
 		closeAll()
 		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
+	hs := srv.HTTPServer(api.DefaultLimits(), nil)
+	go func() { _ = hs.Serve(srv.Listener(ln)) }()
 	cleanup = append(cleanup, func() { _ = hs.Close() })
-	tok, _, err := auth.IssueToken(acc.ID)
+	tok, _, err := auth.IssueToken(acc)
 	if err != nil {
 		closeAll()
 		return nil, err

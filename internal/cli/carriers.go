@@ -21,6 +21,7 @@ func runCarriers(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "carriers")
 	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", ""), "node whose system-config sections apply (NUMAN_NODE)")
+	keyFile := keyFileFlag(fs, env)
 	prefix := fs.String("prefix", "415", "prefix the test search uses")
 	country := fs.String("country", "US", "country of the test search")
 	timeout := fs.Duration("timeout", 15*time.Second, "how long the test search may take")
@@ -47,12 +48,13 @@ func runCarriers(ctx context.Context, env *Env, args []string) error {
 		}
 		_ = fs.Parse(append([]string{"--"}, fs.Args()[1:]...))
 	}
-	st, err := openStore(ctx, *db)
+	ss, err := openSealed(ctx, env, *db, *keyFile)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", redactDSN(*db), err)
+		return err
 	}
+	st := ss.st
 	defer st.Close()
-	src := config.NewSource(st, *node, time.Second)
+	src := ss.source(*node, time.Second)
 	if !isTest {
 		if fs.NArg() != 0 {
 			return usageError{"carriers takes no arguments (did you mean 'carriers test NAME'?)"}
@@ -108,15 +110,17 @@ func runReconcile(ctx context.Context, env *Env, args []string) error {
 	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", ""), "node whose system-config sections apply (NUMAN_NODE)")
 	older := fs.Duration("older-than", 5*time.Minute, "only settle purchase intents older than this (a younger one may still be in progress)")
+	keyFile := keyFileFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *db)
+	ss, err := openSealed(ctx, env, *db, *keyFile)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", redactDSN(*db), err)
+		return err
 	}
+	st := ss.st
 	defer st.Close()
-	m := manager.New(st, config.NewSource(st, *node, time.Second), manager.Options{Logger: newLogger(env, "text", "warn")})
+	m := manager.New(st, ss.source(*node, time.Second), manager.Options{Logger: newLogger(env, "text", "warn")})
 	rep, err := m.Reconcile(ctx, *older)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -63,6 +64,7 @@ func commands() map[string]command {
 		"bench":     {"load-test GET of a number and search over HTTP", runBench},
 		"carriers":  {"list carriers and their settings; 'carriers test NAME' checks one, 'carriers audit NAME' compares its numbers with Numan's", runCarriers},
 		"reconcile": {"settle purchases interrupted between a carrier's answer and the database", runReconcile},
+		"secrets":   {"the key sealing secrets in the database: generate, rotate", runSecrets},
 	}
 }
 
@@ -216,6 +218,16 @@ func durationEnv(env *Env, name string, def time.Duration) time.Duration {
 	if v := env.Getenv(name); v != "" {
 		if d, err := time.ParseDuration(v); err == nil {
 			return d
+		}
+	}
+	return def
+}
+
+// intEnv reads an integer from the environment, else def.
+func intEnv(env *Env, name string, def int) int {
+	if v := env.Getenv(name); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
 		}
 	}
 	return def

@@ -18,6 +18,7 @@ import (
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store/sqlite"
 )
@@ -39,7 +40,8 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	secret, err := config.LoadSecret(ctx, st)
+	src := config.NewSource(st, "", time.Second, config.SealWith(testKeyring(t)))
+	secret, err := src.LoadSecret(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,12 +58,21 @@ func newServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := config.NewSource(st, "", time.Second)
 	mgr := manager.New(st, src, manager.Options{Accounts: accs})
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{})
 	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Billing: bill, Config: src, Auth: auth}))
 	t.Cleanup(hs.Close)
 	return &server{url: hs.URL, st: st, master: master.ID}
+}
+
+// testKeyring is a keyring with a new key.
+func testKeyring(t *testing.T) *secrets.Keyring {
+	t.Helper()
+	kr, err := secrets.NewKeyring(secrets.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kr
 }
 
 // run runs the numan command line against the server.

@@ -35,6 +35,10 @@ var subcommands = map[string][]cmdHelp{
 		{"set", "ID key=value... [--file FILE] [--replace] [--node NODE]", "set keys of a document (every node, or one node's section)"},
 		{"delete", "ID [--node NODE]", "delete a document, or only one node's section with --node"},
 	},
+	"secrets": {
+		{"generate", "", "print a new secret key (for NUMAN_SECRET_KEY or a key file)"},
+		{"rotate", "[--db FILE|URL] [--secret-key-file FILE]", "seal every secret in the database again with a new key"},
+	},
 }
 
 // synopses are the arguments of the commands without subcommands.

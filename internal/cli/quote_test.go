@@ -28,7 +28,8 @@ func newBilledServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	secret, err := config.LoadSecret(ctx, st)
+	src := config.NewSource(st, "", time.Second, config.SealWith(testKeyring(t)))
+	secret, err := src.LoadSecret(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,6 @@ func newBilledServer(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := config.NewSource(st, "", time.Second)
 	mgr := manager.New(st, src, manager.Options{Accounts: accs})
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{})
 	mgr.SetBilling(bill)

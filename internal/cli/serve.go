@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -55,10 +54,11 @@ func newLogger(env *Env, format, level string) *slog.Logger {
 	var lv slog.Level
 	_ = lv.UnmarshalText([]byte(level))
 	opts := &slog.HandlerOptions{Level: lv}
+	// No URL credentials reach the log, whoever logs them.
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(env.Stderr, opts))
+		return slog.New(config.RedactingHandler(slog.NewJSONHandler(env.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(env.Stderr, opts))
+	return slog.New(config.RedactingHandler(slog.NewTextHandler(env.Stderr, opts)))
 }
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -75,6 +75,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
 	quiet := fs.Bool("quiet-requests", false, "do not log each request")
 	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation); 0 runs none (NUMAN_JOBS_EVERY)")
+	keyFile := keyFileFlag(fs, env)
+	lim := api.DefaultLimits()
+	fs.DurationVar(&lim.HeaderTimeout, "header-timeout", durationEnv(env, "NUMAN_HEADER_TIMEOUT", lim.HeaderTimeout), "how long a client may take to send a request's headers (NUMAN_HEADER_TIMEOUT)")
+	fs.DurationVar(&lim.BodyTimeout, "body-timeout", durationEnv(env, "NUMAN_BODY_TIMEOUT", lim.BodyTimeout), "how long a client may take to send a whole request, body included; a slower sender gets 408 and is dropped (NUMAN_BODY_TIMEOUT)")
+	fs.DurationVar(&lim.WriteTimeout, "write-timeout", durationEnv(env, "NUMAN_WRITE_TIMEOUT", lim.WriteTimeout), "how long handling a request and writing its reply may take; 0 means no limit (NUMAN_WRITE_TIMEOUT)")
+	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", durationEnv(env, "NUMAN_IDLE_TIMEOUT", lim.IdleTimeout), "how long an idle keep-alive connection stays open (NUMAN_IDLE_TIMEOUT)")
+	fs.IntVar(&lim.MaxHeaderBytes, "max-header-bytes", intEnv(env, "NUMAN_MAX_HEADER_BYTES", lim.MaxHeaderBytes), "largest request headers accepted; 431 above (NUMAN_MAX_HEADER_BYTES)")
+	maxBody := fs.Int64("max-body-bytes", int64(intEnv(env, "NUMAN_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest request body accepted; 413 above (NUMAN_MAX_BODY_BYTES)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -82,12 +90,26 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	st, err := openStore(ctx, *db)
+	ss, err := openSealed(ctx, env, *db, *keyFile)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", redactDSN(*db), err)
+		return err
 	}
+	st := ss.st
 	defer st.Close()
-	secret, err := config.LoadSecret(ctx, st)
+	if ss.keys.Generated {
+		fmt.Fprintf(env.Stderr, "Created the secret key file %s: it opens the secrets sealed in the database; keep it, apart from database backups.\n", ss.keys.File)
+	}
+	src := ss.source(*node, *configTTL)
+	// Secrets stored in clear by an older numan are sealed now; a value
+	// that does not open means this node was given the wrong key.
+	resealed, err := src.SealAll(ctx)
+	if err != nil {
+		return fmt.Errorf("secrets: %w", err)
+	}
+	if len(resealed) > 0 {
+		log.Info("sealed the secrets of system configs stored in clear", "configs", resealed, "key_id", ss.keys.Keyring.CurrentID())
+	}
+	secret, err := src.LoadSecret(ctx)
 	if err != nil {
 		return err
 	}
@@ -120,7 +142,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			"(The variable only sets the master's key when serve creates it on an empty database; a new key: PUT /v2/accounts/{ID}/api_key.)")
 	}
 
-	src := config.NewSource(st, *node, *configTTL)
 	mgr := manager.New(st, src, manager.Options{Logger: log, Accounts: accs, NumberCacheTTL: *numberTTL})
 	var bill *billing.Service
 	if bs, ok := st.(billing.Store); ok {
@@ -131,20 +152,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	reqLog := log
 	if *quiet {
-		reqLog = slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		reqLog = slog.New(config.RedactingHandler(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
-	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, Billing: bill})
+	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, Billing: bill, MaxBodyBytes: *maxBody})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := srv.HTTPServer(lim, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	if *jobsEvery > 0 {
@@ -161,7 +177,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}()
 	log.Info("numan serving", "listen", ln.Addr().String(), "db", redactDSN(*db), "node", *node, "version", version())
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(srv.Listener(ln)) }()
 	select {
 	case err := <-errc:
 		return err

@@ -7,13 +7,12 @@
 package config
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"regexp"
 	"sync"
 	"time"
 
+	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -33,6 +32,9 @@ type Source struct {
 	node  string
 	ttl   time.Duration
 	now   func() time.Time
+	// keys seals secret values written and opens the ones read; without
+	// it a secret can be neither written nor read.
+	keys *secrets.Keyring
 
 	mu    sync.Mutex
 	cache map[string]cached
@@ -53,12 +55,27 @@ type numberManager struct {
 
 // NewSource returns a Source over st for the node named node (may be "").
 // ttl bounds how stale a read may be; 0 means one second.
-func NewSource(st store.Configs, node string, ttl time.Duration) *Source {
+func NewSource(st store.Configs, node string, ttl time.Duration, opts ...Option) *Source {
 	if ttl <= 0 {
 		ttl = time.Second
 	}
-	return &Source{store: st, node: node, ttl: ttl, now: time.Now, cache: map[string]cached{}}
+	s := &Source{store: st, node: node, ttl: ttl, now: time.Now, cache: map[string]cached{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
+
+// Option configures a Source.
+type Option func(*Source)
+
+// SealWith seals the secret values the source writes with kr, and opens
+// the sealed values it reads. A source without a keyring refuses to write
+// a secret, and to read a sealed one.
+func SealWith(kr *secrets.Keyring) Option { return func(s *Source) { s.keys = kr } }
+
+// Keyring is the keyring the source seals with (nil when it has none).
+func (s *Source) Keyring() *secrets.Keyring { return s.keys }
 
 // Node is the name of the node this source reads for.
 func (s *Source) Node() string { return s.node }
@@ -87,7 +104,7 @@ func (s *Source) section(ctx context.Context, id string) (cached, error) {
 	if ok && s.now().Sub(c.fetched) < s.ttl {
 		return c, nil
 	}
-	doc, err := ReadSections(ctx, s.store, id)
+	doc, err := s.Sections(ctx, id)
 	if err != nil {
 		return cached{}, err
 	}
@@ -159,36 +176,9 @@ func ReadSections(ctx context.Context, st store.Configs, id string) (map[string]
 	return doc, nil
 }
 
-// WriteSection replaces one section of document id (creating the document)
-// with keys; a key whose value is the secret mask keeps its stored value, so
-// a client that sends back what it read does not wipe a password.
-func WriteSection(ctx context.Context, st store.Configs, id, section string, keys map[string]json.RawMessage) error {
-	doc, err := ReadSections(ctx, st, id)
-	if err != nil {
-		return err
-	}
-	old := doc[section]
-	next := map[string]json.RawMessage{}
-	for k, v := range keys {
-		if bytes.Equal(bytes.TrimSpace(v), maskJSON) {
-			if prev, ok := old[k]; ok {
-				next[k] = prev
-			}
-			continue
-		}
-		next[k] = v
-	}
-	doc[section] = next
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	return st.PutConfig(ctx, id, raw)
-}
-
-// DeleteSection removes one section of document id; removing the default
+// deleteSection removes one section of document id; removing the default
 // section removes the whole document.
-func DeleteSection(ctx context.Context, st store.Configs, id, section string) error {
+func deleteSection(ctx context.Context, st store.Configs, id, section string) error {
 	if section == DefaultSection {
 		return st.DeleteConfig(ctx, id)
 	}
@@ -228,75 +218,63 @@ func Merge(base, over map[string]json.RawMessage) map[string]json.RawMessage {
 	return out
 }
 
-// Mask is what a secret's value is replaced with when shown.
-const Mask = "********"
-
-var maskJSON = []byte(`"` + Mask + `"`)
-
-var secretKey = regexp.MustCompile(`(?i)(pass(word)?|secret|token|api_?key|auth_token|developer_key|credential)`)
-
-// IsSecretKey reports whether a settings key holds a secret.
-func IsSecretKey(key string) bool { return secretKey.MatchString(key) }
-
-// Redact returns a copy of a settings object with every secret replaced by
-// Mask, recursively, so secrets are never shown or logged in clear. A value
-// holding no secret is kept byte for byte: the key order of classifiers and
-// e164_converters is their meaning (the first match wins).
-func Redact(keys map[string]json.RawMessage) map[string]json.RawMessage {
-	out := make(map[string]json.RawMessage, len(keys))
-	for k, v := range keys {
-		out[k], _ = redactValue(k, v)
+// Sections returns the stored document id as its sections, read from the
+// store (not the cache), its sealed values opened; a missing document is
+// an empty one.
+func (s *Source) Sections(ctx context.Context, id string) (map[string]map[string]json.RawMessage, error) {
+	doc, err := ReadSections(ctx, s.store, id)
+	if err != nil {
+		return nil, err
 	}
-	return out
-}
-
-// redactValue masks v if key names a secret, or the secrets inside v if it
-// is an object; it reports whether it masked anything.
-func redactValue(key string, v json.RawMessage) (json.RawMessage, bool) {
-	t := bytes.TrimSpace(v)
-	if IsSecretKey(key) && !bytes.Equal(t, []byte(`""`)) && !bytes.Equal(t, []byte("null")) {
-		return maskJSON, true
-	}
-	if len(t) == 0 || t[0] != '{' {
-		return v, false
-	}
-	var inner map[string]json.RawMessage
-	if json.Unmarshal(v, &inner) != nil {
-		return v, false
-	}
-	masked := false
-	for k, iv := range inner {
-		var m bool
-		if inner[k], m = redactValue(k, iv); m {
-			masked = true
+	for _, sec := range doc {
+		for k, v := range sec {
+			if sec[k], err = s.open(id, v); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if !masked {
-		return v, false
-	}
-	b, err := json.Marshal(inner)
-	if err != nil {
-		return maskJSON, true
-	}
-	return b, true
+	return doc, nil
 }
 
-// Sections returns the stored document id as its sections, read from the
-// store (not the cache); a missing document is an empty one.
-func (s *Source) Sections(ctx context.Context, id string) (map[string]map[string]json.RawMessage, error) {
-	return ReadSections(ctx, s.store, id)
-}
-
-// WriteSection is WriteSection on the source's store; every node's cache
-// of the document, this one's at once, sees the change within its TTL.
+// WriteSection replaces one section of document id (creating the document)
+// with keys, sealing every secret value. A masked value (what GET shows of
+// a secret) keeps the stored value it masks, so a client that sends back
+// what it read does not wipe a password. Every node's cache of the
+// document, this one's at once, sees the change within its TTL.
 func (s *Source) WriteSection(ctx context.Context, id, section string, keys map[string]json.RawMessage) error {
 	defer s.Invalidate()
-	return WriteSection(ctx, s.store, id, section, keys)
+	doc, err := ReadSections(ctx, s.store, id)
+	if err != nil {
+		return err
+	}
+	old := doc[section]
+	next := make(map[string]json.RawMessage, len(keys))
+	for k, v := range keys {
+		var prev json.RawMessage
+		if p, ok := old[k]; ok {
+			if prev, err = s.open(id, p); err != nil {
+				return err
+			}
+		}
+		u, keep := Unmask(k, v, prev)
+		if !keep {
+			continue
+		}
+		if next[k], err = s.seal(id, k, u); err != nil {
+			return err
+		}
+	}
+	doc[section] = next
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	return s.store.PutConfig(ctx, id, raw)
 }
 
-// DeleteSection is DeleteSection on the source's store, dropping this
-// node's cache as WriteSection does.
+// DeleteSection removes one section of document id (the default section:
+// the whole document), dropping this node's cache as WriteSection does.
 func (s *Source) DeleteSection(ctx context.Context, id, section string) error {
 	defer s.Invalidate()
-	return DeleteSection(ctx, s.store, id, section)
+	return deleteSection(ctx, s.store, id, section)
 }

@@ -26,15 +26,17 @@ func TestSectionsAndSecrets(t *testing.T) {
 	if id != "number_manager.telnyx" {
 		t.Fatalf("CarrierID = %q", id)
 	}
+	kr := newKeyring(t)
+	src := config.NewSource(st, "", time.Nanosecond, config.SealWith(kr))
 	keys := map[string]json.RawMessage{"api_key": json.RawMessage(`"KEY123"`), "api_url": json.RawMessage(`"https://a"`)}
-	if err := config.WriteSection(ctx, st, id, config.DefaultSection, keys); err != nil {
+	if err := src.WriteSection(ctx, id, config.DefaultSection, keys); err != nil {
 		t.Fatal(err)
 	}
-	if err := config.WriteSection(ctx, st, id, "node1", map[string]json.RawMessage{"api_url": json.RawMessage(`"https://b"`)}); err != nil {
+	if err := src.WriteSection(ctx, id, "node1", map[string]json.RawMessage{"api_url": json.RawMessage(`"https://b"`)}); err != nil {
 		t.Fatal(err)
 	}
 	for node, url := range map[string]string{"": `"https://a"`, "node1": `"https://b"`} {
-		raw, err := config.NewSource(st, node, time.Nanosecond).Carrier(ctx, "telnyx")
+		raw, err := config.NewSource(st, node, time.Nanosecond, config.SealWith(kr)).Carrier(ctx, "telnyx")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,17 +51,17 @@ func TestSectionsAndSecrets(t *testing.T) {
 		t.Fatalf("redacted %v", red)
 	}
 	// Writing back what was read keeps the secret.
-	if err := config.WriteSection(ctx, st, id, config.DefaultSection, red); err != nil {
+	if err := src.WriteSection(ctx, id, config.DefaultSection, red); err != nil {
 		t.Fatal(err)
 	}
-	doc, _ := config.ReadSections(ctx, st, id)
+	doc, _ := src.Sections(ctx, id)
 	if string(doc["default"]["api_key"]) != `"KEY123"` {
 		t.Fatalf("secret lost: %s", doc["default"]["api_key"])
 	}
-	if err := config.DeleteSection(ctx, st, id, "node1"); err != nil {
+	if err := src.DeleteSection(ctx, id, "node1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := config.DeleteSection(ctx, st, id, "node1"); !number.IsKind(err, number.KindNotFound) {
+	if err := src.DeleteSection(ctx, id, "node1"); !number.IsKind(err, number.KindNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
@@ -76,13 +78,13 @@ func TestNumberManagerValidatesAndFollowsChanges(t *testing.T) {
 	if err != nil || cfg.ReleasedState != number.Available || cfg.MaximumSearchQuantity != 500 {
 		t.Fatalf("defaults: %+v %v", cfg, err)
 	}
-	if err := config.WriteSection(ctx, st, config.NumberManagerID, config.DefaultSection, map[string]json.RawMessage{"should_age": json.RawMessage(`true`)}); err != nil {
+	if err := src.WriteSection(ctx, config.NumberManagerID, config.DefaultSection, map[string]json.RawMessage{"should_age": json.RawMessage(`true`)}); err != nil {
 		t.Fatal(err)
 	}
 	if cfg, _, _ = src.NumberManager(ctx); !cfg.ShouldAge {
 		t.Fatal("change not seen")
 	}
-	if err := config.WriteSection(ctx, st, config.NumberManagerID, config.DefaultSection, map[string]json.RawMessage{"released_state": json.RawMessage(`"nowhere"`)}); err != nil {
+	if err := src.WriteSection(ctx, config.NumberManagerID, config.DefaultSection, map[string]json.RawMessage{"released_state": json.RawMessage(`"nowhere"`)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := src.NumberManager(ctx); !number.IsKind(err, number.KindInvalid) {

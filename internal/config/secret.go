@@ -6,20 +6,19 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-
-	"github.com/numan-dev/numan/store"
 )
 
 // SecretID is the system-config document holding the server secret that
 // signs auth tokens and seals API keys. Every node reads the same one from
-// the database, so a token issued by one node is valid on all of them. The
-// API never shows or changes it.
+// the database, so a token issued by one node is valid on all of them. It
+// is stored sealed (its key is "secret"), so a database dump alone cannot
+// mint tokens. The API never shows or changes it.
 const SecretID = "numan.auth"
 
 // LoadSecret returns the server secret stored in system config
 // numan.auth, creating a random one on first start.
-func LoadSecret(ctx context.Context, st store.Configs) ([]byte, error) {
-	doc, err := ReadSections(ctx, st, SecretID)
+func (s *Source) LoadSecret(ctx context.Context) ([]byte, error) {
+	doc, err := s.Sections(ctx, SecretID)
 	if err != nil {
 		return nil, err
 	}
@@ -34,12 +33,12 @@ func LoadSecret(ctx context.Context, st store.Configs) ([]byte, error) {
 		}
 		hexSecret = hex.EncodeToString(buf)
 		val, _ := json.Marshal(hexSecret)
-		if err := WriteSection(ctx, st, SecretID, DefaultSection, map[string]json.RawMessage{"secret": val}); err != nil {
+		if err := s.WriteSection(ctx, SecretID, DefaultSection, map[string]json.RawMessage{"secret": val}); err != nil {
 			return nil, fmt.Errorf("config: store server secret: %w", err)
 		}
 		// Two nodes starting together on an empty database may both write;
 		// read back so every node ends up with the one that was kept.
-		return LoadSecret(ctx, st)
+		return s.LoadSecret(ctx)
 	}
 	secret, err := hex.DecodeString(hexSecret)
 	if err != nil {

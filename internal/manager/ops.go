@@ -67,6 +67,9 @@ func stateForCreate(op Op, rel number.Accounts) (number.State, error) {
 // Numbers already stored may be "created" only when aging, available or
 // port_in; any other state is number_exists.
 func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
+	if err := number.CheckPublicFields(op.PublicFields); err != nil {
+		return m.failAll(ctx, nums, err)
+	}
 	if r := m.preflight(ctx, nums, op, func(o Op) *Result { return m.Create(ctx, nums, o) }); r != nil {
 		return r
 	}
@@ -146,6 +149,9 @@ func (m *Manager) transition(ctx context.Context, b *batch, it *item, to number.
 // search results and bought from the carrier that offered them.
 func (m *Manager) Move(ctx context.Context, nums []string, to string, op Op) *Result {
 	op.AssignTo = to
+	if err := number.CheckPublicFields(op.PublicFields); err != nil {
+		return m.failAll(ctx, nums, err)
+	}
 	if r := m.preflight(ctx, nums, op, func(o Op) *Result { return m.Move(ctx, nums, to, o) }); r != nil {
 		return r
 	}
@@ -202,6 +208,9 @@ const (
 // Update changes numbers' public fields (feature requests and user data).
 // Only the owner, its ancestors and admins may.
 func (m *Manager) Update(ctx context.Context, nums []string, mode UpdateMode, body number.Doc, op Op) *Result {
+	if err := number.CheckPublicFields(body); err != nil {
+		return m.failAll(ctx, nums, err)
+	}
 	if r := m.preflight(ctx, nums, op, func(o Op) *Result { return m.Update(ctx, nums, mode, body, o) }); r != nil {
 		return r
 	}

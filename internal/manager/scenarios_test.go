@@ -519,12 +519,53 @@ func TestReserve(t *testing.T) { // §3.5-8
 
 func TestIdentify(t *testing.T) {
 	w := newWorld(t)
-	l, err := w.m.Identify(ctx, "+1 555 123 3322")
+	l, err := w.m.Identify(ctx, "+1 555 123 3322", number.SystemRequester)
 	if err != nil || l.AccountID != reseller || !l.Local || !l.ForceOutbound {
 		t.Fatalf("%+v %v", l, err)
 	}
-	_, err = w.m.Identify(ctx, availableNum)
+	_, err = w.m.Identify(ctx, availableNum, number.SystemRequester)
 	wantKind(t, number.AsError(err), number.KindInvalid, "unassigned")
-	_, err = w.m.Identify(ctx, createNum)
+	_, err = w.m.Identify(ctx, createNum, number.SystemRequester)
 	wantKind(t, number.AsError(err), number.KindNotFound, "")
+}
+
+// Identify tells the owner only to those who may route the number: the
+// system, admins and the owner's tree. Anyone else gets what Get answers.
+func TestIdentifyIsForTheOwnersTree(t *testing.T) {
+	w := newWorld(t)
+	for _, tc := range []struct {
+		name string
+		by   number.Requester
+		num  string
+		kind number.Kind // "" = identified
+	}{
+		{"system", number.SystemRequester, inServiceNum, ""},
+		{"master (admin)", number.By(master), inServiceNum, ""},
+		{"owner", number.By(reseller), inServiceNum, ""},
+		{"owner's child", number.By(child), inServiceNum, number.KindForbidden},
+		{"unrelated account", number.By(unrelated), inServiceNum, number.KindForbidden},
+		{"reserved for a child by its reseller", number.By(child), reservedNum, number.KindForbidden},
+		{"not stored", number.By(child), createNum, number.KindNotFound},
+		{"available, no owner: nothing to tell", number.By(child), availableNum, number.KindInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := w.m.Identify(ctx, tc.num, tc.by)
+			if tc.kind == "" {
+				if err != nil || l.AccountID != reseller {
+					t.Fatalf("Identify = %+v, %v; want the owner", l, err)
+				}
+				return
+			}
+			if !number.IsKind(err, tc.kind) {
+				t.Fatalf("Identify = %+v, %v; want %s", l, err, tc.kind)
+			}
+			if tc.kind == number.KindForbidden {
+				// The same answer as a GET of the number.
+				res := w.m.Get(ctx, []string{tc.num}, manager.Op{AuthBy: tc.by})
+				if getErr := res.Failed[tc.num]; tc.num != reservedNum && !number.IsKind(getErr, number.KindForbidden) {
+					t.Fatalf("GET answered %v, identify forbidden", getErr)
+				}
+			}
+		})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -42,7 +43,12 @@ type Found struct {
 // SearchResponse is the merged answer of every carrier asked.
 type SearchResponse struct {
 	Numbers []Found
-	// Failed names each carrier that failed or timed out, with why.
+	// Failed names each carrier that failed or timed out, with why: for
+	// admins the carrier's error (secrets in URLs masked), for everyone
+	// else a generic reason (timeout, rate_limited, unavailable), since a
+	// carrier's own error text can hold account paths, account ids and
+	// logins, and searches are open to anonymous callers. The log has the
+	// error in every case.
 	Failed map[string]string
 	// Total is how many distinct numbers the carriers offered.
 	Total int
@@ -223,18 +229,19 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 	wg.Wait()
 
 	resp := &SearchResponse{Failed: map[string]string{}}
+	detailed := map[string]string{}
 	seen := map[string]int{} // number -> index in all
 	var all []Found
 	for _, a := range answers {
 		if a.err != nil {
-			reason := number.AsError(a.err).Msg()
-			if errors.Is(a.err, context.DeadlineExceeded) {
-				reason = "timeout"
-			} else if e := number.AsError(a.err); e.Cause != "" {
-				reason = e.Cause
+			detail := number.AsError(a.err).Msg()
+			if e := number.AsError(a.err); e.Cause != "" {
+				detail = e.Cause
 			}
-			resp.Failed[a.name] = reason
-			m.log.WarnContext(ctx, "carrier search failed", "carrier", a.name, "err", a.err)
+			detail = config.RedactText(detail)
+			resp.Failed[a.name] = failureReason(a.err)
+			detailed[a.name] = detail
+			m.log.WarnContext(ctx, "carrier search failed", "carrier", a.name, "err", config.RedactText(a.err.Error()))
 		}
 		for _, r := range a.results {
 			if r.Number == "" {
@@ -281,6 +288,11 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 		all = all[:quantity]
 	}
 	resp.Numbers = m.sighted(ctx, req.By, all)
+	if len(detailed) > 0 {
+		if admin, _ := m.searchSight(ctx, req.By); admin {
+			resp.Failed = detailed
+		}
+	}
 	return resp, nil
 }
 
@@ -326,6 +338,18 @@ func (m *Manager) sighted(ctx context.Context, by number.Requester, found []Foun
 		out[i] = f
 	}
 	return out
+}
+
+// failureReason is the generic reason of a carrier's failure, safe for any
+// caller to see.
+func failureReason(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case number.IsKind(err, number.KindTooManyRequests):
+		return "rate_limited"
+	}
+	return "unavailable"
 }
 
 // Classifiers returns the configured classifiers, in order.

@@ -38,7 +38,9 @@ func (m *Manager) FeaturesAvailable(ctx context.Context, n *number.Number, by nu
 func (m *Manager) View(ctx context.Context, n *number.Number, by number.Requester) map[string]any {
 	out := make(map[string]any, len(n.Public)+6)
 	for k, v := range n.Public {
-		out[k] = v
+		if !number.IsReservedField(k) { // stored by an older numan: never shadow Numan's own fields
+			out[k] = v
+		}
 	}
 	out["id"] = n.Number
 	if n.State != "" {
@@ -140,7 +142,14 @@ type Lookup struct {
 // Identify finds the account a number routes to. A number nobody holds is
 // an error whose cause says why (unassigned, not_in_service,
 // account_disabled), as Kazoo's lookup_account.
-func (m *Manager) Identify(ctx context.Context, raw string) (*Lookup, error) {
+//
+// Only by's who may route the number learn its owner: the system, admins
+// (the platform's own credentials, such as a switch's), and the owner's
+// tree (the owner and its ancestors). Anyone else gets what Get answers:
+// not_found for a number not stored, forbidden for a number they may not
+// see, and forbidden too for one they may see but that is held by an
+// account outside their tree (a number reserved for them by a reseller).
+func (m *Manager) Identify(ctx context.Context, raw string, by number.Requester) (*Lookup, error) {
 	cfg, norm, err := m.cfg.NumberManager(ctx)
 	if err != nil {
 		return nil, err
@@ -152,6 +161,16 @@ func (m *Manager) Identify(ctx context.Context, raw string) (*Lookup, error) {
 	n, err := m.store.GetNumber(ctx, e164)
 	if err != nil {
 		return nil, err
+	}
+	if !by.System {
+		rel, err := m.Relations(ctx, by.AccountID, n.AssignedTo)
+		if err != nil {
+			return nil, err
+		}
+		owners := n.AssignedTo != "" && rel.InHierarchy(by.AccountID, n.AssignedTo)
+		if !by.IsAdmin(rel) && !owners && (n.AssignedTo != "" || !number.CanRead(n, by, rel)) {
+			return nil, number.NewError(number.KindForbidden, e164)
+		}
 	}
 	if n.AssignedTo == "" {
 		return nil, &number.Error{Kind: number.KindInvalid, Number: e164, Message: "unassigned", Cause: "unassigned"}

@@ -117,3 +117,46 @@ func TestMigrateIsIdempotent(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) store.Store { return openTemp(b) })
 }
+
+// TestReadyRefusesAReadOnlyDatabase: a node whose sessions refuse writes
+// (default_transaction_read_only, as a database switched to read-only) is
+// not ready, although every read works.
+func TestReadyRefusesAReadOnlyDatabase(t *testing.T) {
+	dsn := testDSN(t)
+	s := openDSN(t, dsn)
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Skip("the read-only variant needs a URL DSN")
+	}
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on")
+	u.RawQuery = q.Encode()
+	ro, err := postgres.Open(t.Context(), u.String())
+	if err != nil {
+		t.Fatalf("Open read-only: %v", err)
+	}
+	defer ro.Close()
+	if _, err := ro.ListConfigs(t.Context()); err != nil {
+		t.Fatalf("a read on the read-only node: %v", err)
+	}
+	if err := ro.Ready(t.Context()); err == nil {
+		t.Error("Ready on a read-only database: nil")
+	}
+	s.Close()
+	if err := s.Ready(t.Context()); err == nil {
+		t.Error("Ready on a closed store: nil")
+	}
+}
+
+func openDSN(t testing.TB, dsn string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

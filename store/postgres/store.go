@@ -101,6 +101,29 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Ready implements store.Store: a read of the configs table, and on a
+// primary (not in recovery) a write that changes nothing, in a transaction
+// rolled back: PostgreSQL refuses it in a read-only transaction mode or
+// without the right to write, as it would refuse every real write.
+func (s *Store) Ready(ctx context.Context) error {
+	var standby bool
+	if err := s.db.QueryRow(ctx, "SELECT pg_is_in_recovery() FROM (SELECT count(*) FROM configs WHERE id = '') AS c").Scan(&standby); err != nil {
+		return internal("ready: read", "", err)
+	}
+	if standby {
+		return nil
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return internal("ready: begin", "", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "UPDATE configs SET id = id WHERE false"); err != nil {
+		return internal("ready: write", "", err)
+	}
+	return nil
+}
+
 // Close closes the pool.
 func (s *Store) Close() error {
 	s.db.Close()

@@ -55,3 +55,24 @@ func (s *Store) DeleteConfig(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// ListConfigs implements store.Configs.
+func (s *Store) ListConfigs(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id FROM configs ORDER BY id")
+	if err != nil {
+		return nil, internal("list configs", "", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, internal("list configs", "", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("list configs", "", err)
+	}
+	return ids, nil
+}

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -62,4 +63,47 @@ func TestMigrateIsIdempotent(t *testing.T) {
 // go test ./store/sqlite -run '^$' -bench 'Store/bulk' -benchtime 100000x.
 func BenchmarkStore(b *testing.B) {
 	storetest.Benchmark(b, func(b *testing.B) store.Store { return openTemp(b) })
+}
+
+// TestReadyRefusesAReadOnlyDatabase: a file made read-only under a running
+// store, and a database that refuses writes, are not ready; reads alone do
+// not make a store ready.
+func TestReadyRefusesAReadOnlyDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "numan.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ready(t.Context()); err == nil {
+		t.Error("Ready on a file made read-only: nil")
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready after the file is writable again: %v", err)
+	}
+	// Two processes on one file: the other one refuses writes.
+	ro, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := sqlite.RefuseWritesForTest(ro); err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Ready(t.Context()); err == nil {
+		t.Error("Ready on a store whose database refuses writes: nil")
+	}
+	s.Close()
+	if err := s.Ready(t.Context()); err == nil {
+		t.Error("Ready on a closed store: nil")
+	}
 }

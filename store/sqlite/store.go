@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -42,6 +43,7 @@ import (
 type Store struct {
 	db     *sql.DB // read-only pool
 	writer *sql.DB // the one write connection
+	path   string  // the database file
 
 	readStmts sync.Map // query -> *sql.Stmt on db, see readStmt
 }
@@ -101,7 +103,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(readers)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	s := &Store{db: db, writer: writer}
+	s := &Store{db: db, writer: writer, path: path}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -149,6 +151,35 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	if err := s.writer.PingContext(ctx); err != nil {
 		return internal("ping", "", err)
+	}
+	return nil
+}
+
+// Ready implements store.Store: a read through the read pool; a write
+// transaction through the writer (BEGIN IMMEDIATE takes the write lock,
+// which SQLite refuses on a read-only database) holding a write that
+// changes nothing, rolled back; and the file must still be there and
+// writable by its mode (made read-only under a running server, it would
+// refuse the writes of every connection SQLite opens from now on).
+func (s *Store) Ready(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM configs WHERE id = ''").Scan(&n); err != nil {
+		return internal("ready: read", "", err)
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return internal("ready", "", err)
+	}
+	if fi.Mode().Perm()&0o222 == 0 {
+		return internal("ready", "", fmt.Errorf("the database file %s is read-only", s.path))
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return internal("ready: begin", "", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "UPDATE configs SET id = id WHERE 0"); err != nil {
+		return internal("ready: write", "", err)
 	}
 	return nil
 }

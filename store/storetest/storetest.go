@@ -774,6 +774,19 @@ func testConfigs(t *testing.T, s store.Store) {
 	_, err = s.GetConfig(ctxT(t), "number_manager")
 	wantKind(t, "GetConfig after delete", err, number.KindNotFound)
 	wantKind(t, "DeleteConfig of a missing document", s.DeleteConfig(ctxT(t), "number_manager"), number.KindNotFound)
+
+	for _, id := range []string{"b.second", "a.first", "c"} {
+		if err := s.PutConfig(ctxT(t), id, json.RawMessage(`{}`)); err != nil {
+			t.Fatalf("PutConfig: %v", err)
+		}
+	}
+	ids, err := s.ListConfigs(ctxT(t))
+	if err != nil || !slices.Equal(ids, []string{"a.first", "b.second", "c"}) {
+		t.Errorf("ListConfigs = %v, %v; want a.first, b.second, c in order", ids, err)
+	}
+	if err := s.Ready(ctxT(t)); err != nil {
+		t.Errorf("Ready on a working store: %v", err)
+	}
 }
 
 func testRace(t *testing.T, s store.Store) { Race(t, s) }
