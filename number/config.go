@@ -4,29 +4,34 @@ package number
 // Kazoo's keys. DefaultConfig gives Kazoo's defaults; a stored document is
 // decoded over them.
 type Config struct {
-	AvailableModuleName      string         `json:"available_module_name"`
-	CarrierModules           []string       `json:"carrier_modules"`
-	Classifiers              Classifiers    `json:"classifiers"`
-	E164Converters           Converters     `json:"e164_converters"`
-	ReconcileRegex           string         `json:"reconcile_regex"`
-	DefaultForceOutbound     bool           `json:"default_force_outbound"`
-	ForceLocalOutbound       bool           `json:"force_local_outbound"`
-	ForcePortInOutbound      bool           `json:"force_port_in_outbound"`
-	ForcePortOutOutbound     bool           `json:"force_port_out_outbound"`
-	FetchAccountFromPorts    bool           `json:"fetch_account_from_ports"`
-	LocalFeatureOverride     bool           `json:"local_feature_override"`
-	MaximumSearchQuantity    int            `json:"maximum_search_quantity"`
-	NumberSearchTimeoutMS    int            `json:"number_search_timeout_ms"`
-	PortInModuleName         string         `json:"port_in_module_name"`
-	ReleasedState            State          `json:"released_state"`
-	ShouldAge                bool           `json:"should_age"`
-	ShouldPermanentlyDelete  bool           `json:"should_permanently_delete"`
-	UnauthorizedNumberLookup bool           `json:"unauthorized_numbers_lookup"`
-	FeaturesAllow            []string       `json:"features.allow,omitempty"`
-	FeaturesDeny             []string       `json:"features.deny,omitempty"`
-	DiscoveryExpiryS         int            `json:"discovery_expiry_s"` // Numan: how long search results stay in discovery
-	AgingExpiryD             int            `json:"aging_expiry_d"`
-	Extra                    map[string]any `json:"-"` // keys Numan does not interpret, kept as stored
+	AvailableModuleName      string      `json:"available_module_name"`
+	CarrierModules           []string    `json:"carrier_modules"`
+	Classifiers              Classifiers `json:"classifiers"`
+	E164Converters           Converters  `json:"e164_converters"`
+	ReconcileRegex           string      `json:"reconcile_regex"`
+	DefaultForceOutbound     bool        `json:"default_force_outbound"`
+	ForceLocalOutbound       bool        `json:"force_local_outbound"`
+	ForcePortInOutbound      bool        `json:"force_port_in_outbound"`
+	ForcePortOutOutbound     bool        `json:"force_port_out_outbound"`
+	FetchAccountFromPorts    bool        `json:"fetch_account_from_ports"`
+	LocalFeatureOverride     bool        `json:"local_feature_override"`
+	MaximumSearchQuantity    int         `json:"maximum_search_quantity"`
+	NumberSearchTimeoutMS    int         `json:"number_search_timeout_ms"`
+	PortInModuleName         string      `json:"port_in_module_name"`
+	ReleasedState            State       `json:"released_state"`
+	ShouldAge                bool        `json:"should_age"`
+	ShouldPermanentlyDelete  bool        `json:"should_permanently_delete"`
+	UnauthorizedNumberLookup bool        `json:"unauthorized_numbers_lookup"`
+	FeaturesAllow            []string    `json:"features.allow,omitempty"`
+	FeaturesDeny             []string    `json:"features.deny,omitempty"`
+	DiscoveryExpiryS         int         `json:"discovery_expiry_s"` // Numan: how long search results stay in discovery
+	AgingExpiryD             int         `json:"aging_expiry_d"`
+	// E911Provider and CNAMProvider name the feature providers that serve
+	// e911 and cnam (Kazoo's keys; "" = dash_e911 and cnam_notifier). A
+	// reseller's account document may name others for its accounts.
+	E911Provider string         `json:"e911_provider,omitempty"`
+	CNAMProvider string         `json:"cnam_provider,omitempty"`
+	Extra        map[string]any `json:"-"` // keys Numan does not interpret, kept as stored
 }
 
 // DefaultReconcileRegex is Kazoo's default reconcile_regex.

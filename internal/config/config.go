@@ -26,6 +26,13 @@ const NumberManagerID = "number_manager"
 // CarrierID returns the id of a carrier's settings document.
 func CarrierID(carrier string) string { return NumberManagerID + "." + number.CarrierName(carrier) }
 
+// AccountConfigID returns the id of an account's own number_manager
+// document (Kazoo's configs_number_manager in the account's database). It
+// lives in the configs table with the system documents, under an id the
+// system_configs API refuses (it holds a slash), so it is reached only
+// through the account's own endpoint and its access rules.
+func AccountConfigID(account string) string { return "accounts/" + account + "/" + NumberManagerID }
+
 // Source reads effective configuration for one node.
 type Source struct {
 	store store.Configs

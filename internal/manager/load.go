@@ -15,6 +15,9 @@ type item struct {
 	// discovered is set for numbers offered by a carrier's search and not
 	// stored: anyone may see them, the transition decides who may buy.
 	discovered bool
+	// featureErr is a feature provider's failure on a number that is
+	// written all the same (it was just bought): it is reported failed.
+	featureErr error
 }
 
 // batch is the shared state of one operation.
@@ -24,6 +27,9 @@ type batch struct {
 	rel   number.Accounts
 	items []*item
 	res   *Result
+	// settings are the number_manager settings of each account the
+	// operation met (settingsFor).
+	settings map[string]number.AccountSettings
 }
 
 // load normalises the inputs (dropping duplicates, failing what does not

@@ -24,6 +24,11 @@ type Manager struct {
 	store    store.Store
 	cfg      *config.Source
 	carriers *CarrierSet
+	// providers are the feature providers, built like the carriers.
+	providers *ProviderSet
+	// jobs tracks the background work the manager started (routing
+	// changes), so a server can wait for it before it stops.
+	jobs sync.WaitGroup
 	log      *slog.Logger
 	now      func() time.Time
 	billing  Billing
@@ -87,6 +92,7 @@ func New(st store.Store, src *config.Source, opts Options) *Manager {
 	m := &Manager{store: st, cfg: src, log: opts.Logger, now: opts.Now, accounts: opts.Accounts}
 	m.numbers = &numberCache{ttl: opts.NumberCacheTTL, entries: map[string]cachedNumber{}}
 	m.carriers = newCarrierSet(src, st, opts.Logger, opts.HTTPClient, opts.Now)
+	m.providers = newProviderSet(src, opts.Logger, opts.HTTPClient, opts.Now, m.notify)
 	return m
 }
 

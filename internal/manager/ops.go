@@ -139,6 +139,9 @@ func (m *Manager) transition(ctx context.Context, b *batch, it *item, to number.
 		return err
 	}
 	if tr.Acquire && !op.DryRun {
+		if err := m.checkBeforeBuying(ctx, b, it, op); err != nil {
+			return err
+		}
 		return m.acquire(ctx, b, it, op)
 	}
 	return nil
@@ -274,10 +277,18 @@ func (m *Manager) Release(ctx context.Context, nums []string, op Op) *Result {
 	policy := number.ReleasePolicy{ReleasedState: b.cfg.ReleasedState, ShouldAge: b.cfg.ShouldAge, ShouldPermanentlyDelete: b.cfg.ShouldPermanentlyDelete}
 	var todo []*item
 	for _, it := range b.readable(op) {
+		held := it.n.Clone()
 		rr, err := number.Release(it.n, op.AuthBy, b.rel, policy)
 		if err != nil {
 			b.res.fail(it.key, err)
 			continue
+		}
+		if !op.DryRun {
+			// Deprovision what providers hold; a failure releases the
+			// number all the same and leaves its record unsettled, for
+			// the feature job to retry.
+			_ = m.releaseFeatures(ctx, b, held, op)
+			keepFeatureState(it.n, held)
 		}
 		if rr.Disconnect && !op.DryRun {
 			if err := m.disconnect(ctx, it.before); err != nil {
@@ -287,7 +298,9 @@ func (m *Manager) Release(ctx context.Context, nums []string, op Op) *Result {
 		}
 		todo = append(todo, it)
 	}
-	m.save(ctx, b, todo, op, saveOpts{})
+	// The feature step has nothing to do on a released number: its
+	// features were reset and deprovisioned above.
+	m.save(ctx, b, todo, op, saveOpts{skipFeatures: true})
 	return b.res
 }
 
@@ -307,6 +320,13 @@ func (m *Manager) Delete(ctx context.Context, nums []string, op Op) *Result {
 	var todo []*item
 	for _, it := range b.readable(op) {
 		if !op.DryRun && it.n.State != number.Discovery {
+			// A hard delete takes the record with the row: a feature a
+			// provider still holds must be deprovisioned first, or the
+			// number stays (and says what is held) for a retry.
+			if err := m.releaseFeatures(ctx, b, it.n.Clone(), op); err != nil {
+				b.res.fail(it.key, err)
+				continue
+			}
 			if err := m.disconnect(ctx, it.before); err != nil {
 				b.res.fail(it.key, err)
 				continue

@@ -2,142 +2,12 @@ package manager
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
 
-	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
 )
-
-// featureProvider maps a feature to the provider that serves it; the three
-// CNAM features share one provider, as in Kazoo.
-func featureProvider(f string) string {
-	switch f {
-	case number.FeatureInboundCNAM, number.FeatureOutboundCNAM:
-		return number.FeatureCNAM
-	}
-	return f
-}
-
-func (b *batch) policy() number.FeaturePolicy {
-	return number.FeaturePolicy{Allow: b.cfg.FeaturesAllow, Deny: b.cfg.FeaturesDeny, LocalFeatureOverride: b.cfg.LocalFeatureOverride}
-}
-
-// applyFeatures is Kazoo's provider step (knm_providers:save), run on
-// every save: a denied feature requested in the public fields fails the
-// number; active features no longer available are dropped; the public
-// requests become active features according to the number's state.
-func applyFeatures(n *number.Number, op Op, b *batch) error {
-	if raw, ok := n.Public[number.FeatureCarrierName]; ok {
-		if !op.AuthBy.IsAdmin(b.rel) {
-			return number.NewError(number.KindForbidden, n.Number)
-		}
-		var name string
-		if json.Unmarshal(raw, &name) != nil || !carrier.Registered(name) {
-			return &number.Error{Kind: number.KindInvalid, Number: n.Number, Cause: "'" + strings.Trim(string(raw), `"`) + "' is not known by the system"}
-		}
-		n.SetModuleName(name)
-		delete(n.Public, number.FeatureCarrierName)
-	}
-
-	available := number.AvailableFeatures(n, b.policy(), op.AuthBy, b.rel)
-	providers := map[string]bool{}
-	for _, f := range available {
-		providers[featureProvider(f)] = true
-	}
-	for _, k := range number.FeatureRootKeys {
-		if _, ok := n.Public[k]; !ok || k == number.FeatureLocal || k == number.FeatureSMS || k == number.FeatureMMS {
-			continue
-		}
-		if !providers[featureProvider(k)] {
-			return number.NewError(number.KindForbidden, n.Number)
-		}
-	}
-	for f := range n.Features {
-		if f != number.FeatureLocal && !slices.Contains(available, f) && !providers[featureProvider(f)] {
-			delete(n.Features, f)
-		}
-	}
-
-	active := n.State == number.InService
-	held := n.State == number.InService || n.State == number.Reserved || n.State == number.PortIn
-	copyIf := func(name string, on bool, value json.RawMessage) {
-		if on {
-			n.Features[name] = value
-		} else {
-			delete(n.Features, name)
-		}
-	}
-	obj := func(key string) (map[string]json.RawMessage, bool) {
-		var m map[string]json.RawMessage
-		ok := n.Public.Get(key, &m) && len(m) > 0
-		return m, ok
-	}
-
-	_, ok := obj(number.FeatureFailover)
-	copyIf(number.FeatureFailover, active && ok && providers[number.FeatureFailover], n.Public[number.FeatureFailover])
-
-	var prepend struct {
-		Enabled bool `json:"enabled"`
-	}
-	ok = n.Public.Get(number.FeaturePrepend, &prepend)
-	copyIf(number.FeaturePrepend, active && ok && prepend.Enabled && providers[number.FeaturePrepend], n.Public[number.FeaturePrepend])
-
-	var ringback map[string]json.RawMessage
-	ok = n.Public.Get(number.FeatureRingback, &ringback) && len(ringback) > 0
-	copyIf(number.FeatureRingback, active && ok && providers[number.FeatureRingback], n.Public[number.FeatureRingback])
-
-	forceOut, ok := boolish(n.Public[number.FeatureForceOutbound])
-	if active && ok && providers[number.FeatureForceOutbound] {
-		n.Features.Set(number.FeatureForceOutbound, forceOut)
-	} else {
-		delete(n.Features, number.FeatureForceOutbound)
-	}
-
-	for _, f := range []string{number.FeatureSMS, number.FeatureMMS} {
-		var im struct {
-			Enabled bool `json:"enabled"`
-		}
-		ok := n.Public.Get(f, &im)
-		copyIf(f, active && ok && im.Enabled && providers[f], n.Public[f])
-	}
-
-	if held {
-		var cnam struct {
-			DisplayName   string `json:"display_name"`
-			InboundLookup bool   `json:"inbound_lookup"`
-		}
-		n.Public.Get(number.FeatureCNAM, &cnam)
-		delete(n.Features, number.FeatureCNAM)
-		if cnam.DisplayName != "" && providers[number.FeatureCNAM] {
-			n.Features.Set(number.FeatureOutboundCNAM, map[string]string{"display_name": cnam.DisplayName})
-		} else {
-			delete(n.Features, number.FeatureOutboundCNAM)
-		}
-		if cnam.InboundLookup && providers[number.FeatureCNAM] {
-			n.Features.Set(number.FeatureInboundCNAM, map[string]bool{"inbound_lookup": true})
-		} else {
-			delete(n.Features, number.FeatureInboundCNAM)
-		}
-	}
-	_, ok = obj(number.FeatureE911)
-	copyIf(number.FeatureE911, held && ok && providers[number.FeatureE911], n.Public[number.FeatureE911])
-	return nil
-}
-
-// boolish reads a boolean the way Kazoo's force_outbound does: true, false,
-// "true" or "false".
-func boolish(raw json.RawMessage) (bool, bool) {
-	switch strings.TrimSpace(string(raw)) {
-	case "true", `"true"`:
-		return true, true
-	case "false", `"false"`:
-		return false, true
-	}
-	return false, false
-}
 
 // changed reports whether a number differs from how it was stored (ignoring
 // its timestamps and version).
@@ -180,9 +50,12 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 	for _, it := range items {
 		n := it.n
 		if !so.skipFeatures && n.State != number.Deleted {
-			if err := applyFeatures(n, op, b); err != nil {
-				b.res.fail(it.key, err)
-				continue
+			if keep, err := m.applyFeatures(ctx, b, it, op); err != nil {
+				if !keep {
+					b.res.fail(it.key, err)
+					continue
+				}
+				it.featureErr = err
 			}
 		}
 		dirty := changed(it.before, n)
@@ -258,6 +131,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 	if m.billing != nil && len(written) > 0 {
 		m.recordCharges(ctx, op, written)
 	}
+	reportFeatureErrors(b, ready)
 	sortNumbers(b.res.Succeeded)
 }
 

@@ -1,6 +1,8 @@
 package manager_test
 
 import (
+	_ "github.com/numan-dev/numan/feature/all" // the feature providers numan serve has
+
 	"context"
 	"encoding/json"
 	"os"
