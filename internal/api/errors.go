@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/number"
 )
@@ -137,6 +138,10 @@ func errorReply(err error) reply {
 	var ve validationErrors
 	if errors.As(err, &ve) {
 		return reply{status: http.StatusBadRequest, errMsg: "validation error", data: ve.data()}
+	}
+	var ffe feature.FieldErrors
+	if errors.As(err, &ffe) {
+		return errorReply(featureFieldErrors(ffe).err())
 	}
 	var fe *number.FieldError
 	if errors.As(err, &fe) {

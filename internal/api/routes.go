@@ -77,6 +77,18 @@ func (s *Server) routes() []*route {
 		r(PUT, num+"/used_by", "phone_numbers.used_by", authRequired, "Set the application that routes a number (callflow, trunkstore, ...)", handleNumberUsedBy),
 		r(DELETE, num+"/used_by", "phone_numbers.used_by_clear", authRequired, "Clear the application that routes a number", handleNumberUsedBy),
 
+		// Number features: the account's number_manager document
+		// (Kazoo's configs_number_manager), routing jobs, manual actions.
+		r(GET, acct+"/configs/number_manager", "configs.number_manager", authRequired, "The account's number_manager settings and those in force", handleAccountConfigGet),
+		r(PUT, acct+"/configs/number_manager", "configs.number_manager_put", authRequired, "Set the account's number_manager settings (resellers above it, the master)", handleAccountConfigWrite),
+		r(POST, acct+"/configs/number_manager", "configs.number_manager_replace", authRequired, "Replace the account's number_manager settings", handleAccountConfigWrite),
+		r(PATCH, acct+"/configs/number_manager", "configs.number_manager_patch", authRequired, "Merge into the account's number_manager settings", handleAccountConfigWrite),
+		r(DELETE, acct+"/configs/number_manager", "configs.number_manager_delete", authRequired, "Remove the account's number_manager settings", handleAccountConfigDelete),
+		r(PUT, acct+"/routing_jobs", "routing_jobs.start", authRequired, "Re-point the numbers in service under the account at their routes", handleRoutingJobStart),
+		r(GET, acct+"/routing_jobs/{JOB_ID}", "routing_jobs.get", authRequired, "A routing job's progress and failures", handleRoutingJobGet),
+		r(GET, acct+"/manual_actions", "manual_actions.list", authRequired, "Feature actions waiting for an operator", handleManualActions),
+		r(DELETE, num+"/manual_actions/{ACTION_ID}", "manual_actions.done", authRequired, "Mark a manual feature action done (admins)", handleManualActionDone),
+
 		// Billing (billing.go): service plans, the ledger, credit and quotes.
 		r(GET, "/v2/service_plans", "service_plans.list", authRequired, "Service plans the caller manages", handlePlansList),
 		r(PUT, "/v2/service_plans", "service_plans.create", authRequired, "Create a service plan (master and resellers)", handlePlanCreate),

@@ -2,12 +2,14 @@ package api
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -150,10 +152,6 @@ var (
 		sort.Strings(s)
 		return s
 	}()
-	e911Statuses   = []string{"INVALID", "GEOCODED", "PROVISIONED", "REMOVED", "ERROR"}
-	e911Required   = []string{"locality", "postal_code", "region", "street_address"}
-	e911Strings    = []string{"activated_time", "extended_address", "latitude", "locality", "location_id", "longitude", "plus_four", "postal_code", "street_address"}
-	legacyStrings  = []string{"house_number", "predirectional", "streetname", "suite"}
 	portingStrings = []string{"billing_account_id", "billing_extended_address", "billing_locality", "billing_name", "billing_postal_code", "billing_region", "billing_street_address", "billing_telephone_number", "customer_contact", "port_id", "requested_port_date", "service_provider"}
 )
 
@@ -168,50 +166,16 @@ func validateNumberDoc(doc number.Doc) error {
 	if raw, ok := doc["create_with_state"]; ok {
 		v.enumRule("create_with_state", raw, stateNames)
 	}
-	if raw, ok := doc["cnam"]; ok && v.typeRule("cnam", raw, "object") {
-		c := object(raw)
-		if dn, ok := c["display_name"]; ok {
-			v.stringRule("cnam.display_name", dn, 1, 15)
-		}
-		if il, ok := c["inbound_lookup"]; ok {
-			v.typeRule("cnam.inbound_lookup", il, "boolean")
+	// The features' own rules, which every provider of a feature shares
+	// (feature.ParseCNAM, feature.ParseAddress: Kazoo's schema).
+	if raw, ok := doc["cnam"]; ok {
+		if _, err := feature.ParseCNAM("", raw); err != nil {
+			v = append(v, featureFieldErrors(err)...)
 		}
 	}
-	if raw, ok := doc["e911"]; ok && v.typeRule("e911", raw, "object") {
-		e := object(raw)
-		for _, k := range e911Required {
-			if _, ok := e[k]; !ok {
-				v.add("e911."+k, "required", "Field is required but missing")
-			}
-		}
-		for _, k := range e911Strings {
-			if r, ok := e[k]; ok {
-				v.stringRule("e911."+k, r, 0, -1)
-			}
-		}
-		if r, ok := e["region"]; ok {
-			v.stringRule("e911.region", r, 2, 2)
-		}
-		if r, ok := e["caller_name"]; ok {
-			v.stringRule("e911.caller_name", r, 3, -1)
-		}
-		if r, ok := e["status"]; ok {
-			v.enumRule("e911.status", r, e911Statuses)
-		}
-		if r, ok := e["notification_contact_emails"]; ok && v.typeRule("e911.notification_contact_emails", r, "array") {
-			var items []json.RawMessage
-			_ = json.Unmarshal(r, &items)
-			for i, it := range items {
-				v.stringRule(fmt.Sprintf("e911.notification_contact_emails.%d", i), it, 0, -1)
-			}
-		}
-		if r, ok := e["legacy_data"]; ok && v.typeRule("e911.legacy_data", r, "object") {
-			l := object(r)
-			for _, k := range legacyStrings {
-				if x, ok := l[k]; ok {
-					v.stringRule("e911.legacy_data."+k, x, 0, -1)
-				}
-			}
+	if raw, ok := doc["e911"]; ok {
+		if _, err := feature.ParseAddress("", raw); err != nil {
+			v = append(v, featureFieldErrors(err)...)
 		}
 	}
 	if raw, ok := doc["porting"]; ok && v.typeRule("porting", raw, "object") {
@@ -230,4 +194,25 @@ func validateNumberDoc(doc number.Doc) error {
 		}
 	}
 	return v.err()
+}
+
+// featureFieldErrors turns a feature's request error into validation
+// errors (its feature.FieldErrors).
+func featureFieldErrors(err error) validationErrors {
+	var fe feature.FieldErrors
+	if !errors.As(err, &fe) {
+		return validationErrors{{path: "data", rule: "type", detail: map[string]any{"message": err.Error()}}}
+	}
+	out := make(validationErrors, 0, len(fe))
+	for _, f := range fe {
+		d := map[string]any{"message": f.Message}
+		if f.Target != nil {
+			d["target"] = f.Target
+		}
+		if f.Value != nil {
+			d["value"] = f.Value
+		}
+		out = append(out, fieldError{path: f.Path, rule: f.Rule, detail: d})
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -66,14 +67,31 @@ func (m *Manager) validateConfigDoc(id string, raw json.RawMessage) error {
 				}
 			}
 		}
-		return nil
+		if err := checkProviderKey("e911_provider", cfg.E911Provider, number.FeatureE911); err != nil {
+			return err
+		}
+		return checkProviderKey("cnam_provider", cfg.CNAMProvider, number.FeatureCNAM)
 	}
 	name, ok := strings.CutPrefix(id, config.NumberManagerID+".")
 	if !ok || nonCarrierDocs[name] {
 		return nil
 	}
-	if _, provider := feature.Lookup(name); provider && !carrier.Registered(name) {
-		// A feature provider's settings (number_manager.dash_e911).
+	if info, provider := feature.Lookup(name); provider && !carrier.Registered(name) {
+		// A feature provider's settings (number_manager.dash_e911), built
+		// as the manager will build it, with the carrier credentials it
+		// shares as stored now.
+		deps := m.providers.deps
+		if info.CarrierSettings != "" {
+			// ValidateConfig runs inside a request that has already read
+			// the stored documents; this read is of the same cache.
+			deps.CarrierSettings, _ = m.cfg.Carrier(context.Background(), info.CarrierSettings)
+		}
+		if _, err := feature.New(name, emptyAsNil(raw), deps); err != nil {
+			if number.KindOf(err) == number.KindInternal {
+				return number.Errorf(number.KindInvalid, "", "%v", err)
+			}
+			return err
+		}
 		return nil
 	}
 	if !carrier.Registered(name) {

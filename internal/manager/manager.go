@@ -28,7 +28,7 @@ type Manager struct {
 	providers *ProviderSet
 	// jobs tracks the background work the manager started (routing
 	// changes), so a server can wait for it before it stops.
-	jobs sync.WaitGroup
+	jobs     sync.WaitGroup
 	log      *slog.Logger
 	now      func() time.Time
 	billing  Billing
