@@ -109,7 +109,8 @@ type Fake struct {
 	billable      bool
 	cnam          bool
 	maxPrefix     int
-	list          fakeList // what ListNumbers lists (fake_list.go)
+	list          fakeList   // what ListNumbers lists (fake_list.go)
+	routes        fakeRoutes // where Route sent numbers (fake_route.go)
 }
 
 func newFake() *Fake {

@@ -58,9 +58,15 @@ func (m *Manager) applyFeatures(ctx context.Context, b *batch, it *item, op Op) 
 	if err != nil {
 		return false, err
 	}
+	policy := settings.Policy(b.cfg.LocalFeatureOverride)
 	available := map[string]bool{}
-	for _, f := range number.AvailableFeatures(n, settings.Policy(b.cfg.LocalFeatureOverride), op.AuthBy, b.rel) {
+	for _, f := range number.AvailableFeatures(n, policy, op.AuthBy, b.rel) {
 		available[featureOf(f)] = true
+	}
+	if slices.Contains(number.DeniedFeatures(n, policy, op.AuthBy, b.rel), number.FeatureCNAM) {
+		// Denying cnam denies both halves (Kazoo still let outbound_cnam
+		// and inbound_cnam through, which reach the same provider).
+		available[number.FeatureCNAM] = false
 	}
 	for _, k := range number.FeatureRootKeys {
 		if _, ok := n.Public[k]; !ok || k == number.FeatureLocal || k == number.FeatureSMS || k == number.FeatureMMS {
