@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	_ "github.com/numan-dev/numan/feature/all" // the feature providers numan serve has
 	"github.com/numan-dev/numan/carrier/carriertest"
+	_ "github.com/numan-dev/numan/feature/all" // the feature providers numan serve has
 	"github.com/numan-dev/numan/number"
 )
 
