@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/numan-dev/numan/carrier/carriertest"
+	"github.com/numan-dev/numan/internal/manager"
 	_ "github.com/numan-dev/numan/feature/all" // the feature providers numan serve has
 	"github.com/numan-dev/numan/number"
 )
@@ -71,6 +72,10 @@ func (f *fakeProviderAPI) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		reply(200, "dash_add_provisioned.xml")
 	case "removeuri":
+		if f.down {
+			w.WriteHeader(http.StatusBadRequest) // refused: no retry
+			return
+		}
 		reply(200, "dash_remove_removed.xml")
 	case "e911send":
 		reply(200, "vitelity_e911send_ok.xml")
@@ -267,6 +272,29 @@ func TestE911Scenarios(t *testing.T) {
 		}
 		if got := w.stored(n); got.Features["e911"] != nil || !strings.Contains(string(got.CarrierData["feature_providers"]), "REMOVED") {
 			t.Fatalf("released number %v %s", got.Features, got.CarrierData["feature_providers"])
+		}
+
+		// A release while the provider is down releases the number all
+		// the same; the feature job deprovisions it later.
+		const second = "+14155550913"
+		w.seedAt(w.ts.a, carriertest.FakeName, second)
+		w.must(200, "PATCH", w.numPath(w.ts.a, second), w.ts.tA, accepted(map[string]any{"e911": address("500 Harrison St")}))
+		w.dash.setDown(true)
+		w.must(200, "DELETE", w.numPath(w.ts.a, second), w.ts.tA, nil)
+		if rec := string(w.stored(second).CarrierData["feature_providers"]); !strings.Contains(rec, `"unsettled":true`) {
+			t.Fatalf("record after a failed deprovision: %s", rec)
+		}
+		w.dash.setDown(false)
+		removes := w.dash.count("removeuri")
+		rep, err := w.srv.mgr.SettleFeatures(context.Background())
+		if err != nil || rep.Deprovisioned != 1 || w.dash.count("removeuri") != removes+1 {
+			t.Fatalf("feature job: %+v %v, %d removes", rep, err, w.dash.count("removeuri")-removes)
+		}
+		if rec := string(w.stored(second).CarrierData["feature_providers"]); !strings.Contains(rec, "REMOVED") || strings.Contains(rec, "unsettled") {
+			t.Fatalf("record after the job: %s", rec)
+		}
+		if rep, _ := w.srv.mgr.SettleFeatures(context.Background()); rep != (manager.FeatureReport{}) {
+			t.Fatalf("second pass did something: %+v", rep)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 // Package jobs runs Numan's background work: aging released numbers back
 // to available, dropping expired search results, retrying failed carrier
-// releases and settling interrupted purchases. Each pass is one call of
+// releases, settling interrupted purchases, and finishing what feature
+// providers left open (SettleFeatures). Each pass is one call of
 // RunOnce; Run repeats it on a ticker until its context ends. Time comes
 // from the manager's clock and the injected ticker, so tests never sleep.
 package jobs
@@ -34,6 +35,7 @@ type Report struct {
 	Purged       int
 	Disconnected int
 	Reconciled   manager.ReconcileReport
+	Features     manager.FeatureReport
 	Errors       []error
 }
 
@@ -51,6 +53,9 @@ func (r *Runner) RunOnce(ctx context.Context) Report {
 		rep.Errors = append(rep.Errors, err)
 	}
 	if rep.Reconciled, err = r.Manager.Reconcile(ctx, r.stale()); err != nil {
+		rep.Errors = append(rep.Errors, err)
+	}
+	if rep.Features, err = r.Manager.SettleFeatures(ctx); err != nil {
 		rep.Errors = append(rep.Errors, err)
 	}
 	return rep
@@ -94,6 +99,9 @@ func (r *Runner) log(ctx context.Context, rep Report) {
 	}
 	for _, err := range rep.Errors {
 		r.Logger.ErrorContext(ctx, "background job failed", "err", err)
+	}
+	if f := rep.Features; f.Refreshed+f.Deprovisioned+f.Failed > 0 {
+		r.Logger.InfoContext(ctx, "feature providers settled", "refreshed", f.Refreshed, "deprovisioned", f.Deprovisioned, "failed", f.Failed)
 	}
 	if rep.Aged+rep.Purged+rep.Disconnected+len(rep.Reconciled.Recorded)+len(rep.Reconciled.Dropped) > 0 {
 		r.Logger.InfoContext(ctx, "background jobs", "aged", rep.Aged, "purged_search_results", rep.Purged,
