@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/numan-dev/numan/carrier/carriertest"
-	"github.com/numan-dev/numan/internal/manager"
 	_ "github.com/numan-dev/numan/feature/all" // the feature providers numan serve has
+	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
 )
 
