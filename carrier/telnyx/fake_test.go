@@ -45,6 +45,7 @@ type fakeTelnyx struct {
 	listPages    []string
 	listFailFrom int
 	listFail     func(w http.ResponseWriter)
+	patches      []string // bodies of the routing updates
 }
 
 func newFakeTelnyx(t *testing.T) *fakeTelnyx {
@@ -94,6 +95,24 @@ func (f *fakeTelnyx) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.reply(w, http.StatusOK, "phone_numbers_empty.json")
+	case r.Method == http.MethodPatch && r.URL.Path == "/v2/phone_numbers/"+testPhoneID:
+		body, _ := io.ReadAll(r.Body)
+		var p struct {
+			ConnectionID string `json:"connection_id"`
+		}
+		if err := json.Unmarshal(body, &p); err != nil || p.ConnectionID == "" {
+			f.t.Errorf("bad phone number update %q", body)
+		}
+		f.patches = append(f.patches, string(body))
+		if p.ConnectionID == "not-mine" {
+			f.reply(w, http.StatusUnprocessableEntity, "error_422_connection.json")
+			return
+		}
+		f.reply(w, http.StatusOK, "phone_number_routed.json")
+	case r.Method == http.MethodPatch && r.URL.Path == "/v2/phone_numbers/"+testPhoneID+"/messaging":
+		body, _ := io.ReadAll(r.Body)
+		f.patches = append(f.patches, string(body))
+		f.reply(w, http.StatusOK, "phone_number_messaging_routed.json")
 	case r.Method == http.MethodDelete && r.URL.Path == "/v2/phone_numbers/"+testPhoneID:
 		f.reply(w, http.StatusOK, "phone_number_deleted.json")
 	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v2/phone_numbers/"):
