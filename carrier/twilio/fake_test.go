@@ -46,6 +46,7 @@ type fakeTwilio struct {
 	listPages    []string
 	listFailFrom int
 	listFail     func(w http.ResponseWriter)
+	updates      []url.Values // routing updates of IncomingPhoneNumbers/{sid}
 }
 
 func newFakeTwilio(t *testing.T, prefix string) *fakeTwilio {
@@ -95,6 +96,16 @@ func (f *fakeTwilio) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.reply(w, http.StatusOK, "incoming_list_empty.json")
+	case r.Method == http.MethodPost && rest == "IncomingPhoneNumbers/"+testPNSID+".json":
+		if err := r.ParseForm(); err != nil {
+			f.t.Errorf("update: %v", err)
+		}
+		f.updates = append(f.updates, r.PostForm)
+		if r.PostForm.Get("TrunkSid") == "TKffffffffffffffffffffffffffffffff" {
+			f.reply(w, http.StatusBadRequest, "error_400_trunk.json")
+			return
+		}
+		f.reply(w, http.StatusOK, "incoming_routed.json")
 	case r.Method == http.MethodDelete && rest == "IncomingPhoneNumbers/"+testPNSID+".json":
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodDelete && strings.HasPrefix(rest, "IncomingPhoneNumbers/"):
