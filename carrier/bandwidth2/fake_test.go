@@ -46,6 +46,7 @@ type fakeBandwidth struct {
 	// (list_test.go); listFail, when set, answers the pages it names.
 	listPages map[string]string
 	listFail  map[string]func(w http.ResponseWriter)
+	moves     []string // "sites/{site}/sippeers/{peer}:{numbers}" of movetns
 }
 
 func newFakeBandwidth(t *testing.T) *fakeBandwidth {
@@ -119,6 +120,17 @@ func (f *fakeBandwidth) serve(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, http.StatusOK, f.discFinal)
 	case r.Method == http.MethodGet && rest == "inserviceNumbers":
 		f.list(w, r)
+	case r.Method == http.MethodPost && strings.HasSuffix(rest, "/movetns"):
+		var m moveTNs
+		if !f.decodeBody(w, r, &m) {
+			return
+		}
+		f.moves = append(f.moves, strings.TrimSuffix(rest, "/movetns")+":"+strings.Join(m.Numbers, ","))
+		if strings.Contains(rest, "/sippeers/404404/") {
+			f.reply(w, http.StatusBadRequest, "movetns_error.xml")
+			return
+		}
+		w.WriteHeader(http.StatusOK)
 	case r.Method == http.MethodGet && rest == "inserviceNumbers/4155550100":
 		w.WriteHeader(http.StatusOK)
 	case r.Method == http.MethodGet && strings.HasPrefix(rest, "inserviceNumbers/"):
