@@ -73,6 +73,7 @@ func newFake(t *testing.T) *fakeVI {
 		"releaseDID": "releasedid_ok.xml",
 		"queryDID":   "querydid_assigned.xml",
 		"auditDIDs":  "auditdids.xml",
+		"configDID":  "configdid_ok.xml",
 	}}
 }
 
@@ -82,6 +83,7 @@ var wantParams = map[string][]string{
 	"releaseDID": {"didParams", "login", "secret"},
 	"queryDID":   {"did", "login", "secret"},
 	"auditDIDs":  {"login", "secret"},
+	"configDID":  {"didParams", "login", "secret"},
 }
 
 var tenDigits = regexp.MustCompile(`^\d{10}$`)
@@ -172,6 +174,15 @@ func (f *fakeVI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			f.t.Errorf("releaseDID args %v", c.args)
 		}
 		f.reply(w, f.status, f.replies[c.action])
+	case "configDID":
+		if !tenDigits.MatchString(c.args["DIDParam.tn"]) || c.args["DIDParam.epg"] == "" {
+			f.t.Errorf("configDID args %v", c.args)
+		}
+		file := f.replies[c.action]
+		if c.args["DIDParam.epg"] == "9999" {
+			file = "configdid_no_endpoint.xml"
+		}
+		f.reply(w, f.status, file)
 	case "queryDID":
 		if !tenDigits.MatchString(c.args["did"]) {
 			f.t.Errorf("releaseDID args %v", c.args)
