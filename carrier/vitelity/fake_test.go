@@ -43,6 +43,7 @@ func newFake(t *testing.T) *fakeVitelity {
 		"gettollfree":   "getlocaldid_ok.xml",
 		"removedid":     "removedid_ok.xml",
 		cmdListDIDs:     "listdids.xml",
+		"reroute":       "reroute_ok.xml",
 	}}
 }
 
@@ -78,6 +79,7 @@ func (f *fakeVitelity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"gettollfree":   {"did": tenDigits, "routesip": regexp.MustCompile(`^` + testRouteSIP + `$`)},
 		"removedid":     {"did": tenDigits},
 		cmdListDIDs:     {"extra": regexp.MustCompile(`^yes$`)},
+		"reroute":       {"did": tenDigits, "routesip": regexp.MustCompile(`^\S+$`)},
 	}[cmd]
 	if required == nil {
 		f.t.Errorf("unknown cmd %q", cmd)
@@ -88,6 +90,10 @@ func (f *fakeVitelity) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !re.MatchString(q.Get(arg)) {
 			f.t.Errorf("cmd %s: %s = %q, want %s", cmd, arg, q.Get(arg), re)
 		}
+	}
+	if cmd == "reroute" && q.Get("routesip") == "nowhere" {
+		f.reply(w, "reroute_fail.xml")
+		return
 	}
 	f.reply(w, f.replies[cmd])
 }
