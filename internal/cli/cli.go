@@ -60,6 +60,7 @@ func commands() map[string]command {
 		"accounts":  {"accounts: create, list, get, api-key", runAccounts},
 		"numbers":   {"numbers: search, list, get, add, activate, reserve, release, delete, used-by, import, export", runNumbers},
 		"config":    {"system config: get, set, delete", runConfig},
+		"features":  {"an account's number_manager settings, routing jobs, manual feature actions", runFeatures},
 		"quote":     {"what buying (or creating, reserving) numbers would cost an account", runQuote},
 		"bench":     {"load-test GET of a number and search over HTTP", runBench},
 		"carriers":  {"list carriers and their settings; 'carriers test NAME' checks one, 'carriers audit NAME' compares its numbers with Numan's", runCarriers},

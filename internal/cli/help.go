@@ -30,6 +30,15 @@ var subcommands = map[string][]cmdHelp{
 		{"import", "[--state S] [--carrier NAME] [--batch 100] [--workers 4] FILE.csv", "create the numbers of a CSV file (- for stdin)"},
 		{"export", "[--out FILE] [--state S] [--pool [--carrier NAME] [--prefix +1415]]", "the account's numbers as CSV; --pool: every number (admins)"},
 	},
+	"features": {
+		{"get", "[--account ID]", "the account's number_manager settings and those in force for its numbers"},
+		{"set", "key=value... [--file FILE] [--replace] [--account ID]", "set keys: carrier_modules, features, e911_provider, cnam_provider, routing"},
+		{"reset", "[--account ID]", "remove the account's settings (its resellers' and system config's apply)"},
+		{"route", "[--wait=false] [CARRIER...] [--account ID]", "re-point the numbers in service under the account at their routes"},
+		{"job", "JOB_ID [--account ID]", "a routing job's progress and failures"},
+		{"actions", "[--account ID]", "manual feature actions waiting for an operator"},
+		{"done", "NUMBER ACTION_ID", "mark a manual action done (admins)"},
+	},
 	"config": {
 		{"get", "ID [--node NODE]", "a system-config document over its defaults (secrets masked)"},
 		{"set", "ID key=value... [--file FILE] [--replace] [--node NODE]", "set keys of a document (every node, or one node's section)"},
