@@ -105,12 +105,6 @@ func (f *fakeProviderAPI) total() int {
 
 func (f *fakeProviderAPI) setDown(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
 
-// eachStore runs a scenario on SQLite and, when configured, PostgreSQL.
-func eachStore(t *testing.T, run func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) { run(t, newEnv(t)) })
-	t.Run("postgres", func(t *testing.T) { run(t, newPostgresEnv(t)) })
-}
-
 // featureWorld is an env with billing (a plan charging E911 and the
 // carrier), DASH at a fake, and the tenants.
 type featureWorld struct {
@@ -421,6 +415,11 @@ func TestResellerRouting(t *testing.T) {
 		e.srv.mgr.Wait()
 		if routed := e.fake.Routed(); routed[mine[0]] != "pbx-2" || routed[mine[2]] != "pbx-a1" {
 			t.Fatalf("routed %v", routed)
+		}
+		// The documents the jobs and the accounts keep in the configs
+		// table are read like the others (secret sealing at start).
+		if _, err := e.srv.cfg.SealAll(context.Background()); err != nil {
+			t.Fatalf("sealing with routing jobs and account documents stored: %v", err)
 		}
 		// Nobody else reads the job.
 		_, tOther := e.child(sibling, "other")

@@ -67,7 +67,8 @@ func newWorld(t testing.TB) *world {
 			t.Fatal(err)
 		}
 	}
-	put("number_manager", map[string]any{"default": map[string]any{"carrier_modules": []string{"knm_local", "knm_fake"}}})
+	registerRecordedE911()
+	put("number_manager", map[string]any{"default": map[string]any{"carrier_modules": []string{"knm_local", "knm_fake"}, "e911_provider": recordedE911}})
 	put("number_manager.fake", map[string]json.RawMessage{"default": fake.Settings()})
 	src := config.NewSource(st, "", time.Nanosecond)
 	now := func() time.Time { return epoch }

@@ -112,10 +112,15 @@ func (m *Manager) RoutingJob(ctx context.Context, by number.Requester, id string
 	if err != nil {
 		return nil, err
 	}
-	var job RoutingJob
-	if err := json.Unmarshal(raw, &job); err != nil {
+	var doc struct {
+		Default struct {
+			Job RoutingJob `json:"job"`
+		} `json:"default"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, number.Wrap(number.KindInternal, "", err)
 	}
+	job := doc.Default.Job
 	rel, err := m.Relations(ctx, by.AccountID, job.AccountID)
 	if err != nil {
 		return nil, err
@@ -126,8 +131,11 @@ func (m *Manager) RoutingJob(ctx context.Context, by number.Requester, id string
 	return &job, nil
 }
 
+// saveJob stores the job's progress as a configs-table document in the
+// shape of the others ({"default": {"job": ...}}), which every reader of
+// that table (secret sealing) expects.
 func (m *Manager) saveJob(ctx context.Context, job *RoutingJob) error {
-	raw, err := json.Marshal(job)
+	raw, err := json.Marshal(map[string]map[string]*RoutingJob{"default": {"job": job}})
 	if err != nil {
 		return err
 	}
