@@ -350,6 +350,19 @@ func TestResellerNumberManagerConfig(t *testing.T) {
 			t.Fatalf("sibling's number: %d e911send, %d DASH adds", vitelity.count("e911send"), w.dash.count("addlocation"))
 		}
 
+		// The carriers the reseller's accounts search: the reseller's
+		// choice below it, system config's at the sibling.
+		w.must(200, "PATCH", cfgPath, w.token, map[string]any{"data": map[string]any{"carrier_modules": []string{"local"}}})
+		finds := w.fake.Calls(carriertest.OpFind)
+		w.must(200, "GET", "/v2/accounts/"+w.ts.a+"/phone_numbers?prefix=415&quantity=5", w.ts.tA, nil)
+		if w.fake.Calls(carriertest.OpFind) != finds {
+			t.Fatal("the reseller's account searched a carrier its reseller did not choose")
+		}
+		w.must(200, "GET", "/v2/accounts/"+c+"/phone_numbers?prefix=415&quantity=5", tC, nil)
+		if w.fake.Calls(carriertest.OpFind) != finds+1 {
+			t.Fatal("the sibling's account did not search system config's carriers")
+		}
+
 		// Moving E911 back to DASH releases it at Vitelity first.
 		w.must(200, "PATCH", cfgPath, w.token, map[string]any{"data": map[string]any{"e911_provider": nil}})
 		w.must(200, "POST", w.numPath(w.ts.a, mine)+"?accept_charges=true", w.ts.tA, map[string]any{"data": map[string]any{"e911": address("500 Harrison St")}})

@@ -182,6 +182,15 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 		resp.Numbers = m.sighted(ctx, req.By, resp.Numbers)
 		return resp, nil
 	}
+	if req.AccountID != "" {
+		// The carriers the account's resellers chose (carrier_modules of
+		// their number_manager documents), else system config's.
+		settings, err := m.AccountSettings(ctx, cfg, req.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		cfg.CarrierModules = settings.CarrierModules
+	}
 	names := searchCarriers(cfg, req)
 	timeout := time.Duration(cfg.NumberSearchTimeoutMS) * time.Millisecond
 	opts := carrier.SearchOptions{
