@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,9 @@ type fakeProviderAPI struct {
 	mu    sync.Mutex
 	calls map[string]int // verb or cmd -> calls
 	down  bool
+	// hold, when set, makes addlocation wait for it to close, after
+	// closing entered.
+	hold, entered chan struct{}
 }
 
 func newFakeProviderAPI(t testing.TB) *fakeProviderAPI {
@@ -42,12 +46,19 @@ func newFakeProviderAPI(t testing.TB) *fakeProviderAPI {
 func (f *fakeProviderAPI) serve(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	req := string(raw)
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	verb := strings.TrimPrefix(r.URL.Path, "/")
 	if cmd := r.URL.Query().Get("cmd"); cmd != "" {
 		verb = cmd
 	}
+	f.mu.Lock()
+	hold, entered := f.hold, f.entered
+	f.mu.Unlock()
+	if verb == "addlocation" && hold != nil {
+		close(entered)
+		<-hold
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.calls[verb]++
 	reply := func(status int, file string) {
 		w.Header().Set("Content-Type", "text/xml")
@@ -289,6 +300,71 @@ func TestE911Scenarios(t *testing.T) {
 		}
 		if rep, _ := w.srv.mgr.SettleFeatures(context.Background()); rep != (manager.FeatureReport{}) {
 			t.Fatalf("second pass did something: %+v", rep)
+		}
+	})
+}
+
+// A client that hangs up while the provider works does not lose what the
+// provider did: the call runs on its own deadline and the number is
+// written. Concurrent saves of one number each end in one state.
+func TestE911CancelledAndConcurrent(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		w := newFeatureWorld(t, e)
+		const n = "+14155550951"
+		w.seedAt(w.ts.a, carriertest.FakeName, n)
+		hold, entered := make(chan struct{}), make(chan struct{})
+		w.dash.mu.Lock()
+		w.dash.hold, w.dash.entered = hold, entered
+		w.dash.mu.Unlock()
+
+		ctx, cancel := context.WithCancel(context.Background())
+		body, _ := json.Marshal(accepted(map[string]any{"e911": address("500 Harrison St")}))
+		req := httptest.NewRequest("PATCH", w.numPath(w.ts.a, n), strings.NewReader(string(body))).WithContext(ctx)
+		req.Header.Set("X-Auth-Token", w.ts.tA)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			w.srv.ServeHTTP(httptest.NewRecorder(), req)
+		}()
+		<-entered
+		cancel()
+		close(hold)
+		<-done
+		w.dash.mu.Lock()
+		w.dash.hold = nil
+		w.dash.mu.Unlock()
+		got := w.stored(n)
+		if _, ok := got.Features["e911"]; !ok || !strings.Contains(string(got.CarrierData["feature_providers"]), "PROVISIONED") {
+			t.Fatalf("provisioned while the client hung up, but not recorded: %v %s", got.Features, got.CarrierData["feature_providers"])
+		}
+
+		// N concurrent updates: each ends in success or a conflict, and the
+		// number holds one of them, provisioned.
+		const N = 6
+		var wg sync.WaitGroup
+		codes := make([]int, N)
+		for i := range N {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := w.do("PATCH", w.numPath(w.ts.a, n), w.ts.tA, accepted(map[string]any{"e911": address(fmt.Sprintf("%d Harrison St", 500+i))}))
+				codes[i] = r.code
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, c := range codes {
+			switch c {
+			case 200:
+				ok++
+			case 409:
+			default:
+				t.Fatalf("concurrent update answered %d", c)
+			}
+		}
+		got = w.stored(n)
+		if ok == 0 || !strings.Contains(string(got.CarrierData["feature_providers"]), "PROVISIONED") || got.Features["e911"] == nil {
+			t.Fatalf("%d succeeded; number %v %s", ok, got.Features, got.CarrierData["feature_providers"])
 		}
 	})
 }

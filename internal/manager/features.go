@@ -114,6 +114,9 @@ func (m *Manager) applyFeatures(ctx context.Context, b *batch, it *item, op Op) 
 		}
 	}
 	keepManualActions(n, collected.list)
+	if !op.DryRun && !recordsSame(it.before, n) {
+		it.providerActed = true
+	}
 	if err == nil || op.DryRun {
 		return false, err
 	}
@@ -387,4 +390,19 @@ func keepFeatureState(n, held *number.Number) {
 			n.CarrierData[k] = v
 		}
 	}
+}
+
+// recordsSame reports whether n's provisioning records are those stored
+// (before): no remote provider was called for it.
+func recordsSame(before, n *number.Number) bool {
+	a, b := feature.Records(orEmpty(before)), feature.Records(n)
+	if len(a) != len(b) {
+		return false
+	}
+	for f, rec := range b {
+		if !recordsEqual(a[f], rec) {
+			return false
+		}
+	}
+	return true
 }

@@ -18,6 +18,9 @@ type item struct {
 	// featureErr is a feature provider's failure on a number that is
 	// written all the same (it was just bought): it is reported failed.
 	featureErr error
+	// providerActed is set when a remote feature provider was called for
+	// the number in this operation: its write must not be cancelled.
+	providerActed bool
 }
 
 // batch is the shared state of one operation.

@@ -289,6 +289,7 @@ func (m *Manager) Release(ctx context.Context, nums []string, op Op) *Result {
 			// the feature job to retry.
 			_ = m.releaseFeatures(ctx, b, held, op)
 			keepFeatureState(it.n, held)
+			it.providerActed = !recordsSame(it.before, it.n)
 		}
 		if rr.Disconnect && !op.DryRun {
 			if err := m.disconnect(ctx, it.before); err != nil {

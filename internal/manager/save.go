@@ -117,7 +117,13 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			b.res.Succeeded = append(b.res.Succeeded, it.n)
 			continue
 		}
-		if err := m.write(ctx, it); err != nil {
+		wctx := ctx
+		if it.providerActed {
+			// A provider carried something out for this number: its
+			// record must be written even if the client hung up.
+			wctx = context.WithoutCancel(ctx)
+		}
+		if err := m.write(wctx, it); err != nil {
 			b.res.fail(it.key, err)
 			continue
 		}
