@@ -127,7 +127,8 @@ type featureWorld struct {
 const featurePlan = `{"data": {"id": "features", "name": "Features", "currency": "USD", "plan": {
 	"phone_numbers": {"did_us": {"activation_charge": "1.00", "rate": "1.00"}},
 	"number_services": {"e911": {"activation_charge": "3.00", "rate": "2.00"},
-	                    "outbound_cnam": {"activation_charge": "0.50", "rate": "0.50"}}}}}`
+	                    "outbound_cnam": {"activation_charge": "0.50", "rate": "0.50"},
+	                    "sms": {"activation_charge": "0.25", "rate": "0.25"}}}}}`
 
 func newFeatureWorld(t *testing.T, e *env) *featureWorld {
 	e.withBilling()
@@ -228,6 +229,7 @@ func TestE911Scenarios(t *testing.T) {
 		for _, data := range []map[string]any{
 			{"e911": address("500 Harrison St")},
 			{"cnam": map[string]any{"display_name": "Numan"}},
+			{"sms": map[string]any{"enabled": true}},
 			{"e911": address("500 Harrison St"), "cnam": map[string]any{"display_name": "Numan"}},
 		} {
 			r := w.do("PATCH", path, w.ts.tA, map[string]any{"data": data})
