@@ -251,6 +251,11 @@ func TestE911Scenarios(t *testing.T) {
 		if _, ok := w.stored(n).Features["e911"]; ok || w.e911Lines(w.ts.a) != 0 {
 			t.Fatal("a failed E911 is active or billed")
 		}
+		view := w.must(200, "GET", path, w.ts.tA, nil).dataMap()
+		prov, _ := view["_read_only"].(map[string]any)["features"].(map[string]any)["provisioning"].(map[string]any)
+		if e, _ := prov["e911"].(map[string]any); e["status"] != "ERROR" || e["provider"] != "dash_e911" {
+			t.Fatalf("provisioning shown %v", prov)
+		}
 		w.dash.setDown(false)
 
 		// A valid address: provisioned at the fake, PROVISIONED, billed once.

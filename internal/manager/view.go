@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -28,8 +29,11 @@ func (m *Manager) FeaturesAvailable(ctx context.Context, n *number.Number, by nu
 	if err != nil {
 		return nil
 	}
-	p := number.FeaturePolicy{Allow: cfg.FeaturesAllow, Deny: cfg.FeaturesDeny, LocalFeatureOverride: cfg.LocalFeatureOverride}
-	return nonNil(number.AvailableFeatures(n, p, by, rel))
+	settings, err := m.AccountSettings(ctx, cfg, n.AssignedTo)
+	if err != nil {
+		return nil
+	}
+	return nonNil(number.AvailableFeatures(n, settings.Policy(cfg.LocalFeatureOverride), by, rel))
 }
 
 // View is Kazoo's public JSON of a number (to_public_json): the public
@@ -63,6 +67,20 @@ func (m *Manager) View(ctx context.Context, n *number.Number, by number.Requeste
 	}
 	if n.State == number.Deleted {
 		ro["is_deleted"] = true
+	}
+	if recs := feature.Records(n); len(recs) > 0 {
+		// Not in Kazoo: where each feature stands at its provider (e911's
+		// status is also in the e911 object, as Kazoo shows it), so a
+		// failed or pending provisioning is visible to the account.
+		prov := make(map[string]any, len(recs))
+		for f, rec := range recs {
+			p := map[string]any{"provider": rec.Provider, "status": rec.Status}
+			if rec.Message != "" {
+				p["message"] = rec.Message
+			}
+			prov[f] = p
+		}
+		ro["features"].(map[string]any)["provisioning"] = prov
 	}
 	if len(n.CarrierData) > 0 && m.isAdmin(ctx, by) {
 		// Not in Kazoo: what the carrier gave for the number (its order
