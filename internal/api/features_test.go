@@ -517,6 +517,16 @@ func TestResellerRouting(t *testing.T) {
 		if _, err := e.srv.cfg.SealAll(context.Background()); err != nil {
 			t.Fatalf("sealing with routing jobs and account documents stored: %v", err)
 		}
+		// A server that stops interrupts a job between numbers; the job
+		// says so and can be started again.
+		gate := e.fake.Hold(carriertest.OpRoute)
+		stopped := e.must(201, "PUT", "/v2/accounts/"+ts.reseller+"/routing_jobs", ts.tReseller, nil).dataMap()
+		<-gate.Entered()
+		e.srv.mgr.Close()
+		gate.Release()
+		if p := e.must(200, "GET", "/v2/accounts/"+ts.reseller+"/routing_jobs/"+stopped["id"].(string), ts.tReseller, nil).dataMap(); p["status"] != "failed" || p["finished"] == nil {
+			t.Fatalf("interrupted job %v", p)
+		}
 		// Nobody else reads the job.
 		_, tOther := e.child(sibling, "other")
 		if r := e.do("GET", "/v2/accounts/"+ts.reseller+"/routing_jobs/"+again["id"].(string), tOther, nil); r.code < 400 {

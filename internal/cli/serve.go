@@ -143,6 +143,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	mgr := manager.New(st, src, manager.Options{Logger: log, Accounts: accs, NumberCacheTTL: *numberTTL})
+	defer mgr.Close() // after the HTTP server stopped: background jobs stop and report
 	var bill *billing.Service
 	if bs, ok := st.(billing.Store); ok {
 		// Every number write is priced (402 accept charges), checked against

@@ -28,7 +28,10 @@ type Manager struct {
 	providers *ProviderSet
 	// jobs tracks the background work the manager started (routing
 	// changes), so a server can wait for it before it stops.
-	jobs     sync.WaitGroup
+	jobs sync.WaitGroup
+	// bg is the context of that work; Close cancels it.
+	bg       context.Context
+	stopBG   context.CancelFunc
 	log      *slog.Logger
 	now      func() time.Time
 	billing  Billing
@@ -90,6 +93,7 @@ func New(st store.Store, src *config.Source, opts Options) *Manager {
 		opts.Accounts = accounts.New(st, accounts.Options{CacheTTL: opts.AccountCacheTTL, Now: opts.Now})
 	}
 	m := &Manager{store: st, cfg: src, log: opts.Logger, now: opts.Now, accounts: opts.Accounts}
+	m.bg, m.stopBG = context.WithCancel(context.Background())
 	m.numbers = &numberCache{ttl: opts.NumberCacheTTL, entries: map[string]cachedNumber{}}
 	m.carriers = newCarrierSet(src, st, opts.Logger, opts.HTTPClient, opts.Now)
 	m.providers = newProviderSet(src, opts.Logger, opts.HTTPClient, opts.Now, m.notify)

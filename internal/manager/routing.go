@@ -85,8 +85,8 @@ func (m *Manager) StartRouting(ctx context.Context, by number.Requester, account
 	_, _ = rand.Read(rnd[:])
 	job := &RoutingJob{ID: hex.EncodeToString(rnd[:]), AccountID: account, Carriers: slices.Clone(carriers),
 		Status: JobRunning, Started: m.now().UTC(), By: by.String()}
-	bg := context.WithoutCancel(ctx)
-	if err := m.saveJob(bg, job); err != nil {
+	bg := m.bg
+	if err := m.saveJob(ctx, job); err != nil {
 		return nil, err
 	}
 	started := *job
@@ -99,8 +99,16 @@ func (m *Manager) StartRouting(ctx context.Context, by number.Requester, account
 }
 
 // Wait waits for the background jobs the manager started (routing
-// changes): a server calls it before it stops, tests before they look.
+// changes); tests call it before they look.
 func (m *Manager) Wait() { m.jobs.Wait() }
+
+// Close stops the background jobs the manager started and waits for them:
+// a routing job stops between numbers, reports what it did (status
+// failed, "interrupted"), and is started again to finish.
+func (m *Manager) Close() {
+	m.stopBG()
+	m.jobs.Wait()
+}
 
 // RoutingJob returns a routing job's progress, to those who may see the
 // account it runs for.
@@ -158,7 +166,7 @@ func (m *Manager) runRouting(ctx context.Context, job *RoutingJob) {
 		defer mu.Unlock()
 		f()
 		if (job.Done+job.FailedCount+job.Skipped)%routingSaveEvery == 0 {
-			_ = m.saveJob(ctx, job)
+			_ = m.saveJob(context.WithoutCancel(ctx), job)
 		}
 	}
 	tasks := make(chan routeTask)
@@ -204,10 +212,13 @@ func (m *Manager) runRouting(ctx context.Context, job *RoutingJob) {
 			job.Failures = map[string]string{}
 		}
 		job.Failures["scan"] = scanErr.Error()
+		if ctx.Err() != nil {
+			job.Failures["scan"] = "interrupted: the server stopped; start the job again"
+		}
 	}
 	done := m.now().UTC()
 	job.Finished = &done
-	if err := m.saveJob(ctx, job); err != nil {
+	if err := m.saveJob(context.WithoutCancel(ctx), job); err != nil {
 		m.log.ErrorContext(ctx, "saving a routing job's report", "job", job.ID, "err", err)
 	}
 	m.log.InfoContext(ctx, "routing job finished", "job", job.ID, "account", job.AccountID, "status", job.Status,
