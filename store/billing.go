@@ -65,7 +65,7 @@ type Credit struct {
 }
 
 // Billing persists service plans, which accounts they apply to, the ledger
-// and credit balances. Implemented by the SQL stores next to Store.
+// and credit balances. Part of Data.
 type Billing interface {
 	// InsertServicePlan stores a new plan and sets p.Version to 1; an
 	// existing id gives KindConflict.

@@ -28,8 +28,7 @@ type PendingDisconnect struct {
 }
 
 // CarrierOrders persists what Numan owes carriers or got from them:
-// remembered search results and releases to retry. Implemented by the SQL
-// stores next to Store.
+// remembered search results and releases to retry. Part of Data.
 type CarrierOrders interface {
 	// RememberSearch replaces the results kept for queryID with found, in
 	// order, until expires.

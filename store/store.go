@@ -1,11 +1,15 @@
-// Package store defines how Numan persists numbers, accounts and system
-// configuration. Implementations (store/sqlite, store/postgres) pass the
-// conformance suite in store/storetest.
+// Package store defines how Numan persists numbers, accounts, system
+// configuration, carrier orders and billing. The one implementation,
+// store/sqlstore, serves SQLite and PostgreSQL and passes the conformance
+// suite in store/storetest.
 //
 // Every write of a number or an account is conditional on the version that
 // was read: of two concurrent writers exactly one wins, the other gets a
 // number.KindConflict error. Errors carry number kinds: KindNotFound for a
 // missing row, KindNumberExists for an insert of a number already stored.
+//
+// Writes that must happen together (a number's new state and its ledger
+// entries) go through Store.InTx: all of them commit, or none.
 package store
 
 import (
@@ -15,11 +19,24 @@ import (
 	"github.com/numan-dev/numan/number"
 )
 
-// Store is the whole persistence contract.
+// Store is the whole persistence contract. It has no optional parts: every
+// store keeps every table.
 type Store interface {
-	Numbers
-	Accounts
-	Configs
+	Data
+	// InTx runs fn in one transaction, committed when fn returns nil and
+	// rolled back when it returns an error or panics (the panic goes on);
+	// an error of the commit itself is returned. tx must not be used after
+	// fn returns, and InTx must not be called again inside fn (there are
+	// no nested transactions). While fn runs it holds a connection (on
+	// SQLite, the only writer), so fn must write through tx, never through
+	// the Store, and should do no slow work such as carrier calls.
+	//
+	// When a method of tx returns an error, fn should end and return an
+	// error: on PostgreSQL a failed statement aborts the transaction (the
+	// commit then fails), on SQLite it does not; do not rely on either.
+	// Results that are not failures of a statement (KindNotFound from a
+	// read, KindConflict from a conditional write) leave tx usable.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	// Ready checks the database can serve requests: a read, and a write
@@ -29,6 +46,29 @@ type Store interface {
 	Ready(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// Data is every read and write of the store: what a Store does on its
+// own (each method atomic by itself) and what a Tx does inside one
+// transaction.
+type Data interface {
+	Numbers
+	Accounts
+	Configs
+	CarrierOrders
+	Billing
+}
+
+// Tx is a transaction of InTx. Its reads see its own writes. Conditional
+// writes behave as on the Store: of two transactions writing the same
+// version, one wins and the other gets KindConflict.
+type Tx interface {
+	Data
+	// GetNumberForUpdate is GetNumber, and locks the number until the
+	// transaction ends, so a concurrent transaction reading it for update
+	// waits instead of failing later on the version (PostgreSQL; SQLite's
+	// single writer already serialises transactions).
+	GetNumberForUpdate(ctx context.Context, e164 string) (*number.Number, error)
 }
 
 // Numbers persists number records.

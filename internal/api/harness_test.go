@@ -3,22 +3,16 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	_ "github.com/numan-dev/numan/carrier/all" // the carriers numan serve has
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/accounts"
@@ -28,8 +22,7 @@ import (
 	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
-	"github.com/numan-dev/numan/store/postgres"
-	"github.com/numan-dev/numan/store/sqlite"
+	"github.com/numan-dev/numan/store/storetest"
 )
 
 // clock is a settable clock: tokens expire by moving it, never by sleeping.
@@ -42,12 +35,12 @@ func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-// env is a server on a fresh SQLite file with a master account, and the
+// env is a server on a fresh store (SQLite unless said) with a master account, and the
 // fake carrier configured as the only carrier.
 type env struct {
 	t      testing.TB
 	srv    *Server
-	st     testStore
+	st     store.Store
 	clock  *clock
 	fake   *carriertest.Fake
 	master string // master account id
@@ -60,63 +53,26 @@ const testMasterKey = "master-key-0123456789"
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "numan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return newEnvOn(t, st)
+	return newEnvOn(t, storetest.OpenSQLite(t))
 }
 
 // newPostgresEnv is newEnv on PostgreSQL, in a schema of its own; it skips
 // unless NUMAN_TEST_POSTGRES_DSN is set.
 func newPostgresEnv(t testing.TB) *env {
 	t.Helper()
-	dsn := os.Getenv("NUMAN_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("NUMAN_TEST_POSTGRES_DSN not set")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	schema := "numan_api_" + hex.EncodeToString(rnd[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	st, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return newEnvOn(t, st)
+	return newEnvOn(t, storetest.OpenPostgres(t))
 }
 
-// testStore is what both SQL stores are: the store and its billing tables.
-type testStore interface {
-	store.Store
-	store.Billing
+// eachEnv runs fn on a fresh env on each store, SQLite and PostgreSQL (which
+// skips unless NUMAN_TEST_POSTGRES_DSN is set).
+func eachEnv(t *testing.T, fn func(t *testing.T, e *env)) {
+	storetest.EachStore(t, func(t *testing.T, st store.Store) { fn(t, newEnvOn(t, st)) })
 }
 
-func newEnvOn(t testing.TB, st testStore) *env {
+// testStore is the store the tests run on.
+type testStore = store.Store
+
+func newEnvOn(t testing.TB, st store.Store) *env {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -44,11 +45,17 @@ func dbFlag(fs *flag.FlagSet, env *Env, def, usage string) *string {
 	return p
 }
 
+// passwordPair is the password of a keyword/value DSN.
+var passwordPair = regexp.MustCompile(`(^|\s)password=\S*`)
+
 // redactDSN hides the password of a database URL (user:password@ or a
-// password= parameter), for logs and help.
+// password= parameter) or keyword/value DSN, for logs and help.
 func redactDSN(db string) string {
 	if !isPostgres(db) {
 		return db
+	}
+	if !strings.Contains(db, "://") {
+		return passwordPair.ReplaceAllString(db, "${1}password=****")
 	}
 	u, err := url.Parse(db)
 	if err != nil {

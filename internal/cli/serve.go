@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
+	"github.com/numan-dev/numan/store/sqlstore"
 )
 
 // DefaultListen is where numan serve listens unless told otherwise.
@@ -34,11 +34,11 @@ var openPostgres func(ctx context.Context, dsn string) (store.Store, error)
 // migratePostgres migrates a PostgreSQL database; set by store_postgres.go.
 var migratePostgres func(ctx context.Context, dsn string) ([]string, error)
 
-func isPostgres(db string) bool {
-	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
-}
+// isPostgres reports whether db is a PostgreSQL DSN (a postgres:// URL, or
+// keyword/value pairs with a host) rather than a SQLite file path.
+func isPostgres(db string) bool { return sqlstore.IsPostgres(db) }
 
-// openStore opens (and migrates) the store db names: a postgres:// URL or a
+// openStore opens (and migrates) the store db names: a PostgreSQL DSN or a
 // SQLite file path.
 func openStore(ctx context.Context, db string) (store.Store, error) {
 	if isPostgres(db) {

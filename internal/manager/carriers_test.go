@@ -12,7 +12,7 @@ import (
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
-	"github.com/numan-dev/numan/store/storetest"
+	"github.com/numan-dev/numan/store"
 )
 
 // withFakes configures the world to search local inventory and the given
@@ -134,13 +134,13 @@ func TestConcurrentBuyersReachTheCarrierOnce(t *testing.T) {
 
 // crashingStore fails the write that records a purchase, as if the process
 // died right after the carrier said "bought".
-type crashingStore struct{ storetest.CarrierOrdersStore }
+type crashingStore struct{ store.Store }
 
 func (c crashingStore) UpdateNumber(ctx context.Context, n *number.Number) error {
 	if n.State == number.InService {
 		return errors.New("crash")
 	}
-	return c.CarrierOrdersStore.UpdateNumber(ctx, n)
+	return c.Store.UpdateNumber(ctx, n)
 }
 
 func TestReconcileAfterACrashBetweenBuyAndWrite(t *testing.T) {
@@ -150,7 +150,7 @@ func TestReconcileAfterACrashBetweenBuyAndWrite(t *testing.T) {
 	w.withCarrier(t, f, "")
 	search(t, w, "415", 2, 0)
 
-	crashing := manager.New(crashingStore{w.st.(storetest.CarrierOrdersStore)}, w.src, manager.Options{Now: func() time.Time { return w.now }})
+	crashing := manager.New(crashingStore{w.st}, w.src, manager.Options{Now: func() time.Time { return w.now }})
 	r := crashing.Move(ctx, []string{offered}, reseller, as(reseller))
 	if r.OK() {
 		t.Fatal("the crash did not happen")

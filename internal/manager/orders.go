@@ -11,12 +11,6 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// orders returns the store's carrier orders, when it keeps them.
-func (m *Manager) orders() (store.CarrierOrders, bool) {
-	co, ok := m.store.(store.CarrierOrders)
-	return co, ok
-}
-
 // detailsKey is the key of a remembered search result's carrier data under
 // which its details are kept, so that a later page shows them and a number
 // bought from the search keeps its locality. It never reaches a carrier.
@@ -46,8 +40,7 @@ func fromDiscovered(d store.Discovered) Found {
 
 // rememberSearch keeps a search's merged results for paging and buying.
 func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req SearchRequest, found []Found) error {
-	co, ok := m.orders()
-	if !ok || req.QueryID == "" {
+	if req.QueryID == "" {
 		return nil
 	}
 	ttl := discoveryTTL(cfg)
@@ -64,7 +57,7 @@ func (m *Manager) rememberSearch(ctx context.Context, cfg number.Config, req Sea
 			return nil
 		}
 	}
-	if err := co.RememberSearch(ctx, req.QueryID, ds, now.Add(ttl)); err != nil {
+	if err := m.store.RememberSearch(ctx, req.QueryID, ds, now.Add(ttl)); err != nil {
 		return err
 	}
 	m.remembered.Store(req.QueryID, rememberedSearch{sum: sum, at: now})
@@ -105,11 +98,10 @@ func discoveryTTL(cfg number.Config) time.Duration {
 
 // recallSearch serves a later page of a search from the remembered results.
 func (m *Manager) recallSearch(ctx context.Context, req SearchRequest, quantity int) (*SearchResponse, bool) {
-	co, ok := m.orders()
-	if !ok || req.QueryID == "" || req.Offset == 0 {
+	if req.QueryID == "" || req.Offset == 0 {
 		return nil, false
 	}
-	page, total, ok, err := co.RecallSearch(ctx, req.QueryID, m.now(), req.Offset, quantity)
+	page, total, ok, err := m.store.RecallSearch(ctx, req.QueryID, m.now(), req.Offset, quantity)
 	if err != nil || !ok {
 		return nil, false
 	}
@@ -123,11 +115,7 @@ func (m *Manager) recallSearch(ctx context.Context, req SearchRequest, quantity 
 // discoverNumber returns the discovery record of a number a carrier offered
 // in a recent search.
 func (m *Manager) discoverNumber(ctx context.Context, e164 string) (*number.Number, error) {
-	co, ok := m.orders()
-	if !ok {
-		return nil, number.NewError(number.KindNotFound, e164)
-	}
-	d, err := co.DiscoveredNumber(ctx, e164, m.now())
+	d, err := m.store.DiscoveredNumber(ctx, e164, m.now())
 	if err != nil {
 		return nil, err
 	}
@@ -161,12 +149,8 @@ func disconnectDelay(attempts int) time.Duration {
 
 // queueDisconnect records a failed carrier release for a later retry.
 func (m *Manager) queueDisconnect(ctx context.Context, n *number.Number, cause error) error {
-	co, ok := m.orders()
-	if !ok {
-		return cause
-	}
 	m.log.WarnContext(ctx, "carrier release failed; will retry", "number", n.Number, "carrier", n.ModuleName, "err", cause)
-	return co.QueueDisconnect(ctx, store.PendingDisconnect{
+	return m.store.QueueDisconnect(ctx, store.PendingDisconnect{
 		Number: n.Number, Carrier: n.ModuleName, CarrierData: n.CarrierData.Clone(),
 		Attempts: 1, NextAttempt: m.now().Add(disconnectDelay(1)), LastError: number.AsError(cause).Error(),
 	})
@@ -176,18 +160,14 @@ func (m *Manager) queueDisconnect(ctx context.Context, n *number.Number, cause e
 // how many succeeded. A release whose number was bought again meanwhile is
 // dropped: the number is ours again.
 func (m *Manager) RetryDisconnects(ctx context.Context) (int, error) {
-	co, ok := m.orders()
-	if !ok {
-		return 0, nil
-	}
-	due, err := co.DueDisconnects(ctx, m.now(), 100)
+	due, err := m.store.DueDisconnects(ctx, m.now(), 100)
 	if err != nil {
 		return 0, err
 	}
 	done := 0
 	for _, d := range due {
 		if n, err := m.store.GetNumber(ctx, d.Number); err == nil && n.AssignedTo != "" && n.ModuleName == d.Carrier {
-			_ = co.DeleteDisconnect(ctx, d.Number)
+			_ = m.store.DeleteDisconnect(ctx, d.Number)
 			continue
 		}
 		c, err := m.carriers.Get(ctx, d.Carrier)
@@ -200,7 +180,7 @@ func (m *Manager) RetryDisconnects(ctx context.Context) (int, error) {
 		}
 		if err == nil {
 			done++
-			if err := co.DeleteDisconnect(ctx, d.Number); err != nil {
+			if err := m.store.DeleteDisconnect(ctx, d.Number); err != nil {
 				return done, err
 			}
 			continue
@@ -208,7 +188,7 @@ func (m *Manager) RetryDisconnects(ctx context.Context) (int, error) {
 		d.Attempts++
 		d.NextAttempt = m.now().Add(disconnectDelay(d.Attempts))
 		d.LastError = number.AsError(err).Error()
-		if err := co.QueueDisconnect(ctx, d); err != nil {
+		if err := m.store.QueueDisconnect(ctx, d); err != nil {
 			return done, err
 		}
 	}
@@ -318,9 +298,5 @@ func (m *Manager) AgeNumbers(ctx context.Context) (int, error) {
 
 // PurgeDiscovery drops expired search results.
 func (m *Manager) PurgeDiscovery(ctx context.Context) (int, error) {
-	co, ok := m.orders()
-	if !ok {
-		return 0, nil
-	}
-	return co.PurgeDiscovery(ctx, m.now())
+	return m.store.PurgeDiscovery(ctx, m.now())
 }

@@ -1,13 +1,14 @@
-// Package migrations embeds the schema migrations of both SQL stores.
+// Package migrations embeds the schema migrations of the SQL store
+// (store/sqlstore), one directory per dialect.
 //
 // Each dialect has its own directory of goose SQL files, applied in version
-// order: sqlite/ for store/sqlite and postgres/ for store/postgres. To add a
-// migration, add a file NNNNN_name.sql (the next free five-digit version,
-// e.g. 00004_invoices.sql) to BOTH directories, with "-- +goose Up" and
-// "-- +goose Down" sections; sqlite.Open and postgres.Open (and `numan
-// migrate`) apply pending ones. Never edit a migration that has shipped: add
-// a new one. Versions in use: 00001 core (numbers, accounts, configs), 00002
-// carrier orders, 00003 billing.
+// order: sqlite/ and postgres/. To add a migration, add a file
+// NNNNN_name.sql (the next free five-digit version, e.g. 00004_invoices.sql)
+// to BOTH directories, with "-- +goose Up" and "-- +goose Down" sections (a
+// test checks the two directories hold the same versions and names);
+// sqlstore.Open (and `numan migrate`) applies pending ones. Never edit a
+// migration that has shipped: add a new one. Versions in use: 00001 core
+// (numbers, accounts, configs), 00002 carrier orders, 00003 billing.
 package migrations
 
 import (

@@ -19,7 +19,7 @@ const bulkSize = 100_000
 // open returns a new, empty store. The 1,000,000-number fixture is built
 // once, outside the timers, with InsertNumbers, and only when a read
 // benchmark runs.
-func Benchmark(b *testing.B, open func(b *testing.B) store.Store) {
+func Benchmark(b *testing.B, open Opener) {
 	parent := b
 	var s store.Store
 	var keys []string

@@ -10,16 +10,10 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// BillingStore is a store that also keeps billing.
-type BillingStore interface {
-	store.Store
-	store.Billing
-}
-
-// RunBilling is the conformance suite of store.Billing: service plans
+// runBilling is the conformance suite of store.Billing: service plans
 // with optimistic versions, links to accounts in order, the append-only
 // ledger and the credit balances it moves.
-func RunBilling(t *testing.T, open func(t *testing.T) BillingStore) {
+func runBilling(t *testing.T, open Opener) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	plan := func(id, owner, name string) *store.ServicePlan {

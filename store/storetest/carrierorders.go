@@ -9,16 +9,10 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// CarrierOrdersStore is a store that also keeps carrier orders.
-type CarrierOrdersStore interface {
-	store.Store
-	store.CarrierOrders
-}
-
-// RunCarrierOrders is the conformance suite of store.CarrierOrders:
+// runCarrierOrders is the conformance suite of store.CarrierOrders:
 // remembered search results (paging, expiry, lookup by number) and the queue
 // of carrier releases to retry.
-func RunCarrierOrders(t *testing.T, open func(t *testing.T) CarrierOrdersStore) {
+func runCarrierOrders(t *testing.T, open Opener) {
 	t.Run("search results", func(t *testing.T) {
 		s := open(t)
 		ctx := context.Background()

@@ -1,5 +1,12 @@
-// Package storetest is the conformance suite of store.Store: every store
-// implementation runs Run against a fresh, empty store per subtest.
+// Package storetest is the conformance suite of store.Store, and the
+// helpers other packages' tests open stores with.
+//
+// Run is the one entry point of the suite: numbers, accounts, configs,
+// races, carrier orders, billing and transactions, each subtest on a
+// fresh, empty store. OpenSQLite, OpenPostgres, EachKind and EachStore
+// give any test both stores in one line:
+//
+//	storetest.EachStore(t, func(t *testing.T, st store.Store) { ... })
 package storetest
 
 import (
@@ -17,9 +24,9 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// Run runs the conformance suite. open returns a new, empty store for one
-// subtest; it should close it at the test's cleanup.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// Run runs every conformance suite. open returns a new, empty store for
+// one subtest; it should close it at the test's cleanup.
+func Run(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s store.Store)
@@ -47,6 +54,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
+	t.Run("carrier orders", func(t *testing.T) { runCarrierOrders(t, open) })
+	t.Run("billing", func(t *testing.T) { runBilling(t, open) })
+	t.Run("transactions", func(t *testing.T) { runTx(t, open) })
 }
 
 // at is a fixed instant with sub-second precision, in a non-UTC zone: the

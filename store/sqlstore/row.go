@@ -1,8 +1,10 @@
-// Package sqlrow holds what the SQL stores share: the JSON document that
-// carries a number's unindexed fields, account paths, timestamp
-// normalisation and the WHERE clauses of listings and searches. Both
-// dialects take $N placeholders (modernc.org/sqlite binds $N by ordinal).
-package sqlrow
+package sqlstore
+
+// This file holds what is plain data and SQL text, the same for every
+// dialect: the JSON document that carries a number's unindexed fields,
+// account paths, timestamp normalisation and the WHERE clauses of listings
+// and searches. Both dialects take $N placeholders (modernc.org/sqlite
+// binds $N by ordinal).
 
 import (
 	"bytes"
@@ -17,17 +19,17 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// NumberColumns lists the columns every number query selects, in the order
+// numberColumns lists the columns every number query selects, in the order
 // the stores scan them.
-const NumberColumns = "number, state, assigned_to, module_name, pool, created, modified, version, doc"
+const numberColumns = "number, state, assigned_to, module_name, pool, created, modified, version, doc"
 
-// AccountColumns lists the columns every account query selects, in the
+// accountColumns lists the columns every account query selects, in the
 // order the stores scan them.
-const AccountColumns = "id, name, parent_id, path, enabled, reseller, allow_number_additions, superduper_admin, public, api_key_hash, api_key_sealed, created, modified, version"
+const accountColumns = "id, name, parent_id, path, enabled, reseller, allow_number_additions, superduper_admin, public, api_key_hash, api_key_sealed, created, modified, version"
 
-// Time is how the stores keep timestamps: UTC, microsecond precision (what
+// storedTime is how the store keeps timestamps: UTC, microsecond precision (what
 // PostgreSQL stores), so a value read back equals the value written.
-func Time(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+func storedTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // numberDoc is the stored JSON document of a number: every field that is not
 // a column. Docs are decoded into json.RawMessage values, so user JSON comes
@@ -46,10 +48,10 @@ type numberDoc struct {
 	Public         number.Doc `json:"public,omitempty"`
 }
 
-// EncodeNumber returns the JSON document holding n's unindexed fields.
+// encodeNumber returns the JSON document holding n's unindexed fields.
 // encoding/json would compact the raw values of a Doc; the document is
 // written by hand so they are stored exactly as given.
-func EncodeNumber(n *number.Number) ([]byte, error) {
+func encodeNumber(n *number.Number) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	first := true
@@ -118,8 +120,8 @@ func EncodeNumber(n *number.Number) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// EncodeDoc returns d as a JSON object, its values written exactly as given.
-func EncodeDoc(d number.Doc) ([]byte, error) {
+// encodeDoc returns d as a JSON object, its values written exactly as given.
+func encodeDoc(d number.Doc) ([]byte, error) {
 	var b bytes.Buffer
 	if err := writeDoc(&b, d); err != nil {
 		return nil, err
@@ -146,9 +148,9 @@ func writeDoc(b *bytes.Buffer, d number.Doc) error {
 	return nil
 }
 
-// DecodeNumber fills n's unindexed fields from its stored document. Public,
+// decodeNumber fills n's unindexed fields from its stored document. Public,
 // Features and CarrierData come back as empty Docs, never nil.
-func DecodeNumber(n *number.Number, data []byte) error {
+func decodeNumber(n *number.Number, data []byte) error {
 	var d numberDoc
 	if err := json.Unmarshal(data, &d); err != nil {
 		return fmt.Errorf("decode number %s: %w", n.Number, err)
@@ -167,8 +169,8 @@ func DecodeNumber(n *number.Number, data []byte) error {
 	return nil
 }
 
-// DecodeDoc decodes a stored JSON object; nil and null give an empty Doc.
-func DecodeDoc(data []byte) (number.Doc, error) {
+// decodeDoc decodes a stored JSON object; nil and null give an empty Doc.
+func decodeDoc(data []byte) (number.Doc, error) {
 	var d number.Doc
 	if len(data) > 0 {
 		if err := json.Unmarshal(data, &d); err != nil {
@@ -185,9 +187,9 @@ func orEmpty(d number.Doc) number.Doc {
 	return d
 }
 
-// AccountPath is the materialised path of a: "/" + its tree and its id,
+// accountPath is the materialised path of a: "/" + its tree and its id,
 // each followed by "/". Every descendant's path starts with it.
-func AccountPath(a *number.Account) (string, error) {
+func accountPath(a *number.Account) (string, error) {
 	var b strings.Builder
 	b.WriteByte('/')
 	for _, id := range append(slices.Clone(a.Tree), a.ID) {
@@ -200,8 +202,8 @@ func AccountPath(a *number.Account) (string, error) {
 	return b.String(), nil
 }
 
-// TreeFromPath returns the ancestors, root first, held in a stored path.
-func TreeFromPath(path string) []string {
+// treeFromPath returns the ancestors, root first, held in a stored path.
+func treeFromPath(path string) []string {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	if len(parts) <= 1 {
 		return []string{}
@@ -209,12 +211,12 @@ func TreeFromPath(path string) []string {
 	return parts[:len(parts)-1]
 }
 
-// PrefixEnd returns the smallest string greater than every string starting
-// with prefix, so "number >= prefix AND number < PrefixEnd(prefix)" is an
+// prefixEnd returns the smallest string greater than every string starting
+// with prefix, so "number >= prefix AND number < prefixEnd(prefix)" is an
 // index range holding exactly the numbers with that prefix. ok is false
 // when there is no such bound (the prefix is empty or only 0x7f bytes
 // and beyond).
-func PrefixEnd(prefix string) (end string, ok bool) {
+func prefixEnd(prefix string) (end string, ok bool) {
 	b := []byte(prefix)
 	for i := len(b) - 1; i >= 0; i-- {
 		if b[i] < 0x7f { // stay ASCII so the bound is valid UTF-8
@@ -225,53 +227,53 @@ func PrefixEnd(prefix string) (end string, ok bool) {
 	return "", false
 }
 
-// Query collects the conditions and arguments of a WHERE clause with $N
+// where collects the conditions and arguments of a WHERE clause with $N
 // placeholders.
-type Query struct {
+type where struct {
 	conds []string
-	Args  []any
+	args  []any
 }
 
-// Arg adds an argument and returns its placeholder.
-func (q *Query) Arg(v any) string {
-	q.Args = append(q.Args, v)
-	return "$" + strconv.Itoa(len(q.Args))
+// arg adds an argument and returns its placeholder.
+func (q *where) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
 }
 
-// Where adds a condition.
-func (q *Query) Where(cond string) { q.conds = append(q.conds, cond) }
+// and adds a condition.
+func (q *where) and(cond string) { q.conds = append(q.conds, cond) }
 
-// In adds "column IN (...)" for vals; nothing when vals is empty.
-func (q *Query) In(column string, vals []string) {
+// in adds "column IN (...)" for vals; nothing when vals is empty.
+func (q *where) in(column string, vals []string) {
 	if len(vals) == 0 {
 		return
 	}
 	marks := make([]string, len(vals))
 	for i, v := range vals {
-		marks[i] = q.Arg(v)
+		marks[i] = q.arg(v)
 	}
-	q.Where(column + " IN (" + strings.Join(marks, ", ") + ")")
+	q.and(column + " IN (" + strings.Join(marks, ", ") + ")")
 }
 
-// Prefix bounds column to the strings starting with prefix, from from on
+// prefix bounds column to the strings starting with prefix, from from on
 // (from may be "" or anything, it is raised to prefix).
-func (q *Query) Prefix(column, prefix, from string) {
+func (q *where) prefix(column, prefix, from string) {
 	if from < prefix {
 		from = prefix
 	}
 	if from != "" {
-		q.Where(column + " >= " + q.Arg(from))
+		q.and(column + " >= " + q.arg(from))
 	}
 	if prefix == "" {
 		return
 	}
-	if end, ok := PrefixEnd(prefix); ok {
-		q.Where(column + " < " + q.Arg(end))
+	if end, ok := prefixEnd(prefix); ok {
+		q.and(column + " < " + q.arg(end))
 	}
 }
 
-// Clause returns " WHERE a AND b ..." or "".
-func (q *Query) Clause() string {
+// clause returns " WHERE a AND b ..." or "".
+func (q *where) clause() string {
 	if len(q.conds) == 0 {
 		return ""
 	}
@@ -286,37 +288,37 @@ func statesToStrings(states []number.State) []string {
 	return out
 }
 
-// ListSQL returns the SELECT for one page of lq: limit+1 rows, so the extra
+// listSQL returns the SELECT for one page of lq: limit+1 rows, so the extra
 // row gives the next page's start key.
-func ListSQL(lq store.ListQuery) (string, []any) {
-	var q Query
+func listSQL(lq store.ListQuery) (string, []any) {
+	var q where
 	if lq.AssignedTo != "" {
-		q.Where("assigned_to = " + q.Arg(lq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
+		q.and("assigned_to = " + q.arg(lq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
 	}
-	q.In("state", statesToStrings(lq.States))
-	q.In("module_name", lq.Modules)
-	q.Prefix("number", lq.Prefix, lq.StartKey)
-	sql := "SELECT " + NumberColumns + " FROM numbers" + q.Clause() + " ORDER BY number"
+	q.in("state", statesToStrings(lq.States))
+	q.in("module_name", lq.Modules)
+	q.prefix("number", lq.Prefix, lq.StartKey)
+	sql := "SELECT " + numberColumns + " FROM numbers" + q.clause() + " ORDER BY number"
 	if lq.Limit > 0 {
 		sql += " LIMIT " + strconv.Itoa(lq.Limit+1)
 	}
-	return sql, q.Args
+	return sql, q.args
 }
 
-// SearchSQL returns the SELECT of sq. noLimit is the dialect's LIMIT clause
+// searchSQL returns the SELECT of sq. noLimit is the dialect's LIMIT clause
 // meaning "all rows", needed by SQLite before an OFFSET.
-func SearchSQL(sq store.SearchQuery, noLimit string) (string, []any) {
-	var q Query
-	q.Prefix("number", sq.Prefix, "")
-	q.In("state", statesToStrings(sq.States))
-	q.In("module_name", sq.Modules)
+func searchSQL(sq store.SearchQuery, noLimit string) (string, []any) {
+	var q where
+	q.prefix("number", sq.Prefix, "")
+	q.in("state", statesToStrings(sq.States))
+	q.in("module_name", sq.Modules)
 	if sq.AssignedTo != "" {
-		q.Where("assigned_to = " + q.Arg(sq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
+		q.and("assigned_to = " + q.arg(sq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
 	}
 	if sq.Pool != "" {
-		q.Where("pool = " + q.Arg(sq.Pool) + " AND pool <> ''") // matches the partial index
+		q.and("pool = " + q.arg(sq.Pool) + " AND pool <> ''") // matches the partial index
 	}
-	sql := "SELECT " + NumberColumns + " FROM numbers" + q.Clause() + " ORDER BY number"
+	sql := "SELECT " + numberColumns + " FROM numbers" + q.clause() + " ORDER BY number"
 	switch {
 	case sq.Limit > 0:
 		sql += " LIMIT " + strconv.Itoa(sq.Limit)
@@ -326,26 +328,26 @@ func SearchSQL(sq store.SearchQuery, noLimit string) (string, []any) {
 	if sq.Offset > 0 {
 		sql += " OFFSET " + strconv.Itoa(sq.Offset)
 	}
-	return sql, q.Args
+	return sql, q.args
 }
 
-// Page cuts rows fetched with limit+1 into a page.
-func Page(rows []*number.Number, limit int) store.Page {
+// page cuts rows fetched with limit+1 into a page.
+func page(rows []*number.Number, limit int) store.Page {
 	if limit > 0 && len(rows) > limit {
 		return store.Page{Numbers: rows[:limit], NextStartKey: rows[limit].Number}
 	}
 	return store.Page{Numbers: rows}
 }
 
-// DescendantsSQL selects every account below the account $1 in one index
+// descendantsSQL selects every account below the account $1 in one index
 // range over path: after "/…/id/" and before "/…/id0" ('0' follows '/').
-const DescendantsSQL = "SELECT " + AccountColumns + " FROM accounts" +
+const descendantsSQL = "SELECT " + accountColumns + " FROM accounts" +
 	" WHERE path > (SELECT path FROM accounts WHERE id = $1)" +
 	" AND path < (SELECT substr(path, 1, length(path) - 1) || '0' FROM accounts WHERE id = $1)" +
 	" ORDER BY name, id"
 
-// CheckObject reports an error unless doc is one valid JSON object.
-func CheckObject(doc []byte) error {
+// checkObject reports an error unless doc is one valid JSON object.
+func checkObject(doc []byte) error {
 	if !json.Valid(doc) {
 		return fmt.Errorf("config is not valid JSON")
 	}
@@ -355,8 +357,8 @@ func CheckObject(doc []byte) error {
 	return nil
 }
 
-// Numbers returns the numbers of ns.
-func Numbers(ns []*number.Number) []string {
+// numbersOf returns the numbers of ns.
+func numbersOf(ns []*number.Number) []string {
 	out := make([]string, len(ns))
 	for i, n := range ns {
 		out[i] = n.Number
@@ -364,10 +366,10 @@ func Numbers(ns []*number.Number) []string {
 	return out
 }
 
-// FirstDuplicate names the first number of a failed bulk insert that is
+// firstDuplicate names the first number of a failed bulk insert that is
 // stored (stored holds those of ns found after the failure) or appears
 // twice in ns; "" when neither (it was stored and deleted meanwhile).
-func FirstDuplicate(ns []*number.Number, stored map[string]*number.Number) string {
+func firstDuplicate(ns []*number.Number, stored map[string]*number.Number) string {
 	seen := make(map[string]bool, len(ns))
 	for _, n := range ns {
 		if stored[n.Number] != nil || seen[n.Number] {
@@ -378,18 +380,18 @@ func FirstDuplicate(ns []*number.Number, stored map[string]*number.Number) strin
 	return ""
 }
 
-// CheckMove refuses to move account id (stored at oldPath) to newPath
+// checkMove refuses to move account id (stored at oldPath) to newPath
 // below itself, which would make a cycle.
-func CheckMove(id, oldPath, newPath string) error {
+func checkMove(id, oldPath, newPath string) error {
 	if newPath != oldPath && strings.HasPrefix(newPath, oldPath) {
 		return number.Errorf(number.KindInvalid, id, "account %s cannot move below itself", id)
 	}
 	return nil
 }
 
-// MoveSubtreeSQL returns the UPDATE that rewrites the paths of the
+// moveSubtreeSQL returns the UPDATE that rewrites the paths of the
 // descendants of an account moved from oldPath to newPath, one index range.
-func MoveSubtreeSQL(oldPath, newPath string) (string, []any) {
+func moveSubtreeSQL(oldPath, newPath string) (string, []any) {
 	return "UPDATE accounts SET path = $1 || substr(path, $2), version = version + 1 WHERE path > $3 AND path < $4",
 		[]any{newPath, int64(len(oldPath) + 1), oldPath, oldPath[:len(oldPath)-1] + "0"}
 }

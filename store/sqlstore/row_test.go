@@ -1,4 +1,4 @@
-package sqlrow
+package sqlstore
 
 import (
 	"encoding/json"
@@ -20,9 +20,9 @@ func TestPrefixEnd(t *testing.T) {
 		{"\x7f\x7f", "", false},
 	}
 	for _, tc := range tests {
-		end, ok := PrefixEnd(tc.prefix)
+		end, ok := prefixEnd(tc.prefix)
 		if end != tc.end || ok != tc.ok {
-			t.Errorf("PrefixEnd(%q) = %q, %v; want %q, %v", tc.prefix, end, ok, tc.end, tc.ok)
+			t.Errorf("prefixEnd(%q) = %q, %v; want %q, %v", tc.prefix, end, ok, tc.end, tc.ok)
 		}
 	}
 }
@@ -34,12 +34,12 @@ func TestNumberDocRoundTrip(t *testing.T) {
 		Public:         number.Doc{"x": json.RawMessage("{ \"spaced\" :  [1, 2] }")},
 		Locality:       number.Doc{},
 	}
-	doc, err := EncodeNumber(n)
+	doc, err := encodeNumber(n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got number.Number
-	if err := DecodeNumber(&got, doc); err != nil {
+	if err := decodeNumber(&got, doc); err != nil {
 		t.Fatal(err)
 	}
 	if string(got.Public["x"]) != string(n.Public["x"]) {
@@ -49,24 +49,24 @@ func TestNumberDocRoundTrip(t *testing.T) {
 		t.Errorf("empty Docs came back nil: %+v", got)
 	}
 	n.Public["bad"] = json.RawMessage("{")
-	if _, err := EncodeNumber(n); !number.IsKind(err, number.KindInvalid) {
-		t.Errorf("EncodeNumber of invalid JSON: %v, want kind invalid", err)
+	if _, err := encodeNumber(n); !number.IsKind(err, number.KindInvalid) {
+		t.Errorf("encodeNumber of invalid JSON: %v, want kind invalid", err)
 	}
 }
 
 func TestAccountPath(t *testing.T) {
 	a := &number.Account{ID: "c", Tree: []string{"a", "b"}}
-	path, err := AccountPath(a)
+	path, err := accountPath(a)
 	if err != nil || path != "/a/b/c/" {
-		t.Fatalf("AccountPath = %q, %v", path, err)
+		t.Fatalf("accountPath = %q, %v", path, err)
 	}
-	if tree := TreeFromPath(path); len(tree) != 2 || tree[0] != "a" || tree[1] != "b" {
-		t.Errorf("TreeFromPath = %v", tree)
+	if tree := treeFromPath(path); len(tree) != 2 || tree[0] != "a" || tree[1] != "b" {
+		t.Errorf("treeFromPath = %v", tree)
 	}
-	if tree := TreeFromPath("/a/"); tree == nil || len(tree) != 0 {
-		t.Errorf("TreeFromPath of a root = %#v, want empty", tree)
+	if tree := treeFromPath("/a/"); tree == nil || len(tree) != 0 {
+		t.Errorf("treeFromPath of a root = %#v, want empty", tree)
 	}
-	if _, err := AccountPath(&number.Account{ID: "x/y"}); !number.IsKind(err, number.KindInvalid) {
-		t.Errorf("AccountPath of an id with a slash: %v", err)
+	if _, err := accountPath(&number.Account{ID: "x/y"}); !number.IsKind(err, number.KindInvalid) {
+		t.Errorf("accountPath of an id with a slash: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"path/filepath"
@@ -7,21 +7,20 @@ import (
 
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
-	"github.com/numan-dev/numan/store/internal/sqlrow"
 )
 
-// TestQueryPlans checks the queries that must stay fast with millions of
+// TestQueryPlans checks the SQLite queries that must stay fast with millions of
 // numbers are index range scans: speed lives in benchmarks, but a lost
 // index only shows there on a big table.
 func TestQueryPlans(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "numan.db"))
+	s, err := OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "numan.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	avail := []number.State{number.Available}
-	search := func(q store.SearchQuery) (string, []any) { return sqlrow.SearchSQL(q, "LIMIT -1") }
-	list := func(q store.ListQuery) (string, []any) { return sqlrow.ListSQL(q) }
+	search := func(q store.SearchQuery) (string, []any) { return searchSQL(q, sqliteDialect.noLimit) }
+	list := func(q store.ListQuery) (string, []any) { return listSQL(q) }
 	tests := []struct {
 		name       string
 		query      string
@@ -29,7 +28,7 @@ func TestQueryPlans(t *testing.T) {
 		want       string // a line of the plan
 		noTempSort bool
 	}{
-		{"get", "SELECT " + sqlrow.NumberColumns + " FROM numbers WHERE number = $1", []any{"+14155550100"},
+		{"get", "SELECT " + numberColumns + " FROM numbers WHERE number = $1", []any{"+14155550100"},
 			"SEARCH numbers USING PRIMARY KEY (number=?)", true},
 		{"available by prefix and module", "", nil,
 			"SEARCH numbers USING INDEX numbers_state_module (state=? AND module_name=? AND number>? AND number<?)", true},
@@ -39,14 +38,14 @@ func TestQueryPlans(t *testing.T) {
 			"SEARCH numbers USING INDEX numbers_pool (pool=? AND state=? AND number>? AND number<?)", true},
 		{"listing by prefix", "", nil,
 			"SEARCH numbers USING PRIMARY KEY (number>? AND number<?)", true},
-		{"descendants", sqlrow.DescendantsSQL, []any{"x"}, "SEARCH accounts USING INDEX accounts_path (path>? AND path<?)", false},
+		{"descendants", descendantsSQL, []any{"x"}, "SEARCH accounts USING INDEX accounts_path (path>? AND path<?)", false},
 	}
 	tests[1].query, tests[1].args = search(store.SearchQuery{Prefix: "+1415", States: avail, Modules: []string{"local"}, Limit: 20})
 	tests[2].query, tests[2].args = list(store.ListQuery{AssignedTo: "a", StartKey: "+1", Limit: 50})
 	tests[3].query, tests[3].args = search(store.SearchQuery{Prefix: "+1415", Pool: "p", States: avail, Limit: 20})
 	tests[4].query, tests[4].args = list(store.ListQuery{Prefix: "+1415", Limit: 50})
 	for _, tc := range tests {
-		rows, err := s.db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tc.query, tc.args...)
+		rows, err := s.readDB.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tc.query, tc.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}

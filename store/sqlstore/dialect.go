@@ -1,0 +1,206 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// dialect is what differs between the databases; everything else is one
+// SQL text for both. The two values are sqliteDialect and postgresDialect.
+type dialect struct {
+	name string // in error messages
+
+	// time is a timestamp as stored: Unix microseconds (SQLite) or a
+	// timestamptz (PostgreSQL). scanTime reads either.
+	time func(t time.Time) any
+
+	// maxKeys is how many keys one lookup passes as an IN list of
+	// parameters (SQLite limits the parameters of a statement); 0 means
+	// all of them as one array parameter, "column = ANY($1)".
+	maxKeys int
+
+	// forUpdate ends a SELECT that locks the rows it reads until the
+	// transaction ends; "" where transactions are serialised anyway.
+	forUpdate string
+
+	// noLimit is the LIMIT clause meaning "all rows", which SQLite needs
+	// before an OFFSET.
+	noLimit string
+
+	// prepareReads keeps short reads prepared on the read pool (SQLite
+	// parses every statement again; pgx caches its prepared statements
+	// per connection by itself).
+	prepareReads bool
+
+	// param is the placeholder of the n-th (from 1) parameter in a
+	// generated statement; SQLite binds anonymous ones fastest.
+	param func(n int) string
+
+	// violation tells which constraint, if any, err broke, and its name
+	// or message.
+	violation func(err error) (violation, string)
+
+	// beforeReady, when set, checks what Ready cannot learn from a read
+	// and a write; readOnly means the database serves reads only (a
+	// standby), so Ready does not try a write.
+	beforeReady func(ctx context.Context, s *Store) (readOnly bool, err error)
+
+	// copier, when set, is the fast path of bulk inserts.
+	copier copier
+
+	// migrations and gooseDialect apply the schema; lockMigrations
+	// returns the goose options that keep nodes migrating one at a time.
+	migrations     fs.FS
+	gooseDialect   goose.Dialect
+	lockMigrations func(ctx context.Context, db *sql.DB) ([]goose.ProviderOption, error)
+}
+
+// violation is a kind of broken constraint.
+type violation int
+
+const (
+	noViolation violation = iota
+	uniqueViolation
+	foreignKeyViolation
+)
+
+// copier streams rows into a table faster than INSERT statements do
+// (PostgreSQL's COPY), through the driver's own connection beneath conn.
+// It is optional: without one, bulk inserts are multi-row INSERTs.
+type copier interface {
+	copyRows(ctx context.Context, conn *sql.Conn, table string, columns []string, rows [][]any) error
+}
+
+// internal wraps a database failure as an internal error about key; an
+// error that already has a kind is returned as it is.
+func (d *dialect) internal(op, key string, err error) error {
+	var ne *number.Error
+	if errors.As(err, &ne) {
+		return err
+	}
+	return number.Wrap(number.KindInternal, key, fmt.Errorf("%s: %s: %w", d.name, op, err))
+}
+
+// is reports whether err broke a constraint of kind v.
+func (d *dialect) is(err error, v violation) bool {
+	got, _ := d.violation(err)
+	return err != nil && got == v
+}
+
+// keysIn returns the condition "column is one of keys" and its arguments,
+// numbered from the first placeholder: an IN list, or = ANY of an array.
+func (d *dialect) keysIn(column string, keys []string) (string, []any) {
+	if d.maxKeys == 0 {
+		return column + " = ANY($1)", []any{keys}
+	}
+	var q where
+	q.in(column, keys)
+	return q.conds[0], q.args
+}
+
+// rowsPerInsert is how many rows one statement of a multi-row INSERT
+// writes: few statements to step, and well under SQLite's limit of
+// parameters.
+const rowsPerInsert = 100
+
+// insertRows inserts rows (values of columns) into table, all in the
+// current transaction: with the dialect's copier if it has one, else in
+// multi-row INSERTs prepared once per size.
+func (x *executor) insertRows(ctx context.Context, table string, columns []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if x.tx == nil {
+		return x.atomic(ctx, func(x *executor) error { return x.insertRows(ctx, table, columns, rows) })
+	}
+	if x.d.copier != nil {
+		return x.d.copier.copyRows(ctx, x.conn, table, columns, rows)
+	}
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	args := make([]any, 0, rowsPerInsert*len(columns))
+	for start := 0; start < len(rows); start += rowsPerInsert {
+		batch := rows[start:min(start+rowsPerInsert, len(rows))]
+		st := stmts[len(batch)]
+		if st == nil {
+			var err error
+			if st, err = x.tx.PrepareContext(ctx, x.d.insertSQL(table, columns, len(batch))); err != nil {
+				return err
+			}
+			stmts[len(batch)] = st
+		}
+		args = args[:0]
+		for _, r := range batch {
+			args = append(args, r...)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertSQL returns an INSERT of n rows into table.
+func (d *dialect) insertSQL(table string, columns []string, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	p := 0
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range columns {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			p++
+			b.WriteString(d.param(p))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// numbered is the placeholder $n.
+func numbered(n int) string { return "$" + strconv.Itoa(n) }
+
+// migrate applies the pending migrations to db and returns the names of
+// the ones it applied.
+func (d *dialect) migrate(ctx context.Context, db *sql.DB) ([]string, error) {
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if d.lockMigrations != nil {
+		lock, err := d.lockMigrations(ctx, db)
+		if err != nil {
+			return nil, d.internal("migrate", "", err)
+		}
+		opts = append(opts, lock...)
+	}
+	p, err := goose.NewProvider(d.gooseDialect, db, d.migrations, opts...)
+	if err != nil {
+		return nil, d.internal("migrate", "", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, d.internal("migrate", "", err)
+	}
+	applied := make([]string, len(results))
+	for i, r := range results {
+		applied[i] = r.Source.Path
+	}
+	return applied, nil
+}

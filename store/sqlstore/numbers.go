@@ -1,0 +1,232 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+func scanNumber(row scanner) (*number.Number, error) {
+	var (
+		n     number.Number
+		state string
+		doc   []byte
+	)
+	if err := row.Scan(&n.Number, &state, &n.AssignedTo, &n.ModuleName, &n.Pool,
+		scanTime(&n.Created), scanTime(&n.Modified), &n.Version, &doc); err != nil {
+		return nil, err
+	}
+	n.State = number.State(state)
+	if err := decodeNumber(&n, doc); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+func (x *executor) queryNumbers(ctx context.Context, op, query string, args ...any) ([]*number.Number, error) {
+	rows, err := x.query(ctx, query, args...)
+	ns, err := collect(rows, err, scanNumber)
+	if err != nil {
+		return nil, x.d.internal(op, "", err)
+	}
+	return ns, nil
+}
+
+const getNumberSQL = "SELECT " + numberColumns + " FROM numbers WHERE number = $1"
+
+// GetNumber implements store.Numbers.
+func (x *executor) GetNumber(ctx context.Context, e164 string) (*number.Number, error) {
+	return x.getNumber(ctx, e164, "")
+}
+
+// getNumber reads one number; lock is "" or the dialect's FOR UPDATE.
+func (x *executor) getNumber(ctx context.Context, e164, lock string) (*number.Number, error) {
+	n, err := scanNumber(x.queryRow(ctx, getNumberSQL+lock, e164))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, number.NewError(number.KindNotFound, e164)
+	}
+	if err != nil {
+		return nil, x.d.internal("get number", e164, err)
+	}
+	return n, nil
+}
+
+// GetNumbers implements store.Numbers.
+func (x *executor) GetNumbers(ctx context.Context, e164s []string) (map[string]*number.Number, error) {
+	out := make(map[string]*number.Number, len(e164s))
+	for chunk := range chunks(e164s, x.d.maxKeys) {
+		cond, args := x.d.keysIn("number", chunk)
+		ns, err := x.queryNumbers(ctx, "get numbers", "SELECT "+numberColumns+" FROM numbers WHERE "+cond, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range ns {
+			out[n.Number] = n
+		}
+	}
+	return out, nil
+}
+
+// numberArgs normalises n's timestamps and returns the values of
+// numberColumns, with version.
+func (x *executor) numberArgs(n *number.Number, version int64) ([]any, error) {
+	n.Created = storedTime(n.Created)
+	n.Modified = storedTime(n.Modified)
+	doc, err := encodeNumber(n)
+	if err != nil {
+		return nil, err
+	}
+	return []any{n.Number, string(n.State), n.AssignedTo, n.ModuleName, n.Pool,
+		x.d.time(n.Created), x.d.time(n.Modified), version, string(doc)}, nil
+}
+
+// InsertNumber implements store.Numbers.
+func (x *executor) InsertNumber(ctx context.Context, n *number.Number) error {
+	args, err := x.numberArgs(n, 1)
+	if err != nil {
+		return err
+	}
+	_, err = x.exec(ctx, "INSERT INTO numbers ("+numberColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
+	if x.d.is(err, uniqueViolation) {
+		return number.NewError(number.KindNumberExists, n.Number)
+	}
+	if err != nil {
+		return x.d.internal("insert number", n.Number, err)
+	}
+	n.Version = 1
+	return nil
+}
+
+var numberColumnList = []string{"number", "state", "assigned_to", "module_name", "pool", "created", "modified", "version", "doc"}
+
+// InsertNumbers implements store.Numbers, in one transaction (inside InTx,
+// in a savepoint of it, so that a duplicate can still be named).
+func (x *executor) InsertNumbers(ctx context.Context, ns []*number.Number) error {
+	if len(ns) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(ns))
+	for i, n := range ns {
+		row, err := x.numberArgs(n, 1)
+		if err != nil {
+			return err
+		}
+		rows[i] = row
+	}
+	err := x.savepoint(ctx, func() error { return x.insertRows(ctx, "numbers", numberColumnList, rows) })
+	if err == nil {
+		for _, n := range ns {
+			n.Version = 1
+		}
+		return nil
+	}
+	if !x.d.is(err, uniqueViolation) {
+		return x.d.internal("insert numbers", "", err)
+	}
+	// The database reports the broken key, not the row: look it up.
+	stored, err := x.GetNumbers(ctx, numbersOf(ns))
+	if err != nil {
+		return err
+	}
+	return number.NewError(number.KindNumberExists, firstDuplicate(ns, stored))
+}
+
+// savepoint runs fn inside a savepoint when x is in InTx's transaction,
+// so that fn's failure undoes fn's writes only and the transaction can
+// still be read (PostgreSQL refuses statements in a failed transaction).
+func (x *executor) savepoint(ctx context.Context, fn func() error) error {
+	if x.tx == nil {
+		return fn()
+	}
+	if _, err := x.exec(ctx, "SAVEPOINT numan_bulk"); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		_, _ = x.exec(ctx, "ROLLBACK TO SAVEPOINT numan_bulk")
+		return err
+	}
+	_, err := x.exec(ctx, "RELEASE SAVEPOINT numan_bulk")
+	return err
+}
+
+// UpdateNumber implements store.Numbers.
+func (x *executor) UpdateNumber(ctx context.Context, n *number.Number) error {
+	args, err := x.numberArgs(n, n.Version)
+	if err != nil {
+		return err
+	}
+	changed, err := x.execOne(ctx, "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5,"+
+		" created = $6, modified = $7, doc = $9, version = version + 1 WHERE number = $1 AND version = $8", args...)
+	if err != nil {
+		return x.d.internal("update number", n.Number, err)
+	}
+	if !changed {
+		return x.whyUnchanged(ctx, n.Number, "update number")
+	}
+	n.Version++
+	return nil
+}
+
+// DeleteNumber implements store.Numbers.
+func (x *executor) DeleteNumber(ctx context.Context, e164 string, version int64) error {
+	changed, err := x.execOne(ctx, "DELETE FROM numbers WHERE number = $1 AND version = $2", e164, version)
+	if err != nil {
+		return x.d.internal("delete number", e164, err)
+	}
+	if !changed {
+		return x.whyUnchanged(ctx, e164, "delete number")
+	}
+	return nil
+}
+
+// whyUnchanged explains a conditional write that changed nothing:
+// KindConflict when the number is there (at another version), KindNotFound
+// when it is not.
+func (x *executor) whyUnchanged(ctx context.Context, e164, op string) error {
+	var one int
+	err := x.queryRow(ctx, "SELECT 1 FROM numbers WHERE number = $1", e164).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return number.NewError(number.KindNotFound, e164)
+	case err != nil:
+		return x.d.internal(op, e164, err)
+	}
+	return number.NewError(number.KindConflict, e164)
+}
+
+// ListNumbers implements store.Numbers.
+func (x *executor) ListNumbers(ctx context.Context, q store.ListQuery) (store.Page, error) {
+	query, args := listSQL(q)
+	ns, err := x.queryNumbers(ctx, "list numbers", query, args...)
+	if err != nil {
+		return store.Page{}, err
+	}
+	return page(ns, q.Limit), nil
+}
+
+// SearchNumbers implements store.Numbers.
+func (x *executor) SearchNumbers(ctx context.Context, q store.SearchQuery) ([]*number.Number, error) {
+	query, args := searchSQL(q, x.d.noLimit)
+	return x.queryNumbers(ctx, "search numbers", query, args...)
+}
+
+// CountNumbersByState implements store.Numbers.
+func (x *executor) CountNumbersByState(ctx context.Context) (map[number.State]int64, error) {
+	rows, err := x.query(ctx, "SELECT state, count(*) FROM numbers GROUP BY state")
+	type count struct {
+		state string
+		n     int64
+	}
+	counts, err := collect(rows, err, func(r scanner) (c count, err error) { return c, r.Scan(&c.state, &c.n) })
+	if err != nil {
+		return nil, x.d.internal("count numbers", "", err)
+	}
+	out := make(map[number.State]int64, len(counts))
+	for _, c := range counts {
+		out[number.State(c.state)] = c.n
+	}
+	return out, nil
+}

@@ -1,0 +1,132 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"hash/fnv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/numan-dev/numan/store/migrations"
+)
+
+// postgresDialect: timestamptz columns, key lookups as one array
+// (= ANY($1)), SELECT ... FOR UPDATE row locks, SQLSTATE error codes, and
+// COPY for bulk inserts. Every write is one conditional statement or one
+// transaction, so nodes sharing the database need no lock besides the
+// rows' versions.
+var postgresDialect = &dialect{
+	name:      "postgres",
+	time:      func(t time.Time) any { return t },
+	forUpdate: " FOR UPDATE",
+	param:     numbered,
+	violation: func(err error) (violation, string) {
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) {
+			return noViolation, ""
+		}
+		switch pe.Code {
+		case "23505": // unique_violation
+			return uniqueViolation, pe.ConstraintName
+		case "23503": // foreign_key_violation
+			return foreignKeyViolation, pe.ConstraintName
+		}
+		return noViolation, ""
+	},
+	copier:         pgCopy{},
+	beforeReady:    pgStandby,
+	migrations:     migrations.Postgres,
+	gooseDialect:   goose.DialectPostgres,
+	lockMigrations: lockPostgresMigrations,
+}
+
+// openPostgresDB opens a database/sql pool on dsn, any connection string
+// pgx takes (URL or keyword/value, several hosts, target_session_attrs,
+// search_path to put Numan's tables in a schema). The pool_* settings of
+// pgxpool (pool_max_conns, pool_max_conn_lifetime, ...) size the pool as
+// they did when the store ran on pgxpool, with its defaults.
+func openPostgresDB(dsn string) (*sql.DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, postgresDialect.internal("open", "", err)
+	}
+	db := stdlib.OpenDB(*cfg.ConnConfig)
+	db.SetMaxOpenConns(int(cfg.MaxConns))
+	db.SetMaxIdleConns(int(cfg.MaxConns))
+	db.SetConnMaxLifetime(cfg.MaxConnLifetime)
+	db.SetConnMaxIdleTime(cfg.MaxConnIdleTime)
+	return db, nil
+}
+
+// OpenPostgres connects to the PostgreSQL database at dsn and applies
+// pending migrations.
+func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := openPostgresDB(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := postgresDialect.migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return newStore(ctx, postgresDialect, dsn, db, db)
+}
+
+// MigratePostgres applies the pending migrations to the PostgreSQL
+// database at dsn and returns the names of the ones it applied.
+func MigratePostgres(ctx context.Context, dsn string) ([]string, error) {
+	db, err := openPostgresDB(dsn)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return postgresDialect.migrate(ctx, db)
+}
+
+// pgStandby reports whether the database is a standby in recovery, which
+// serves reads only.
+func pgStandby(ctx context.Context, s *Store) (bool, error) {
+	var standby bool
+	err := s.readDB.QueryRowContext(ctx, "SELECT pg_is_in_recovery()").Scan(&standby)
+	return standby, err
+}
+
+// lockPostgresMigrations holds an advisory lock while migrating, so nodes
+// starting together migrate once. One lock per schema: nodes sharing a
+// schema wait for each other, databases holding several schemas (tests)
+// do not.
+func lockPostgresMigrations(ctx context.Context, db *sql.DB) ([]goose.ProviderOption, error) {
+	var schema string
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return nil, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte("numan migrations " + schema))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 600))
+	if err != nil {
+		return nil, err
+	}
+	return []goose.ProviderOption{goose.WithSessionLocker(locker)}, nil
+}
+
+// pgCopy is PostgreSQL's copier: COPY FROM STDIN on the pgx connection
+// beneath database/sql's, inside the transaction open on it.
+type pgCopy struct{}
+
+func (pgCopy) copyRows(ctx context.Context, conn *sql.Conn, table string, columns []string, rows [][]any) error {
+	return conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return errors.New("postgres: COPY needs a pgx connection")
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+		return err
+	})
+}

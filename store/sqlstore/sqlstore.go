@@ -1,0 +1,343 @@
+// Package sqlstore is Numan's one store implementation: store.Store on
+// database/sql, for SQLite (modernc.org/sqlite, no cgo) and PostgreSQL
+// (pgx through its stdlib driver). The SQL is shared; a small dialect value
+// holds what really differs between the two databases: how a timestamp is
+// stored, how a list of keys is passed (an IN list in chunks, or one array
+// with = ANY), row locks, how unique and foreign-key violations are told
+// apart, and an optional fast path for bulk inserts (PostgreSQL's COPY,
+// reached through the raw pgx connection).
+//
+// # Opening
+//
+// Open takes a postgres:// (or postgresql://) URL or a SQLite file path;
+// OpenSQLite and OpenPostgres open one kind. Both apply pending migrations
+// (store/migrations, one directory per dialect with the same versions).
+//
+// SQLite allows one writer at a time, so a SQLite Store keeps two pools on
+// the file: a single write connection every write goes through (concurrent
+// conditional writes queue in Go and never fail with SQLITE_BUSY), and a
+// pool of read-only connections, so reads run in parallel with each other
+// and with the writer. A PostgreSQL Store has one pool for both.
+//
+// # How the code is laid out
+//
+// Every store method is written once, on *executor: the SQL it runs and how
+// it scans rows. An executor reads and writes either through the pools
+// (the Store's own executor, each method atomic by itself) or through one
+// *sql.Tx (the store.Tx of InTx, where reads see the transaction's own
+// writes). A method that needs several statements runs them in x.atomic,
+// which begins a transaction on the Store and simply continues the current
+// one inside InTx.
+//
+// To add a table (port requests, events, ...): add a migration with the
+// same version to both migration directories; add the interface of its
+// methods to package store and embed it in store.Data (so Store and Tx both
+// offer it); write the methods on *executor in a new file here, reading
+// with x.query/x.queryRow, writing with x.exec, storing timestamps as
+// x.d.time(t) and scanning them with scanTime, and mapping constraint
+// violations with x.d.violation; then add its conformance tests to
+// store/storetest's Run. Nothing else changes: both databases and InTx get
+// the methods at once.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// Store is the SQL store. Its reads and writes are the methods of its
+// executor; InTx hands fn the same methods on one transaction.
+type Store struct {
+	executor
+
+	d       *dialect
+	dsn     string  // what it was opened on (SQLite: the file's path)
+	readDB  *sql.DB // reads outside transactions (SQLite: read-only connections)
+	writeDB *sql.DB // writes and transactions (SQLite: the one write connection)
+
+	readStmts sync.Map // query -> *sql.Stmt on readDB, see readStmt
+}
+
+var _ store.Store = (*Store)(nil)
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file: a postgres:// or postgresql:// URL, or keyword/value pairs
+// with a host ("host=db1,db2 dbname=numan target_session_attrs=read-write").
+func IsPostgres(dsn string) bool {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return true
+	}
+	host := false
+	for _, f := range strings.Fields(dsn) {
+		if !strings.Contains(f, "=") {
+			return false
+		}
+		host = host || strings.HasPrefix(f, "host=")
+	}
+	return host
+}
+
+// Open opens (and migrates) the store dsn names: a PostgreSQL DSN (see
+// IsPostgres), or else a SQLite file path.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if IsPostgres(dsn) {
+		return OpenPostgres(ctx, dsn)
+	}
+	return OpenSQLite(ctx, dsn)
+}
+
+// Migrate applies the pending migrations to the database dsn names (as
+// Open reads it) and returns the names of the ones it applied.
+func Migrate(ctx context.Context, dsn string) ([]string, error) {
+	if IsPostgres(dsn) {
+		return MigratePostgres(ctx, dsn)
+	}
+	return MigrateSQLite(ctx, dsn)
+}
+
+// newStore returns a Store over its pools once they answer.
+func newStore(ctx context.Context, d *dialect, dsn string, readDB, writeDB *sql.DB) (*Store, error) {
+	s := &Store{d: d, dsn: dsn, readDB: readDB, writeDB: writeDB}
+	s.executor = executor{s: s, d: d, read: readDB, write: writeDB}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping checks the pools reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, db := range s.pools() {
+		if err := db.PingContext(ctx); err != nil {
+			return s.d.internal("ping", "", err)
+		}
+	}
+	return nil
+}
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	s.readStmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
+	var errs []error
+	for _, db := range s.pools() {
+		errs = append(errs, db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) pools() []*sql.DB {
+	if s.readDB == s.writeDB {
+		return []*sql.DB{s.readDB}
+	}
+	return []*sql.DB{s.readDB, s.writeDB}
+}
+
+// readStmt returns query prepared on the read pool, preparing it once:
+// parsing a statement costs SQLite about as much as running a point read.
+// Only for queries of which there are few variants (not IN lists of any
+// length).
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.readStmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.readDB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.readStmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryer is where an executor sends statements: a pool or a transaction.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// executor runs the store's methods, on the Store's pools or inside one
+// transaction (tx and conn set, read and write both the transaction).
+type executor struct {
+	s     *Store
+	d     *dialect
+	read  queryer
+	write queryer
+	tx    *sql.Tx
+	conn  *sql.Conn // the transaction's connection, for the dialect's raw access (COPY)
+}
+
+// maxPreparedArgs bounds the queries kept prepared: longer argument lists
+// are IN lists of many lengths.
+const maxPreparedArgs = 12
+
+// query runs a read. Outside a transaction, on a dialect that gains from
+// it, short queries run as statements prepared once on the read pool.
+func (x *executor) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if x.tx == nil && x.d.prepareReads && len(args) <= maxPreparedArgs {
+		st, err := x.s.readStmt(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
+	}
+	return x.read.QueryContext(ctx, query, args...)
+}
+
+// queryRow runs a read of one row, like query.
+func (x *executor) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if x.tx == nil && x.d.prepareReads && len(args) <= maxPreparedArgs {
+		if st, err := x.s.readStmt(ctx, query); err == nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+		// Not preparable: running it unprepared reports why.
+	}
+	return x.read.QueryRowContext(ctx, query, args...)
+}
+
+// exec runs one write.
+func (x *executor) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return x.write.ExecContext(ctx, query, args...)
+}
+
+// execOne runs a write that should change one row and reports whether it
+// did.
+func (x *executor) execOne(ctx context.Context, query string, args ...any) (bool, error) {
+	res, err := x.exec(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// atomic runs fn as one unit: in a transaction of its own on the Store,
+// or as part of the current transaction inside InTx.
+func (x *executor) atomic(ctx context.Context, fn func(x *executor) error) error {
+	if x.tx != nil {
+		return fn(x)
+	}
+	return x.s.inTx(ctx, fn)
+}
+
+// InTx implements store.Store. On SQLite the transaction begins IMMEDIATE
+// on the one write connection; on PostgreSQL it is a read-committed
+// transaction, where GetNumberForUpdate locks rows.
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.inTx(ctx, func(x *executor) error { return fn(txExecutor{x}) })
+}
+
+// inTx runs fn on an executor of one transaction, committed when fn
+// returns nil and rolled back when it returns an error or panics.
+func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error) {
+	conn, err := s.writeDB.Conn(ctx)
+	if err != nil {
+		return s.d.internal("begin", "", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return s.d.internal("begin", "", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback() // after a panic too
+		}
+	}()
+	if err := fn(&executor{s: s, d: s.d, read: tx, write: tx, tx: tx, conn: conn}); err != nil {
+		return err
+	}
+	committed = true
+	if err := tx.Commit(); err != nil {
+		return s.d.internal("commit", "", err)
+	}
+	return nil
+}
+
+// txExecutor is the store.Tx of InTx: the executor's methods plus row
+// locks.
+type txExecutor struct{ *executor }
+
+// GetNumberForUpdate implements store.Tx.
+func (t txExecutor) GetNumberForUpdate(ctx context.Context, e164 string) (*number.Number, error) {
+	return t.getNumber(ctx, e164, t.d.forUpdate)
+}
+
+// scanTime scans a stored timestamp, whichever way the dialect keeps it
+// (Unix microseconds or a timestamp), as UTC.
+func scanTime(t *time.Time) sql.Scanner { return timeScanner{t} }
+
+type timeScanner struct{ t *time.Time }
+
+func (s timeScanner) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*s.t = time.UnixMicro(v).UTC()
+	case time.Time:
+		*s.t = v.UTC()
+	default:
+		return fmt.Errorf("timestamp stored as %T", src)
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// collect scans every row of a query with scan; no rows give nil.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// nonNil gives an empty slice for nil, for listings that answer [] rather
+// than null.
+func nonNil[T any](s []T, err error) ([]T, error) {
+	if s == nil && err == nil {
+		s = []T{}
+	}
+	return s, err
+}
+
+// chunks cuts s into slices of at most size elements; size 0 means one
+// chunk.
+func chunks(s []string, size int) func(func([]string) bool) {
+	return func(yield func([]string) bool) {
+		if size <= 0 {
+			size = len(s)
+		}
+		for len(s) > 0 {
+			c := s[:min(size, len(s))]
+			s = s[len(c):]
+			if !yield(c) {
+				return
+			}
+		}
+	}
+}

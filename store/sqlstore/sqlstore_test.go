@@ -1,0 +1,227 @@
+package sqlstore_test
+
+import (
+	"database/sql"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/numan-dev/numan/store"
+	"github.com/numan-dev/numan/store/sqlstore"
+	"github.com/numan-dev/numan/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.EachKind(t, func(t *testing.T, open storetest.Opener) { storetest.Run(t, open) })
+}
+
+// TestTwoStoresOnOneFile races two Stores (as two processes would) on one
+// SQLite file: the writers wait for each other (busy_timeout, BEGIN
+// IMMEDIATE) instead of failing with SQLITE_BUSY.
+func TestTwoStoresOnOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "numan.db")
+	var stores []store.Store
+	for range 2 {
+		s, err := sqlstore.OpenSQLite(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	storetest.Race(t, stores...)
+}
+
+// TestTwoNodes races two Stores, as two Numan nodes sharing a PostgreSQL
+// database, and opens them at once so both migrate the same schema
+// together.
+func TestTwoNodes(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	stores := make([]store.Store, 2)
+	errs := make(chan error, 2)
+	for i := range stores {
+		go func() {
+			s, err := sqlstore.OpenPostgres(t.Context(), dsn)
+			if err == nil {
+				stores[i] = s
+				t.Cleanup(func() { s.Close() })
+			}
+			errs <- err
+		}()
+	}
+	for range stores {
+		if err := <-errs; err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+	}
+	storetest.Race(t, stores...)
+}
+
+// eachDSN runs fn on a fresh database of each kind: its database/sql
+// driver name and its DSN, as Open reads it.
+func eachDSN(t *testing.T, fn func(t *testing.T, driver, dsn string)) {
+	t.Run("SQLite", func(t *testing.T) { fn(t, "sqlite", filepath.Join(t.TempDir(), "numan.db")) })
+	t.Run("PostgreSQL", func(t *testing.T) { fn(t, "pgx", storetest.PostgresDSN(t)) })
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	eachDSN(t, func(t *testing.T, _, dsn string) {
+		applied, err := sqlstore.Migrate(t.Context(), dsn)
+		if err != nil || len(applied) == 0 {
+			t.Fatalf("first Migrate = %v, %v; want migrations applied", applied, err)
+		}
+		applied, err = sqlstore.Migrate(t.Context(), dsn)
+		if err != nil || len(applied) != 0 {
+			t.Fatalf("second Migrate = %v, %v; want nothing to apply", applied, err)
+		}
+		s, err := sqlstore.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatalf("Open of a migrated database: %v", err)
+		}
+		s.Close()
+	})
+}
+
+// The ledger is append-only in the database itself, not just in the API:
+// a raw UPDATE or DELETE of an entry fails.
+func TestLedgerIsImmutable(t *testing.T) {
+	eachDSN(t, func(t *testing.T, driver, dsn string) {
+		s, err := sqlstore.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		e := &store.LedgerEntry{AccountID: "acc", Type: store.LedgerDebit, Reason: "number_activation", AmountMinor: 100, Currency: "USD", Created: time.Now()}
+		if err := s.AppendLedger(t.Context(), []*store.LedgerEntry{e}); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, q := range []string{"UPDATE ledger SET amount_minor = 1", "DELETE FROM ledger"} {
+			if _, err := db.ExecContext(t.Context(), q); err == nil || !strings.Contains(err.Error(), "immutable") {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+		es, err := s.ListLedger(t.Context(), store.LedgerQuery{AccountID: "acc"})
+		if err != nil || len(es) != 1 || es[0].AmountMinor != 100 {
+			t.Fatalf("ledger after tampering: %v, %v", es, err)
+		}
+	})
+}
+
+// BenchmarkStoreSQLite measures the store on SQLite:
+// go test ./store/... -run '^$' -bench 'Store/(get|prefix)' -benchtime 20000x,
+// and for one bulk of 100,000 numbers:
+// go test ./store/... -run '^$' -bench 'Store/bulk' -benchtime 100000x.
+func BenchmarkStoreSQLite(b *testing.B) { storetest.Benchmark(b, storetest.OpenSQLite) }
+
+// BenchmarkStorePostgres is BenchmarkStoreSQLite on PostgreSQL; it needs
+// NUMAN_TEST_POSTGRES_DSN, like the tests.
+func BenchmarkStorePostgres(b *testing.B) { storetest.Benchmark(b, storetest.OpenPostgres) }
+
+func TestIsPostgres(t *testing.T) {
+	tests := []struct {
+		dsn  string
+		want bool
+	}{
+		{"postgres://u@db/numan", true},
+		{"postgresql://u@db1:5432,db2:5432/numan?target_session_attrs=read-write", true},
+		{"host=db1,db2 dbname=numan target_session_attrs=read-write", true},
+		{"host=/var/run/postgresql", true},
+		{"numan.db", false},
+		{"/var/lib/numan/numan.db", false},
+		{"dbname=numan", false}, // no host: not taken for a DSN
+		{"my host=x.db", false},
+	}
+	for _, tc := range tests {
+		if got := sqlstore.IsPostgres(tc.dsn); got != tc.want {
+			t.Errorf("IsPostgres(%q) = %v, want %v", tc.dsn, got, tc.want)
+		}
+	}
+}
+
+// TestReadyRefusesAReadOnlySQLiteFile: a file made read-only under a
+// running store, and a database that refuses writes, are not ready; reads
+// alone do not make a store ready.
+func TestReadyRefusesAReadOnlySQLiteFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "numan.db")
+	s, err := sqlstore.OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ready(t.Context()); err == nil {
+		t.Error("Ready on a file made read-only: nil")
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready after the file is writable again: %v", err)
+	}
+	// Two processes on one file: the other one refuses writes.
+	ro, err := sqlstore.OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if err := sqlstore.RefuseWritesForTest(ro); err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.Ready(t.Context()); err == nil {
+		t.Error("Ready on a store whose database refuses writes: nil")
+	}
+	s.Close()
+	if err := s.Ready(t.Context()); err == nil {
+		t.Error("Ready on a closed store: nil")
+	}
+}
+
+// TestReadyRefusesAReadOnlyPostgres: a node whose sessions refuse writes
+// (default_transaction_read_only, as a database switched to read-only) is
+// not ready, although every read works.
+func TestReadyRefusesAReadOnlyPostgres(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	s, err := sqlstore.OpenPostgres(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready: %v", err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		t.Skip("the read-only variant needs a URL DSN")
+	}
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on")
+	u.RawQuery = q.Encode()
+	ro, err := sqlstore.OpenPostgres(t.Context(), u.String())
+	if err != nil {
+		t.Fatalf("Open read-only: %v", err)
+	}
+	defer ro.Close()
+	if _, err := ro.ListConfigs(t.Context()); err != nil {
+		t.Fatalf("a read on the read-only node: %v", err)
+	}
+	if err := ro.Ready(t.Context()); err == nil {
+		t.Error("Ready on a read-only database: nil")
+	}
+	s.Close()
+	if err := s.Ready(t.Context()); err == nil {
+		t.Error("Ready on a closed store: nil")
+	}
+}

@@ -1,0 +1,325 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// runTx is the conformance suite of Store.InTx: commit, rollback on an
+// error, a panic or a cancelled context, a number write and its ledger
+// entry together or not at all, and concurrent transactions on one row.
+func runTx(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"commit, reading its own writes", testTxCommit},
+		{"rollback on error", testTxRollbackOnError},
+		{"rollback on panic", testTxRollbackOnPanic},
+		{"rollback on a cancelled context", testTxCancelled},
+		{"number write and ledger entry both or neither", testTxNumberAndLedger},
+		{"duplicate in a bulk insert", testTxBulkDuplicate},
+		{"concurrent transactions on one row", func(t *testing.T, s store.Store) { testTxRace(t, s, false) }},
+		{"concurrent transactions locking one row", func(t *testing.T, s store.Store) { testTxRace(t, s, true) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+// debit returns a ledger entry charging acct for e164.
+func debit(acct, e164 string, amount int64) *store.LedgerEntry {
+	return &store.LedgerEntry{AccountID: acct, Type: store.LedgerDebit, Reason: "number_activation", Number: e164,
+		Category: "phone_numbers", Item: "did_us", AmountMinor: amount, Currency: "USD", Created: at}
+}
+
+// ledgerOf returns acct's ledger.
+func ledgerOf(t *testing.T, s store.Store, acct string) []*store.LedgerEntry {
+	t.Helper()
+	es, err := s.ListLedger(ctxT(t), store.LedgerQuery{AccountID: acct})
+	if err != nil {
+		t.Fatalf("ListLedger: %v", err)
+	}
+	return es
+}
+
+// wantAbsent fails unless e164 is not stored.
+func wantAbsent(t *testing.T, s store.Store, e164 string) {
+	t.Helper()
+	_, err := s.GetNumber(ctxT(t), e164)
+	wantKind(t, "GetNumber of a number a rolled back transaction wrote", err, number.KindNotFound)
+}
+
+func testTxCommit(t *testing.T, s store.Store) {
+	acct := account(1, "master")
+	err := s.InTx(ctxT(t), func(tx store.Tx) error {
+		n := plain("+14155550200", number.Available)
+		if err := tx.InsertNumber(ctxT(t), n); err != nil {
+			return err
+		}
+		got, err := tx.GetNumber(ctxT(t), n.Number)
+		if err != nil || got.Version != 1 {
+			return fmt.Errorf("reading its own insert: %v, %v", got, err)
+		}
+		got.State = number.Reserved
+		if err := tx.UpdateNumber(ctxT(t), got); err != nil {
+			return err
+		}
+		if err := tx.InsertAccount(ctxT(t), acct); err != nil {
+			return err
+		}
+		if err := tx.PutConfig(ctxT(t), "number_manager", json.RawMessage(`{"default":{}}`)); err != nil {
+			return err
+		}
+		if err := tx.QueueDisconnect(ctxT(t), store.PendingDisconnect{Number: n.Number, Carrier: "local", NextAttempt: at}); err != nil {
+			return err
+		}
+		credit := &store.LedgerEntry{AccountID: acct.ID, Type: store.LedgerCredit, Reason: "manual_addition", AmountMinor: 1000, Currency: "USD", Created: at}
+		if err := tx.AppendLedger(ctxT(t), []*store.LedgerEntry{credit, debit(acct.ID, n.Number, 300)}); err != nil {
+			return err
+		}
+		if c, err := tx.GetCredit(ctxT(t), acct.ID); err != nil || c.BalanceMinor != 700 {
+			return fmt.Errorf("reading its own credit: %+v, %v", c, err)
+		}
+		if got, err := tx.GetNumberForUpdate(ctxT(t), n.Number); err != nil || got.State != number.Reserved || got.Version != 2 {
+			return fmt.Errorf("reading its own update for update: %+v, %v", got, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("InTx: %v", err)
+	}
+	if got := mustGet(t, s, "+14155550200"); got.State != number.Reserved || got.Version != 2 {
+		t.Errorf("after commit: state %s version %d, want reserved 2", got.State, got.Version)
+	}
+	if _, err := s.GetAccount(ctxT(t), acct.ID); err != nil {
+		t.Errorf("account after commit: %v", err)
+	}
+	if _, err := s.GetConfig(ctxT(t), "number_manager"); err != nil {
+		t.Errorf("config after commit: %v", err)
+	}
+	if due, err := s.DueDisconnects(ctxT(t), at, 10); err != nil || len(due) != 1 {
+		t.Errorf("disconnects after commit: %v, %v", due, err)
+	}
+	if es := ledgerOf(t, s, acct.ID); len(es) != 2 {
+		t.Errorf("ledger after commit: %d entries, want 2", len(es))
+	}
+	// The store works as before once the transaction ended.
+	mustInsert(t, s, plain("+14155550201", number.Available))
+}
+
+// writeAll writes a number, an account, a config and a ledger entry in tx.
+func writeAll(t *testing.T, tx store.Tx, e164 string) error {
+	if err := tx.InsertNumber(ctxT(t), plain(e164, number.Available)); err != nil {
+		return err
+	}
+	if err := tx.InsertAccount(ctxT(t), account(9, "rolled-back")); err != nil {
+		return err
+	}
+	if err := tx.PutConfig(ctxT(t), "rolled_back", json.RawMessage(`{}`)); err != nil {
+		return err
+	}
+	return tx.AppendLedger(ctxT(t), []*store.LedgerEntry{debit(accountID(9), e164, 100)})
+}
+
+// wantNothing fails if anything writeAll wrote is stored.
+func wantNothing(t *testing.T, s store.Store, e164 string) {
+	t.Helper()
+	wantAbsent(t, s, e164)
+	_, err := s.GetAccount(ctxT(t), accountID(9))
+	wantKind(t, "GetAccount after rollback", err, number.KindNotFound)
+	_, err = s.GetConfig(ctxT(t), "rolled_back")
+	wantKind(t, "GetConfig after rollback", err, number.KindNotFound)
+	if es := ledgerOf(t, s, accountID(9)); len(es) != 0 {
+		t.Errorf("ledger after rollback: %d entries", len(es))
+	}
+}
+
+func testTxRollbackOnError(t *testing.T, s store.Store) {
+	boom := errors.New("boom")
+	err := s.InTx(ctxT(t), func(tx store.Tx) error {
+		if err := writeAll(t, tx, "+14155550210"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTx = %v, want fn's error", err)
+	}
+	wantNothing(t, s, "+14155550210")
+	mustInsert(t, s, plain("+14155550210", number.Available)) // the writer is free again
+}
+
+func testTxRollbackOnPanic(t *testing.T, s store.Store) {
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Fatalf("recovered %v, want the panic of fn", p)
+			}
+		}()
+		_ = s.InTx(ctxT(t), func(tx store.Tx) error {
+			if err := writeAll(t, tx, "+14155550220"); err != nil {
+				t.Errorf("writeAll: %v", err)
+			}
+			panic("boom")
+		})
+	}()
+	wantNothing(t, s, "+14155550220")
+	mustInsert(t, s, plain("+14155550220", number.Available))
+}
+
+func testTxCancelled(t *testing.T, s store.Store) {
+	ctx, cancel := context.WithCancel(ctxT(t))
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		if err := writeAll(t, tx, "+14155550230"); err != nil {
+			return err
+		}
+		cancel()
+		return nil
+	})
+	if err == nil {
+		t.Fatal("InTx committed after its context was cancelled")
+	}
+	wantNothing(t, s, "+14155550230")
+	// A context cancelled before InTx: fn never runs.
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		t.Error("fn ran on a cancelled context")
+		return nil
+	})
+	if err == nil {
+		t.Error("InTx on a cancelled context succeeded")
+	}
+	mustInsert(t, s, plain("+14155550230", number.Available))
+}
+
+func testTxNumberAndLedger(t *testing.T, s store.Store) {
+	const e164 = "+14155550240"
+	acct := accountID(1)
+	mustInsert(t, s, plain(e164, number.Available))
+	credit := &store.LedgerEntry{AccountID: acct, Type: store.LedgerCredit, Reason: "manual_addition", AmountMinor: 1000, Currency: "USD", Created: at}
+	if err := s.AppendLedger(ctxT(t), []*store.LedgerEntry{credit}); err != nil {
+		t.Fatal(err)
+	}
+	// buy reserves the number read at version and charges for it, in one
+	// transaction.
+	buy := func(version int64, charge *store.LedgerEntry) error {
+		return s.InTx(ctxT(t), func(tx store.Tx) error {
+			n, err := tx.GetNumber(ctxT(t), e164)
+			if err != nil {
+				return err
+			}
+			n.Version = version
+			n.State, n.AssignedTo = number.Reserved, acct
+			if err := tx.UpdateNumber(ctxT(t), n); err != nil {
+				return err
+			}
+			return tx.AppendLedger(ctxT(t), []*store.LedgerEntry{charge})
+		})
+	}
+	// The ledger refuses the entry (another currency): the number is not written.
+	eur := debit(acct, e164, 300)
+	eur.Currency = "EUR"
+	wantKind(t, "a purchase whose ledger entry fails", buy(1, eur), number.KindInvalid)
+	// The number write loses (stale version): nothing is charged.
+	wantKind(t, "a purchase whose number write loses", buy(7, debit(acct, e164, 300)), number.KindConflict)
+	if got := mustGet(t, s, e164); got.State != number.Available || got.Version != 1 {
+		t.Fatalf("after failed purchases: state %s version %d, want available 1", got.State, got.Version)
+	}
+	if es := ledgerOf(t, s, acct); len(es) != 1 {
+		t.Fatalf("after failed purchases: %d ledger entries, want only the credit", len(es))
+	}
+	// Both succeed: both are stored.
+	if err := buy(1, debit(acct, e164, 300)); err != nil {
+		t.Fatalf("purchase: %v", err)
+	}
+	if got := mustGet(t, s, e164); got.State != number.Reserved || got.Version != 2 {
+		t.Errorf("after the purchase: state %s version %d, want reserved 2", got.State, got.Version)
+	}
+	if c, err := s.GetCredit(ctxT(t), acct); err != nil || c.BalanceMinor != 700 || len(ledgerOf(t, s, acct)) != 2 {
+		t.Errorf("after the purchase: credit %+v (%v), want 700 and 2 ledger entries", c, err)
+	}
+}
+
+func testTxBulkDuplicate(t *testing.T, s store.Store) {
+	mustInsert(t, s, plain("+14155550251", number.Available))
+	err := s.InTx(ctxT(t), func(tx store.Tx) error {
+		if err := tx.InsertNumber(ctxT(t), plain("+14155550250", number.Available)); err != nil {
+			return err
+		}
+		err := tx.InsertNumbers(ctxT(t), []*number.Number{plain("+14155550252", number.Available), plain("+14155550251", number.Available)})
+		if e := number.AsError(err); !number.IsKind(err, number.KindNumberExists) || e.Number != "+14155550251" {
+			t.Errorf("InsertNumbers with a stored number in a transaction: %v, want KindNumberExists naming +14155550251", err)
+		}
+		return err
+	})
+	wantKind(t, "InTx of a failed bulk insert", err, number.KindNumberExists)
+	wantAbsent(t, s, "+14155550250")
+	wantAbsent(t, s, "+14155550252")
+}
+
+// testTxRace has 20 transactions race to reserve one number and charge for
+// it: exactly one wins, and exactly one charge is stored. With lock, they
+// read the number for update.
+func testTxRace(t *testing.T, s store.Store, lock bool) {
+	const workers, e164 = 20, "+14155550260"
+	mustInsert(t, s, plain(e164, number.Available))
+	var wins atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			acct := accountID(100 + w)
+			<-start
+			wrote := false
+			err := s.InTx(context.Background(), func(tx store.Tx) error {
+				get := tx.GetNumber
+				if lock {
+					get = tx.GetNumberForUpdate
+				}
+				n, err := get(context.Background(), e164)
+				if err != nil {
+					return err
+				}
+				if n.State != number.Available {
+					return nil // lost: nothing to write
+				}
+				n.State, n.AssignedTo = number.Reserved, acct
+				if err := tx.UpdateNumber(context.Background(), n); err != nil {
+					return err
+				}
+				wrote = true
+				return tx.AppendLedger(context.Background(), []*store.LedgerEntry{debit(acct, e164, 100)})
+			})
+			switch {
+			case err == nil && wrote:
+				wins.Add(1)
+			case err != nil && !number.IsKind(err, number.KindConflict):
+				t.Errorf("InTx: %v", err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	got := mustGet(t, s, e164)
+	if wins.Load() != 1 || got.State != number.Reserved || got.Version != 2 {
+		t.Fatalf("%d winners; number %s version %d; want 1 winner, reserved, version 2", wins.Load(), got.State, got.Version)
+	}
+	if es := ledgerOf(t, s, got.AssignedTo); len(es) != 1 {
+		t.Errorf("the winner has %d ledger entries, want 1", len(es))
+	}
+	for w := range workers {
+		if acct := accountID(100 + w); acct != got.AssignedTo && len(ledgerOf(t, s, acct)) != 0 {
+			t.Errorf("loser %s was charged", acct)
+		}
+	}
+}
