@@ -4,10 +4,10 @@ import (
 	"context"
 
 	"github.com/numan-dev/numan/store"
-	"github.com/numan-dev/numan/store/postgres"
+	"github.com/numan-dev/numan/store/sqlstore"
 )
 
 func init() {
-	openPostgres = func(ctx context.Context, dsn string) (store.Store, error) { return postgres.Open(ctx, dsn) }
-	migratePostgres = postgres.Migrate
+	openPostgres = func(ctx context.Context, dsn string) (store.Store, error) { return sqlstore.OpenPostgres(ctx, dsn) }
+	migratePostgres = sqlstore.MigratePostgres
 }

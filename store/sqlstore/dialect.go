@@ -58,6 +58,10 @@ type dialect struct {
 	// copier, when set, is the fast path of bulk inserts.
 	copier copier
 
+	// openPools opens the read and write pools on dsn (the same pool
+	// where one serves both), without connecting yet.
+	openPools func(dsn string) (readers, writer *sql.DB, err error)
+
 	// migrations and gooseDialect apply the schema; lockMigrations
 	// returns the goose options that keep nodes migrating one at a time.
 	migrations     fs.FS
@@ -178,6 +182,36 @@ func (d *dialect) insertSQL(table string, columns []string, n int) string {
 
 // numbered is the placeholder $n.
 func numbered(n int) string { return "$" + strconv.Itoa(n) }
+
+// open opens a Store on dsn and applies pending migrations.
+func (d *dialect) open(ctx context.Context, dsn string) (*Store, error) {
+	readers, writer, err := d.openPools(dsn)
+	if err != nil {
+		return nil, d.internal("open", "", err)
+	}
+	s := &Store{d: d, dsn: dsn, readDB: readers, writeDB: writer}
+	s.executor = executor{s: s, d: d, read: readers, write: writer}
+	if _, err := d.migrate(ctx, writer); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrateDSN applies the pending migrations to the database at dsn.
+func (d *dialect) migrateDSN(ctx context.Context, dsn string) ([]string, error) {
+	readers, writer, err := d.openPools(dsn)
+	if err != nil {
+		return nil, d.internal("open", "", err)
+	}
+	defer readers.Close()
+	defer writer.Close()
+	return d.migrate(ctx, writer)
+}
 
 // migrate applies the pending migrations to db and returns the names of
 // the ones it applied.

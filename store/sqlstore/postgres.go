@@ -42,52 +42,41 @@ var postgresDialect = &dialect{
 	},
 	copier:         pgCopy{},
 	beforeReady:    pgStandby,
+	openPools:      openPostgres,
 	migrations:     migrations.Postgres,
 	gooseDialect:   goose.DialectPostgres,
 	lockMigrations: lockPostgresMigrations,
 }
 
-// openPostgresDB opens a database/sql pool on dsn, any connection string
+// openPostgres opens a database/sql pool on dsn, any connection string
 // pgx takes (URL or keyword/value, several hosts, target_session_attrs,
-// search_path to put Numan's tables in a schema). The pool_* settings of
-// pgxpool (pool_max_conns, pool_max_conn_lifetime, ...) size the pool as
-// they did when the store ran on pgxpool, with its defaults.
-func openPostgresDB(dsn string) (*sql.DB, error) {
+// search_path to put Numan's tables in a schema), for both reads and
+// writes. The pool_* settings of pgxpool (pool_max_conns,
+// pool_max_conn_lifetime, ...) size it, with pgxpool's defaults, as when
+// the store ran on pgxpool.
+func openPostgres(dsn string) (readers, writer *sql.DB, err error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, postgresDialect.internal("open", "", err)
+		return nil, nil, err
 	}
 	db := stdlib.OpenDB(*cfg.ConnConfig)
 	db.SetMaxOpenConns(int(cfg.MaxConns))
 	db.SetMaxIdleConns(int(cfg.MaxConns))
 	db.SetConnMaxLifetime(cfg.MaxConnLifetime)
 	db.SetConnMaxIdleTime(cfg.MaxConnIdleTime)
-	return db, nil
+	return db, db, nil
 }
 
 // OpenPostgres connects to the PostgreSQL database at dsn and applies
 // pending migrations.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
-	db, err := openPostgresDB(dsn)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := postgresDialect.migrate(ctx, db); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return newStore(ctx, postgresDialect, dsn, db, db)
+	return postgresDialect.open(ctx, dsn)
 }
 
 // MigratePostgres applies the pending migrations to the PostgreSQL
 // database at dsn and returns the names of the ones it applied.
 func MigratePostgres(ctx context.Context, dsn string) ([]string, error) {
-	db, err := openPostgresDB(dsn)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return postgresDialect.migrate(ctx, db)
+	return postgresDialect.migrateDSN(ctx, dsn)
 }
 
 // pgStandby reports whether the database is a standby in recovery, which

@@ -48,6 +48,7 @@ var sqliteDialect = &dialect{
 		}
 		return noViolation, ""
 	},
+	openPools:    openSQLite,
 	beforeReady:  sqliteFileWritable,
 	migrations:   migrations.SQLite,
 	gooseDialect: goose.DialectSQLite3,
@@ -91,54 +92,39 @@ func sqliteDSN(path string, readOnly bool) string {
 	return path + "?" + q.Encode()
 }
 
-// openSQLiteWriter opens the one write connection of the file at path.
-func openSQLiteWriter(path string) (*sql.DB, error) {
+// openSQLite opens the pools of the SQLite file at path (creating it when
+// first written): the one write connection, and read-only connections.
+func openSQLite(path string) (readers, writer *sql.DB, err error) {
 	if path == "" || path == ":memory:" || strings.Contains(path, "?") {
-		return nil, number.Errorf(number.KindInvalid, "", "sqlite: %q is not a database file path", path)
+		return nil, nil, number.Errorf(number.KindInvalid, "", "sqlite: %q is not a database file path", path)
 	}
-	writer, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if writer, err = sql.Open("sqlite", sqliteDSN(path, false)); err == nil {
+		readers, err = sql.Open("sqlite", sqliteDSN(path, true))
+	}
 	if err != nil {
-		return nil, sqliteDialect.internal("open", "", err)
+		return nil, nil, err
 	}
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	return writer, nil
+	n := max(4, runtime.GOMAXPROCS(0))
+	readers.SetMaxOpenConns(n)
+	readers.SetMaxIdleConns(n)
+	readers.SetConnMaxIdleTime(0)
+	readers.SetConnMaxLifetime(0)
+	return readers, writer, nil
 }
 
 // OpenSQLite opens (creating it if needed) the SQLite file at path and
 // applies pending migrations. path must name a file: ":memory:" would give
 // the two pools two different databases.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
-	writer, err := openSQLiteWriter(path)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := sqliteDialect.migrate(ctx, writer); err != nil {
-		writer.Close()
-		return nil, err
-	}
-	readers, err := sql.Open("sqlite", sqliteDSN(path, true))
-	if err != nil {
-		writer.Close()
-		return nil, sqliteDialect.internal("open", "", err)
-	}
-	n := max(4, runtime.GOMAXPROCS(0))
-	readers.SetMaxOpenConns(n)
-	readers.SetMaxIdleConns(n)
-	readers.SetConnMaxIdleTime(0)
-	readers.SetConnMaxLifetime(0)
-	return newStore(ctx, sqliteDialect, path, readers, writer)
+	return sqliteDialect.open(ctx, path)
 }
 
 // MigrateSQLite applies the pending migrations to the SQLite file at path
 // (creating it if needed) and returns the names of the ones it applied.
 func MigrateSQLite(ctx context.Context, path string) ([]string, error) {
-	writer, err := openSQLiteWriter(path)
-	if err != nil {
-		return nil, err
-	}
-	defer writer.Close()
-	return sqliteDialect.migrate(ctx, writer)
+	return sqliteDialect.migrateDSN(ctx, path)
 }

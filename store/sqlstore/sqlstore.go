@@ -103,17 +103,6 @@ func Migrate(ctx context.Context, dsn string) ([]string, error) {
 	return MigrateSQLite(ctx, dsn)
 }
 
-// newStore returns a Store over its pools once they answer.
-func newStore(ctx context.Context, d *dialect, dsn string, readDB, writeDB *sql.DB) (*Store, error) {
-	s := &Store{d: d, dsn: dsn, readDB: readDB, writeDB: writeDB}
-	s.executor = executor{s: s, d: d, read: readDB, write: writeDB}
-	if err := s.Ping(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
 // Ping checks the pools reach the database.
 func (s *Store) Ping(ctx context.Context) error {
 	for _, db := range s.pools() {
