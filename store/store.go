@@ -59,9 +59,11 @@ type Data interface {
 	Billing
 }
 
-// Tx is a transaction of InTx. Its reads see its own writes. Conditional
-// writes behave as on the Store: of two transactions writing the same
-// version, one wins and the other gets KindConflict.
+// Tx is a transaction of InTx, valid only while InTx's fn runs. Its reads
+// see its own writes. Conditional writes behave as on the Store: of two
+// transactions writing the same version, one wins and the other gets
+// KindConflict. A method that takes several statements on the Store (a
+// bulk insert, a ledger append) runs them in the Tx's transaction.
 type Tx interface {
 	Data
 	// GetNumberForUpdate is GetNumber, and locks the number until the
