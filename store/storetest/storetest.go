@@ -27,10 +27,7 @@ import (
 // Run runs every conformance suite. open returns a new, empty store for
 // one subtest; it should close it at the test's cleanup.
 func Run(t *testing.T, open Opener) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
-	}{
+	suite{
 		{"create and get", testCreateGet},
 		{"round trip of every field", testRoundTrip},
 		{"get many", testGetMany},
@@ -50,13 +47,22 @@ func Run(t *testing.T, open Opener) {
 		{"account conflicts", testAccountConflicts},
 		{"configs", testConfigs},
 		{"race to reserve", testRace},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
-	}
+	}.run(t, open)
 	t.Run("carrier orders", func(t *testing.T) { runCarrierOrders(t, open) })
 	t.Run("billing", func(t *testing.T) { runBilling(t, open) })
 	t.Run("transactions", func(t *testing.T) { runTx(t, open) })
+}
+
+// suite is a list of tests, each run on a fresh store.
+type suite []struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}
+
+func (s suite) run(t *testing.T, open Opener) {
+	for _, tc := range s {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
 }
 
 // at is a fixed instant with sub-second precision, in a non-UTC zone: the
@@ -817,25 +823,16 @@ func Race(t *testing.T, stores ...store.Store) {
 
 	var wins [numbers]atomic.Int64
 	var winner [numbers]atomic.Value
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			acct := accountID(1000 + w)
-			<-start
-			for k := range numbers {
-				i := (k + w) % numbers // each worker starts on a different number
-				if reserve(t, stores[w%len(stores)], ns[i].Number, acct) {
-					wins[i].Add(1)
-					winner[i].Store(acct)
-				}
+	together(workers, func(w int) {
+		acct := accountID(1000 + w)
+		for k := range numbers {
+			i := (k + w) % numbers // each worker starts on a different number
+			if reserve(t, stores[w%len(stores)], ns[i].Number, acct) {
+				wins[i].Add(1)
+				winner[i].Store(acct)
 			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+		}
+	})
 
 	for i, n := range ns {
 		if got := wins[i].Load(); got != 1 {
@@ -849,6 +846,21 @@ func Race(t *testing.T, stores ...store.Store) {
 				n.Number, got.State, got.AssignedTo, got.ReserveHistory, got.Version, owner, owner)
 		}
 	}
+}
+
+// together runs fn(0) ... fn(workers-1) in goroutines released at once,
+// and waits for them all.
+func together(workers int, fn func(w int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for w := range workers {
+		wg.Go(func() {
+			<-start
+			fn(w)
+		})
+	}
+	close(start)
+	wg.Wait()
 }
 
 // reserve tries to reserve e164 for acct, re-reading after each conflict; it

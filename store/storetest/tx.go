@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -17,10 +16,7 @@ import (
 // error, a panic or a cancelled context, a number write and its ledger
 // entry together or not at all, and concurrent transactions on one row.
 func runTx(t *testing.T, open Opener) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
-	}{
+	suite{
 		{"commit, reading its own writes", testTxCommit},
 		{"rollback on error", testTxRollbackOnError},
 		{"rollback on panic", testTxRollbackOnPanic},
@@ -29,10 +25,7 @@ func runTx(t *testing.T, open Opener) {
 		{"duplicate in a bulk insert", testTxBulkDuplicate},
 		{"concurrent transactions on one row", func(t *testing.T, s store.Store) { testTxRace(t, s, false) }},
 		{"concurrent transactions locking one row", func(t *testing.T, s store.Store) { testTxRace(t, s, true) }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
-	}
+	}.run(t, open)
 }
 
 // debit returns a ledger entry charging acct for e164.
@@ -272,44 +265,35 @@ func testTxRace(t *testing.T, s store.Store, lock bool) {
 	const workers, e164 = 20, "+14155550260"
 	mustInsert(t, s, plain(e164, number.Available))
 	var wins atomic.Int64
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			acct := accountID(100 + w)
-			<-start
-			wrote := false
-			err := s.InTx(context.Background(), func(tx store.Tx) error {
-				get := tx.GetNumber
-				if lock {
-					get = tx.GetNumberForUpdate
-				}
-				n, err := get(context.Background(), e164)
-				if err != nil {
-					return err
-				}
-				if n.State != number.Available {
-					return nil // lost: nothing to write
-				}
-				n.State, n.AssignedTo = number.Reserved, acct
-				if err := tx.UpdateNumber(context.Background(), n); err != nil {
-					return err
-				}
-				wrote = true
-				return tx.AppendLedger(context.Background(), []*store.LedgerEntry{debit(acct, e164, 100)})
-			})
-			switch {
-			case err == nil && wrote:
-				wins.Add(1)
-			case err != nil && !number.IsKind(err, number.KindConflict):
-				t.Errorf("InTx: %v", err)
+	together(workers, func(w int) {
+		acct := accountID(100 + w)
+		wrote := false
+		err := s.InTx(context.Background(), func(tx store.Tx) error {
+			get := tx.GetNumber
+			if lock {
+				get = tx.GetNumberForUpdate
 			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+			n, err := get(context.Background(), e164)
+			if err != nil {
+				return err
+			}
+			if n.State != number.Available {
+				return nil // lost: nothing to write
+			}
+			n.State, n.AssignedTo = number.Reserved, acct
+			if err := tx.UpdateNumber(context.Background(), n); err != nil {
+				return err
+			}
+			wrote = true
+			return tx.AppendLedger(context.Background(), []*store.LedgerEntry{debit(acct, e164, 100)})
+		})
+		switch {
+		case err == nil && wrote:
+			wins.Add(1)
+		case err != nil && !number.IsKind(err, number.KindConflict):
+			t.Errorf("InTx: %v", err)
+		}
+	})
 	got := mustGet(t, s, e164)
 	if wins.Load() != 1 || got.State != number.Reserved || got.Version != 2 {
 		t.Fatalf("%d winners; number %s version %d; want 1 winner, reserved, version 2", wins.Load(), got.State, got.Version)
