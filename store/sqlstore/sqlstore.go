@@ -9,7 +9,8 @@
 //
 // # Opening
 //
-// Open takes a postgres:// (or postgresql://) URL or a SQLite file path;
+// Open takes a PostgreSQL DSN (a postgres:// or postgresql:// URL, or
+// keyword/value pairs with a host; see IsPostgres) or a SQLite file path;
 // OpenSQLite and OpenPostgres open one kind. Both apply pending migrations
 // (store/migrations, one directory per dialect with the same versions).
 //
@@ -33,9 +34,11 @@
 // same version to both migration directories; add the interface of its
 // methods to package store and embed it in store.Data (so Store and Tx both
 // offer it); write the methods on *executor in a new file here, reading
-// with x.query/x.queryRow, writing with x.exec, storing timestamps as
-// x.d.time(t) and scanning them with scanTime, and mapping constraint
-// violations with x.d.violation; then add its conformance tests to
+// with x.query/x.queryRow, writing with x.exec (x.execOne for a
+// conditional write), running several statements in x.atomic, storing
+// timestamps as x.d.time(t) and scanning them with scanTime, passing key
+// lists through x.d.keysIn, and mapping constraint violations with
+// x.d.is/x.d.violation; then add its conformance tests to
 // store/storetest's Run. Nothing else changes: both databases and InTx get
 // the methods at once.
 package sqlstore
