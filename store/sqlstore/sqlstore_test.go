@@ -225,3 +225,33 @@ func TestReadyRefusesAReadOnlyPostgres(t *testing.T) {
 		t.Error("Ready on a closed store: nil")
 	}
 }
+
+// TestMultiHostDSN opens PostgreSQL through a DSN naming the server twice
+// and asking for the writable one, as a primary and its standby would be
+// named: pgx parses such DSNs, and the store must keep passing them to it.
+func TestMultiHostDSN(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		t.Skipf("%s is not a URL with a host", storetest.PostgresEnv)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host += ":5432"
+	}
+	u.Host = host + "," + host
+	q := u.Query()
+	q.Set("target_session_attrs", "read-write")
+	u.RawQuery = q.Encode()
+	s, err := sqlstore.Open(t.Context(), u.String())
+	if err != nil {
+		t.Fatalf("Open(%s): %v", u.Redacted(), err)
+	}
+	defer s.Close()
+	if err := s.PutConfig(t.Context(), "number_manager", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetConfig(t.Context(), "number_manager"); err != nil {
+		t.Fatal(err)
+	}
+}
