@@ -30,8 +30,7 @@ func scanAccount(row scanner) (*number.Account, error) {
 }
 
 func (x *executor) queryAccounts(ctx context.Context, op, query string, args ...any) ([]*number.Account, error) {
-	rows, err := x.query(ctx, query, args...)
-	as, err := nonNil(collect(rows, err, scanAccount))
+	as, err := nonNil(collect(x.query(ctx, query, args...), scanAccount))
 	if err != nil {
 		return nil, x.d.internal(op, "", err)
 	}

@@ -101,8 +101,7 @@ func (x *executor) ListServicePlans(ctx context.Context, ownerID string) ([]*sto
 		q += " WHERE owner_id = $1"
 		args = append(args, ownerID)
 	}
-	rows, err := x.query(ctx, q+" ORDER BY name, id", args...)
-	out, err := nonNil(collect(rows, err, func(r scanner) (*store.ServicePlan, error) { return scanPlan(r) }))
+	out, err := nonNil(collect(x.query(ctx, q+" ORDER BY name, id", args...), func(r scanner) (*store.ServicePlan, error) { return scanPlan(r) }))
 	if err != nil {
 		return nil, x.d.internal("list service plans", ownerID, err)
 	}
@@ -161,10 +160,9 @@ func (x *executor) LinkedServicePlans(ctx context.Context, accountIDs []string) 
 	out := map[string][]*store.ServicePlan{}
 	for chunk := range chunks(accountIDs, x.d.maxKeys) {
 		cond, args := x.d.keysIn("l.account_id", chunk)
-		rows, err := x.query(ctx, "SELECT l.account_id, p.id, p.owner_id, p.name, p.currency, p.doc, p.created, p.modified, p.version"+
+		links, err := collect(x.query(ctx, "SELECT l.account_id, p.id, p.owner_id, p.name, p.currency, p.doc, p.created, p.modified, p.version"+
 			" FROM account_service_plans l JOIN service_plans p ON p.id = l.plan_id"+
-			" WHERE "+cond+" ORDER BY l.account_id, l.seq", args...)
-		links, err := collect(rows, err, func(r scanner) (l linked, err error) {
+			" WHERE "+cond+" ORDER BY l.account_id, l.seq", args...), func(r scanner) (l linked, err error) {
 			l.plan, err = scanPlan(r, &l.account)
 			return l, err
 		})
@@ -287,8 +285,7 @@ func (x *executor) ListLedger(ctx context.Context, q store.LedgerQuery) ([]*stor
 	if q.Limit > 0 {
 		query += " LIMIT " + arg(q.Limit)
 	}
-	rows, err := x.query(ctx, query, args...)
-	out, err := nonNil(collect(rows, err, func(r scanner) (*store.LedgerEntry, error) {
+	out, err := nonNil(collect(x.query(ctx, query, args...), func(r scanner) (*store.LedgerEntry, error) {
 		var (
 			e      store.LedgerEntry
 			detail []byte

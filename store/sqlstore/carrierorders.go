@@ -68,9 +68,8 @@ func (x *executor) RecallSearch(ctx context.Context, queryID string, now time.Ti
 	if total == 0 {
 		return nil, 0, false, nil
 	}
-	rows, err := x.query(ctx, "SELECT number, carrier, state, carrier_data FROM discovery"+
-		" WHERE query_id = $1 AND expires > $2 ORDER BY position LIMIT $3 OFFSET $4", queryID, x.d.time(now), limit, offset)
-	out, err := collect(rows, err, scanDiscovered)
+	out, err := collect(x.query(ctx, "SELECT number, carrier, state, carrier_data FROM discovery"+
+		" WHERE query_id = $1 AND expires > $2 ORDER BY position LIMIT $3 OFFSET $4", queryID, x.d.time(now), limit, offset), scanDiscovered)
 	if err != nil {
 		return nil, 0, false, x.d.internal("recall search", queryID, err)
 	}
@@ -119,9 +118,8 @@ func (x *executor) QueueDisconnect(ctx context.Context, d store.PendingDisconnec
 
 // DueDisconnects implements store.CarrierOrders.
 func (x *executor) DueDisconnects(ctx context.Context, now time.Time, limit int) ([]store.PendingDisconnect, error) {
-	rows, err := x.query(ctx, "SELECT number, carrier, carrier_data, attempts, next_attempt, last_error FROM pending_disconnects"+
-		" WHERE next_attempt <= $1 ORDER BY next_attempt LIMIT $2", x.d.time(now), limit)
-	out, err := collect(rows, err, func(row scanner) (store.PendingDisconnect, error) {
+	out, err := collect(x.query(ctx, "SELECT number, carrier, carrier_data, attempts, next_attempt, last_error FROM pending_disconnects"+
+		" WHERE next_attempt <= $1 ORDER BY next_attempt LIMIT $2", x.d.time(now), limit), func(row scanner) (store.PendingDisconnect, error) {
 		var (
 			d  store.PendingDisconnect
 			cd []byte

@@ -53,8 +53,7 @@ func (x *executor) DeleteConfig(ctx context.Context, id string) error {
 
 // ListConfigs implements store.Configs.
 func (x *executor) ListConfigs(ctx context.Context) ([]string, error) {
-	rows, err := x.query(ctx, "SELECT id FROM configs ORDER BY id")
-	ids, err := collect(rows, err, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+	ids, err := collect(x.query(ctx, "SELECT id FROM configs ORDER BY id"), func(r scanner) (id string, err error) { return id, r.Scan(&id) })
 	if err != nil {
 		return nil, x.d.internal("list configs", "", err)
 	}

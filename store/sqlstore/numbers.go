@@ -27,8 +27,7 @@ func scanNumber(row scanner) (*number.Number, error) {
 }
 
 func (x *executor) queryNumbers(ctx context.Context, op, query string, args ...any) ([]*number.Number, error) {
-	rows, err := x.query(ctx, query, args...)
-	ns, err := collect(rows, err, scanNumber)
+	ns, err := collect(x.query(ctx, query, args...), scanNumber)
 	if err != nil {
 		return nil, x.d.internal(op, "", err)
 	}
@@ -215,12 +214,11 @@ func (x *executor) SearchNumbers(ctx context.Context, q store.SearchQuery) ([]*n
 
 // CountNumbersByState implements store.Numbers.
 func (x *executor) CountNumbersByState(ctx context.Context) (map[number.State]int64, error) {
-	rows, err := x.query(ctx, "SELECT state, count(*) FROM numbers GROUP BY state")
 	type count struct {
 		state string
 		n     int64
 	}
-	counts, err := collect(rows, err, func(r scanner) (c count, err error) { return c, r.Scan(&c.state, &c.n) })
+	counts, err := collect(x.query(ctx, "SELECT state, count(*) FROM numbers GROUP BY state"), func(r scanner) (c count, err error) { return c, r.Scan(&c.state, &c.n) })
 	if err != nil {
 		return nil, x.d.internal("count numbers", "", err)
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -42,6 +44,7 @@ var postgresDialect = &dialect{
 	},
 	copier:         pgCopy{},
 	beforeReady:    pgStandby,
+	rowReader:      pgRows{},
 	openPools:      openPostgres,
 	migrations:     migrations.Postgres,
 	gooseDialect:   goose.DialectPostgres,
@@ -105,17 +108,54 @@ func lockPostgresMigrations(ctx context.Context, db *sql.DB) ([]goose.ProviderOp
 	return []goose.ProviderOption{goose.WithSessionLocker(locker)}, nil
 }
 
+// pgConn runs fn on the pgx connection beneath conn.
+func pgConn(conn *sql.Conn, fn func(c *pgx.Conn) error) error {
+	return conn.Raw(func(driverConn any) error {
+		c, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres: %T is not a pgx connection", driverConn)
+		}
+		return fn(c.Conn())
+	})
+}
+
+// pgRows is PostgreSQL's rowReader: pgx's own query and scan, on the
+// connection beneath conn (inside the transaction open on it, if any).
+type pgRows struct{}
+
+func (pgRows) eachRow(ctx context.Context, conn *sql.Conn, query string, args []any, fn func(row scanner) error) error {
+	return pgConn(conn, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := fn(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
+
 // pgCopy is PostgreSQL's copier: COPY FROM STDIN on the pgx connection
 // beneath database/sql's, inside the transaction open on it.
 type pgCopy struct{}
 
 func (pgCopy) copyRows(ctx context.Context, conn *sql.Conn, table string, columns []string, rows [][]any) error {
-	return conn.Raw(func(driverConn any) error {
-		c, ok := driverConn.(*stdlib.Conn)
-		if !ok {
-			return errors.New("postgres: COPY needs a pgx connection")
-		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+	return pgConn(conn, func(c *pgx.Conn) error {
+		_, err := c.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
 		return err
 	})
+}
+
+// ScanTimestamptz lets pgx scan a timestamptz straight into a scanTime
+// destination, without making a driver value of it first.
+func (s timeScanner) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		return errors.New("timestamp is NULL")
+	}
+	*s.t = v.Time.UTC()
+	return nil
 }
