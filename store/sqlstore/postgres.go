@@ -130,12 +130,7 @@ func (pgRows) eachRow(ctx context.Context, conn *sql.Conn, query string, args []
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			if err := fn(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return forEach(rows, fn)
 	})
 }
 

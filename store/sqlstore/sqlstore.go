@@ -234,6 +234,18 @@ func (r read) each(fn func(row scanner) error) error {
 		return err
 	}
 	defer rows.Close()
+	return forEach(rows, fn)
+}
+
+// rowIter is a *sql.Rows or a driver's rows.
+type rowIter interface {
+	scanner
+	Next() bool
+	Err() error
+}
+
+// forEach calls fn on every row of rows.
+func forEach(rows rowIter, fn func(row scanner) error) error {
 	for rows.Next() {
 		if err := fn(rows); err != nil {
 			return err
