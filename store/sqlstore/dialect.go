@@ -33,6 +33,10 @@ type dialect struct {
 	// transaction ends; "" where transactions are serialised anyway.
 	forUpdate string
 
+	// replicated says the database may have standbys that a commit waits
+	// for, so confirming a number takes a write (ConfirmNumber).
+	replicated bool
+
 	// noLimit is the LIMIT clause meaning "all rows", which SQLite needs
 	// before an OFFSET.
 	noLimit string

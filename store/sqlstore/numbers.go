@@ -181,6 +181,38 @@ func (x *executor) DeleteNumber(ctx context.Context, e164 string, version int64)
 	return nil
 }
 
+// ConfirmNumber succeeds only once the number is durably stored at
+// version, for the manager's optional NumberConfirmer: KindConflict when it
+// is at another version, KindNotFound when it is gone. On a dialect whose
+// database may have replicas (PostgreSQL) it is a conditional update that
+// changes nothing: its commit waits for the synchronous standbys like any
+// write, and fails on a server that does not hold that version (a crashed
+// primary serving a commit its standby never got). SQLite has no replicas:
+// a read of the version is enough.
+func (x *executor) ConfirmNumber(ctx context.Context, e164 string, version int64) error {
+	var (
+		held bool
+		err  error
+	)
+	if x.d.replicated {
+		held, err = x.execOne(ctx, "UPDATE numbers SET version = version WHERE number = $1 AND version = $2", e164, version)
+	} else {
+		var one int
+		err = x.queryRow(ctx, "SELECT 1 FROM numbers WHERE number = $1 AND version = $2", e164, version).Scan(&one)
+		held = err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return x.d.internal("confirm number", e164, err)
+	}
+	if !held {
+		return x.whyUnchanged(ctx, e164, "confirm number")
+	}
+	return nil
+}
+
 // whyUnchanged explains a conditional write that changed nothing:
 // KindConflict when the number is there (at another version), KindNotFound
 // when it is not.

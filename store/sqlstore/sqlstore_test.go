@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
 	"net/url"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlstore"
 	"github.com/numan-dev/numan/store/storetest"
@@ -254,4 +256,34 @@ func TestMultiHostDSN(t *testing.T) {
 	if _, err := s.GetConfig(t.Context(), "number_manager"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestConfirmNumber: the store confirms a number at the version stored
+// (the manager's optional NumberConfirmer), and refuses another version
+// or a number that is gone.
+func TestConfirmNumber(t *testing.T) {
+	storetest.EachStore(t, func(t *testing.T, st store.Store) {
+		c, ok := st.(interface {
+			ConfirmNumber(ctx context.Context, e164 string, version int64) error
+		})
+		if !ok {
+			t.Fatal("the store does not confirm numbers")
+		}
+		n := number.New("+14155550300", number.InService, "local", time.Now())
+		if err := st.InsertNumber(t.Context(), n); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.ConfirmNumber(t.Context(), n.Number, 1); err != nil {
+			t.Errorf("ConfirmNumber at the stored version: %v", err)
+		}
+		if got, err := st.GetNumber(t.Context(), n.Number); err != nil || got.Version != 1 {
+			t.Errorf("after ConfirmNumber: %+v, %v; want version 1 unchanged", got, err)
+		}
+		if err := c.ConfirmNumber(t.Context(), n.Number, 2); !number.IsKind(err, number.KindConflict) {
+			t.Errorf("ConfirmNumber at another version: %v, want KindConflict", err)
+		}
+		if err := c.ConfirmNumber(t.Context(), "+14155550399", 1); !number.IsKind(err, number.KindNotFound) {
+			t.Errorf("ConfirmNumber of a missing number: %v, want KindNotFound", err)
+		}
+	})
 }
