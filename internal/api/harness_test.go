@@ -63,12 +63,6 @@ func newPostgresEnv(t testing.TB) *env {
 	return newEnvOn(t, storetest.OpenPostgres(t))
 }
 
-// eachEnv runs fn on a fresh env on each store, SQLite and PostgreSQL (which
-// skips unless NUMAN_TEST_POSTGRES_DSN is set).
-func eachEnv(t *testing.T, fn func(t *testing.T, e *env)) {
-	storetest.EachStore(t, func(t *testing.T, st store.Store) { fn(t, newEnvOn(t, st)) })
-}
-
 // testStore is the store the tests run on.
 type testStore = store.Store
 

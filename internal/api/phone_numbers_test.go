@@ -558,19 +558,18 @@ func TestAcceptCharges(t *testing.T) {
 	}
 }
 
-// TestEachStore runs the number lifecycle and the listing on SQLite and,
-// when NUMAN_TEST_POSTGRES_DSN is set, on PostgreSQL.
-func TestEachStore(t *testing.T) {
-	eachEnv(t, func(t *testing.T, e *env) {
-		ts := newTenants(e)
-		e.must(200, "PUT", e.numPath(ts.a, "+14155551100"), ts.tA, map[string]any{"data": map[string]any{"ui_metadata": map[string]any{"ui": "x"}}})
-		e.must(403, "GET", e.numPath(ts.b, "+14155551100"), ts.tB, nil)
-		r := e.must(200, "GET", "/v2/accounts/"+ts.a+"/phone_numbers", ts.tA, nil)
-		if len(r.dataMap()["numbers"].(map[string]any)) != 1 {
-			t.Errorf("listing: %s", r.raw)
-		}
-		e.must(200, "DELETE", e.numPath(ts.a, "+14155551100"), ts.tA, nil)
-	})
+// TestPostgres runs the number lifecycle and the listing on PostgreSQL
+// when NUMAN_TEST_POSTGRES_DSN is set.
+func TestPostgres(t *testing.T) {
+	e := newPostgresEnv(t)
+	ts := newTenants(e)
+	e.must(200, "PUT", e.numPath(ts.a, "+14155551100"), ts.tA, map[string]any{"data": map[string]any{"ui_metadata": map[string]any{"ui": "x"}}})
+	e.must(403, "GET", e.numPath(ts.b, "+14155551100"), ts.tB, nil)
+	r := e.must(200, "GET", "/v2/accounts/"+ts.a+"/phone_numbers", ts.tA, nil)
+	if len(r.dataMap()["numbers"].(map[string]any)) != 1 {
+		t.Errorf("listing: %s", r.raw)
+	}
+	e.must(200, "DELETE", e.numPath(ts.a, "+14155551100"), ts.tA, nil)
 }
 
 func TestIdentifyRefusals(t *testing.T) {
