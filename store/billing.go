@@ -57,11 +57,32 @@ type LedgerQuery struct {
 
 // Credit is an account's prepaid balance. An account has one once credit
 // was first added; from then on activations it cannot cover are refused.
+// What it can spend is BalanceMinor - HeldMinor + LimitMinor: no debit and
+// no hold ever takes BalanceMinor - HeldMinor below -LimitMinor.
 type Credit struct {
 	AccountID    string
-	BalanceMinor int64 // may go below zero when concurrent purchases raced the check
+	BalanceMinor int64
+	HeldMinor    int64 // set aside by purchases not yet settled (Hold)
+	LimitMinor   int64 // how far below zero the balance may go; 0 = not at all
 	Currency     string
 	Modified     time.Time
+}
+
+// Available is what the account can still spend.
+func (c *Credit) Available() int64 { return c.BalanceMinor - c.HeldMinor + c.LimitMinor }
+
+// Hold is money set aside against an account's balance for a purchase whose
+// outcome is not known yet (the carrier has been or is being asked). It is
+// released when the purchase is settled, in the same transaction as the
+// debit that replaces it (bought) or instead of any debit (not bought).
+type Hold struct {
+	ID          string
+	AccountID   string
+	AmountMinor int64
+	Currency    string
+	Number      string // the number being bought
+	RequestID   string
+	Created     time.Time
 }
 
 // Billing persists service plans, which accounts they apply to, the ledger
@@ -95,8 +116,26 @@ type Billing interface {
 	// AppendLedger stores entries in one transaction, setting their IDs,
 	// and moves the balance of every account that has credit (a credit
 	// entry creates the balance). An entry in another currency than the
-	// account's balance gives KindInvalid and nothing is stored.
+	// account's balance gives KindInvalid, and a debit the account cannot
+	// cover (Credit.Available) gives KindNotEnoughCredit; then nothing is
+	// stored. The balance is read locked, so concurrent appends to one
+	// account serialise.
 	AppendLedger(ctx context.Context, entries []*LedgerEntry) error
+	// PlaceHold sets h.AmountMinor aside against h.AccountID's balance, if
+	// the account has credit and can cover it (KindNotEnoughCredit
+	// otherwise; KindInvalid in another currency); held is false, and
+	// nothing is stored, when the account has no credit (it is billed
+	// afterwards and has nothing to hold).
+	PlaceHold(ctx context.Context, h *Hold) (held bool, err error)
+	// ReleaseHold removes a hold and gives its amount back to what the
+	// account can spend; KindNotFound when it was already released (a
+	// purchase is settled once).
+	ReleaseHold(ctx context.Context, id string) error
+	// ListHolds returns an account's open holds, oldest first.
+	ListHolds(ctx context.Context, accountID string) ([]*Hold, error)
+	// SetCreditLimit sets how far below zero an account's balance may go
+	// (limitMinor >= 0); KindNotFound when the account has no credit.
+	SetCreditLimit(ctx context.Context, accountID string, limitMinor int64, at time.Time) error
 	// ListLedger returns the entries q selects, oldest first.
 	ListLedger(ctx context.Context, q LedgerQuery) ([]*LedgerEntry, error)
 	// GetCredit returns an account's balance, or KindNotFound when the

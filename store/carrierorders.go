@@ -46,6 +46,9 @@ type CarrierOrders interface {
 	QueueDisconnect(ctx context.Context, d PendingDisconnect) error
 	// DueDisconnects returns up to limit releases whose NextAttempt has come.
 	DueDisconnects(ctx context.Context, now time.Time, limit int) ([]PendingDisconnect, error)
+	// PendingDisconnect returns the release of e164 waiting for a retry, or
+	// KindNotFound when none waits.
+	PendingDisconnect(ctx context.Context, e164 string) (*PendingDisconnect, error)
 	// DeleteDisconnect forgets a release (it succeeded, or the number came back).
 	DeleteDisconnect(ctx context.Context, e164 string) error
 }

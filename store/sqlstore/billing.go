@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -227,13 +228,13 @@ func checkEntry(e *store.LedgerEntry) error {
 }
 
 // moveCredit applies one entry to its account's balance, inside the
-// ledger's transaction: debits move only existing balances, a credit
-// opens one (or adds to the one a concurrent transaction just opened).
+// ledger's transaction: debits move only existing balances, and only as
+// far as the account can cover them; a credit opens one (or adds to the one
+// a concurrent transaction just opened).
 func (x *executor) moveCredit(ctx context.Context, e *store.LedgerEntry) error {
-	var currency string
-	err := x.queryRow(ctx, "SELECT currency FROM credits WHERE account_id = $1"+x.d.forUpdate, e.AccountID).Scan(&currency)
+	c, err := x.lockCredit(ctx, e.AccountID)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case number.IsKind(err, number.KindNotFound):
 		if e.Type == store.LedgerDebit {
 			return nil
 		}
@@ -245,17 +246,136 @@ func (x *executor) moveCredit(ctx context.Context, e *store.LedgerEntry) error {
 		}
 		return nil
 	case err != nil:
-		return x.d.internal("credit", e.AccountID, err)
-	case currency != e.Currency:
-		return number.Errorf(number.KindInvalid, e.AccountID, "account credit is in %s, not %s", currency, e.Currency)
+		return err
+	case c.Currency != e.Currency:
+		return number.Errorf(number.KindInvalid, e.AccountID, "account credit is in %s, not %s", c.Currency, e.Currency)
 	}
 	delta := e.AmountMinor
 	if e.Type == store.LedgerDebit {
+		if c.Available() < e.AmountMinor {
+			return notEnoughCredit(c, e.AmountMinor)
+		}
 		delta = -delta
 	}
 	if _, err := x.exec(ctx, "UPDATE credits SET balance_minor = balance_minor + $1, modified = $2 WHERE account_id = $3",
 		delta, x.d.time(e.Created), e.AccountID); err != nil {
 		return x.d.internal("credit", e.AccountID, err)
+	}
+	return nil
+}
+
+// lockCredit reads an account's balance and locks it until the
+// transaction ends (PostgreSQL; SQLite's single writer already
+// serialises), so a decision taken on it holds when the write lands.
+func (x *executor) lockCredit(ctx context.Context, accountID string) (*store.Credit, error) {
+	c := store.Credit{AccountID: accountID}
+	err := x.queryRow(ctx, "SELECT balance_minor, held_minor, limit_minor, currency, modified FROM credits WHERE account_id = $1"+x.d.forUpdate,
+		accountID).Scan(&c.BalanceMinor, &c.HeldMinor, &c.LimitMinor, &c.Currency, scanTime(&c.Modified))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &number.Error{Kind: number.KindNotFound, Number: accountID, Message: "account " + accountID + " has no credit"}
+	}
+	if err != nil {
+		return nil, x.d.internal("credit", accountID, err)
+	}
+	return &c, nil
+}
+
+// notEnoughCredit is the refusal of a debit or hold of amount that c
+// cannot cover.
+func notEnoughCredit(c *store.Credit, amount int64) error {
+	return &number.Error{Kind: number.KindNotEnoughCredit, Number: c.AccountID,
+		Cause: fmt.Sprintf("available %d, needed %d (%s minor units)", c.Available(), amount, c.Currency)}
+}
+
+// PlaceHold implements store.Billing.
+func (x *executor) PlaceHold(ctx context.Context, h *store.Hold) (bool, error) {
+	switch {
+	case h.ID == "" || h.AccountID == "":
+		return false, number.Errorf(number.KindInvalid, h.AccountID, "hold without an id or account")
+	case h.AmountMinor <= 0:
+		return false, number.Errorf(number.KindInvalid, h.AccountID, "hold of %d", h.AmountMinor)
+	}
+	h.Created = storedTime(h.Created)
+	held := false
+	err := x.atomic(ctx, func(x *executor) error {
+		c, err := x.lockCredit(ctx, h.AccountID)
+		if number.IsKind(err, number.KindNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c.Currency != h.Currency {
+			return number.Errorf(number.KindInvalid, h.AccountID, "account credit is in %s, not %s", c.Currency, h.Currency)
+		}
+		if c.Available() < h.AmountMinor {
+			return notEnoughCredit(c, h.AmountMinor)
+		}
+		if _, err := x.exec(ctx, "UPDATE credits SET held_minor = held_minor + $1, modified = $2 WHERE account_id = $3",
+			h.AmountMinor, x.d.time(h.Created), h.AccountID); err != nil {
+			return x.d.internal("hold credit", h.AccountID, err)
+		}
+		if _, err := x.exec(ctx, "INSERT INTO credit_holds (id, account_id, amount_minor, currency, number, request_id, created)"+
+			" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			h.ID, h.AccountID, h.AmountMinor, h.Currency, h.Number, h.RequestID, x.d.time(h.Created)); err != nil {
+			if x.d.is(err, uniqueViolation) {
+				return &number.Error{Kind: number.KindConflict, Number: h.AccountID, Message: "hold " + h.ID + " already exists"}
+			}
+			return x.d.internal("hold credit", h.AccountID, err)
+		}
+		held = true
+		return nil
+	})
+	return held, err
+}
+
+// ReleaseHold implements store.Billing.
+func (x *executor) ReleaseHold(ctx context.Context, id string) error {
+	return x.atomic(ctx, func(x *executor) error {
+		var (
+			account string
+			amount  int64
+		)
+		err := x.queryRow(ctx, "DELETE FROM credit_holds WHERE id = $1 RETURNING account_id, amount_minor", id).Scan(&account, &amount)
+		if errors.Is(err, sql.ErrNoRows) {
+			return &number.Error{Kind: number.KindNotFound, Message: "hold " + id + " not found"}
+		}
+		if err != nil {
+			return x.d.internal("release hold", id, err)
+		}
+		if _, err := x.exec(ctx, "UPDATE credits SET held_minor = held_minor - $1 WHERE account_id = $2", amount, account); err != nil {
+			return x.d.internal("release hold", id, err)
+		}
+		return nil
+	})
+}
+
+// ListHolds implements store.Billing.
+func (x *executor) ListHolds(ctx context.Context, accountID string) ([]*store.Hold, error) {
+	out, err := nonNil(collect(x.query(ctx, "SELECT id, account_id, amount_minor, currency, number, request_id, created"+
+		" FROM credit_holds WHERE account_id = $1 ORDER BY created, id", accountID), func(r scanner) (*store.Hold, error) {
+		var h store.Hold
+		err := r.Scan(&h.ID, &h.AccountID, &h.AmountMinor, &h.Currency, &h.Number, &h.RequestID, scanTime(&h.Created))
+		return &h, err
+	}))
+	if err != nil {
+		return nil, x.d.internal("list holds", accountID, err)
+	}
+	return out, nil
+}
+
+// SetCreditLimit implements store.Billing.
+func (x *executor) SetCreditLimit(ctx context.Context, accountID string, limitMinor int64, at time.Time) error {
+	if limitMinor < 0 {
+		return number.Errorf(number.KindInvalid, accountID, "credit limit %d is negative", limitMinor)
+	}
+	ok, err := x.execOne(ctx, "UPDATE credits SET limit_minor = $1, modified = $2 WHERE account_id = $3",
+		limitMinor, x.d.time(storedTime(at)), accountID)
+	if err != nil {
+		return x.d.internal("set credit limit", accountID, err)
+	}
+	if !ok {
+		return &number.Error{Kind: number.KindNotFound, Number: accountID, Message: "account " + accountID + " has no credit"}
 	}
 	return nil
 }
@@ -306,8 +426,8 @@ func (x *executor) ListLedger(ctx context.Context, q store.LedgerQuery) ([]*stor
 // GetCredit implements store.Billing.
 func (x *executor) GetCredit(ctx context.Context, accountID string) (*store.Credit, error) {
 	c := store.Credit{AccountID: accountID}
-	err := x.queryRow(ctx, "SELECT balance_minor, currency, modified FROM credits WHERE account_id = $1", accountID).
-		Scan(&c.BalanceMinor, &c.Currency, scanTime(&c.Modified))
+	err := x.queryRow(ctx, "SELECT balance_minor, held_minor, limit_minor, currency, modified FROM credits WHERE account_id = $1", accountID).
+		Scan(&c.BalanceMinor, &c.HeldMinor, &c.LimitMinor, &c.Currency, scanTime(&c.Modified))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &number.Error{Kind: number.KindNotFound, Number: accountID, Message: "account " + accountID + " has no credit"}
 	}

@@ -134,6 +134,24 @@ func (x *executor) DueDisconnects(ctx context.Context, now time.Time, limit int)
 	return out, nil
 }
 
+// PendingDisconnect implements store.CarrierOrders.
+func (x *executor) PendingDisconnect(ctx context.Context, e164 string) (*store.PendingDisconnect, error) {
+	var (
+		d  store.PendingDisconnect
+		cd []byte
+	)
+	err := x.queryRow(ctx, "SELECT number, carrier, carrier_data, attempts, next_attempt, last_error FROM pending_disconnects"+
+		" WHERE number = $1", e164).Scan(&d.Number, &d.Carrier, &cd, &d.Attempts, scanTime(&d.NextAttempt), &d.LastError)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, number.NewError(number.KindNotFound, e164)
+	}
+	if err != nil {
+		return nil, x.d.internal("pending disconnect", e164, err)
+	}
+	d.CarrierData = parseDoc(cd)
+	return &d, nil
+}
+
 // DeleteDisconnect implements store.CarrierOrders.
 func (x *executor) DeleteDisconnect(ctx context.Context, e164 string) error {
 	if _, err := x.exec(ctx, "DELETE FROM pending_disconnects WHERE number = $1", e164); err != nil {

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 	}.run(t, open)
 	t.Run("carrier orders", func(t *testing.T) { runCarrierOrders(t, open) })
 	t.Run("billing", func(t *testing.T) { runBilling(t, open) })
+	t.Run("credit holds", func(t *testing.T) { runHolds(t, open) })
 	t.Run("transactions", func(t *testing.T) { runTx(t, open) })
 }
 
