@@ -204,18 +204,30 @@ func Define[C any, T Carrier](info Info, defaults func() C, build func(C, Deps) 
 // New builds the carrier registered as name (Kazoo's knm_ prefix is
 // accepted) from its settings.
 func New(name string, settings json.RawMessage, deps Deps) (Carrier, error) {
+	c, _, err := NewWithPolicy(name, settings, deps)
+	return c, err
+}
+
+// NewWithPolicy builds the carrier registered as name from its settings
+// document, and returns the Policy that document sets beside the carrier's
+// own settings (see SplitPolicy).
+func NewWithPolicy(name string, settings json.RawMessage, deps Deps) (Carrier, Policy, error) {
 	name = number.CarrierName(name)
 	mu.RLock()
 	r, ok := registry[name]
 	mu.RUnlock()
 	if !ok {
-		return nil, number.Errorf(number.KindInvalid, "", "unknown carrier %q", name)
+		return nil, Policy{}, number.Errorf(number.KindInvalid, "", "unknown carrier %q", name)
 	}
-	c, err := r.factory(settings, deps)
+	p, rest, err := SplitPolicy(settings)
 	if err != nil {
-		return nil, fmt.Errorf("carrier %s: %w", name, err)
+		return nil, Policy{}, fmt.Errorf("carrier %s: %w", name, err)
 	}
-	return c, nil
+	c, err := r.factory(rest, deps)
+	if err != nil {
+		return nil, Policy{}, fmt.Errorf("carrier %s: %w", name, err)
+	}
+	return c, p, nil
 }
 
 // Registered reports whether a carrier is registered under name.

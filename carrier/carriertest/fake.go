@@ -96,6 +96,7 @@ type Fake struct {
 	offered       map[string]carrier.Result
 	findErr       error
 	acquireErr    map[string]error // "" = every number
+	lostReply     map[string]error // bought, but the reply is lost: "" = every number
 	disconnectErr map[string]error
 	checkStatus   map[string]string
 	checkErr      error
@@ -117,6 +118,7 @@ func newFake() *Fake {
 	return &Fake{
 		offered:       map[string]carrier.Result{},
 		acquireErr:    map[string]error{},
+		lostReply:     map[string]error{},
 		disconnectErr: map[string]error{},
 		delays:        map[Op]time.Duration{},
 		gates:         map[Op]*Gate{},
@@ -190,6 +192,11 @@ func (f *Fake) FailFind(err error) {
 // FailAcquire makes buying e164 fail with err; e164 "" means every number.
 // A nil err clears the failure.
 func (f *Fake) FailAcquire(e164 string, err error) { f.setErr(f.acquireErr, e164, err) }
+
+// LoseAcquireReply makes buying e164 succeed at the carrier (Holds then
+// reports it held) while the caller gets err, as when the carrier's reply
+// is lost on the way back; e164 "" means every number. A nil err clears it.
+func (f *Fake) LoseAcquireReply(e164 string, err error) { f.setErr(f.lostReply, e164, err) }
 
 // FailDisconnect makes disconnecting e164 fail with err; e164 "" means every
 // number. A nil err clears the failure.
@@ -372,6 +379,9 @@ func (f *Fake) Acquire(ctx context.Context, n *number.Number) (carrier.Acquired,
 		return carrier.Acquired{}, err
 	}
 	f.acquiredNums = append(f.acquiredNums, n.Number)
+	if err := firstErr(f.lostReply, n.Number); err != nil {
+		return carrier.Acquired{}, err
+	}
 	if f.acquired != nil {
 		a := *f.acquired
 		a.CarrierData = a.CarrierData.Clone()
