@@ -31,6 +31,13 @@ const (
 	KindUnspecified            Kind = "unspecified_fault" // Kazoo's catch-all; Message names the reason
 	KindInternal               Kind = "internal_error"
 	KindHasDescendants         Kind = "account_has_descendants" // an account with children is not deleted; Number is the account
+	// KindPurchasePending: the carrier neither confirmed nor refused a
+	// purchase (timeout, lost connection, a reply that cannot be read); the
+	// intent is kept and settled in the background or by reconciliation.
+	KindPurchasePending Kind = "purchase_pending"
+	// KindUnavailable: a dependency (the database) failed in a way that
+	// may be temporary; the request may be retried.
+	KindUnavailable Kind = "unavailable"
 )
 
 type kindInfo struct {
@@ -60,6 +67,8 @@ var kinds = map[Kind]kindInfo{
 	KindUnspecified:            {"unspecified_fault", "unspecified fault", false},
 	KindInternal:               {"internal_error", "internal_error", false},
 	KindHasDescendants:         {"account_has_descendants", "account has descendants; delete them first", false},
+	KindPurchasePending:        {"purchase_pending", "purchase of number %s is pending at the carrier", true},
+	KindUnavailable:            {"unavailable", "temporarily unavailable; retry", false},
 }
 
 // Name is the value of the "error" field Kazoo renders for the kind.

@@ -99,6 +99,10 @@ var kindStatus = map[number.Kind]int{
 	number.KindUnspecified:            http.StatusInternalServerError,
 	number.KindInternal:               http.StatusInternalServerError,
 	number.KindHasDescendants:         http.StatusBadRequest,
+	// A purchase neither confirmed nor refused: not a server fault, and a
+	// retry is not a new purchase (it meets the intent), so a 4xx.
+	number.KindPurchasePending: http.StatusConflict,
+	number.KindUnavailable:     http.StatusServiceUnavailable,
 }
 
 // statusOf is the HTTP status of an error kind; a kind the table does not

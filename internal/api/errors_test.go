@@ -32,6 +32,8 @@ func TestKindStatus(t *testing.T) {
 		{number.KindUnspecified, 500},
 		{number.KindInternal, 500},
 		{number.KindHasDescendants, 400},
+		{number.KindPurchasePending, 409},
+		{number.KindUnavailable, 503},
 		{number.Kind("no_such_kind"), 500},
 	}
 	for _, tc := range tests {

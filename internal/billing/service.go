@@ -107,31 +107,24 @@ func (s *Service) CheckCredit(ctx context.Context, q Quote) error {
 	return nil
 }
 
-// Record records the charges of a quote whose changes were written: one
-// immutable ledger entry per number with an activation charge, in one
-// transaction that also debits the account's credit. The changes were
-// written, so the entries are recorded even if the request was cancelled
-// meanwhile.
-func (s *Service) Record(ctx context.Context, requestID string, q Quote) error {
-	ctx = context.WithoutCancel(ctx)
-	now := s.now().UTC()
-	var entries []*store.LedgerEntry
+// Entries are the ledger entries of a quote whose changes are written, by
+// number: one immutable debit per number with an activation charge (a
+// number that costs nothing today has none). The caller writes each with
+// its number, in the number write's transaction.
+func (q Quote) Entries(requestID string, at time.Time) (map[string]*store.LedgerEntry, error) {
+	out := map[string]*store.LedgerEntry{}
 	for _, inv := range q {
 		for _, nc := range inv.Numbers {
-			e, err := ledgerEntry(nc, inv.Currency, requestID, now)
+			e, err := ledgerEntry(nc, inv.Currency, requestID, at)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if e != nil {
-				entries = append(entries, e)
+				out[nc.Number] = e
 			}
 		}
 	}
-	if err := s.st.AppendLedger(ctx, entries); err != nil {
-		s.log.ErrorContext(ctx, "recording activation charges", "err", err, "request_id", requestID, "entries", len(entries))
-		return err
-	}
-	return nil
+	return out, nil
 }
 
 // ledgerEntry is the one entry of a number's activation, nil when it costs

@@ -27,6 +27,7 @@ type CarrierSet struct {
 type builtCarrier struct {
 	settings string
 	c        carrier.Carrier
+	policy   carrier.Policy
 }
 
 func newCarrierSet(src *config.Source, st store.Numbers, log *slog.Logger, hc *http.Client, now func() time.Time) *CarrierSet {
@@ -77,14 +78,25 @@ func (s *CarrierSet) Get(ctx context.Context, name string) (carrier.Carrier, err
 	if deps.Logger != nil {
 		deps.Logger = deps.Logger.With("carrier", name)
 	}
-	c, err := carrier.New(name, settings, deps)
+	c, p, err := carrier.NewWithPolicy(name, settings, deps)
 	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
-	s.built[name] = builtCarrier{settings: string(settings), c: c}
+	s.built[name] = builtCarrier{settings: string(settings), c: c, policy: p}
 	s.mu.Unlock()
 	return c, nil
+}
+
+// Policy returns the policy number_manager.<name> sets for the carrier's
+// numbers; a carrier that cannot be built has the default policy.
+func (s *CarrierSet) Policy(ctx context.Context, name string) carrier.Policy {
+	if _, err := s.Get(ctx, name); err != nil {
+		return carrier.Policy{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.built[number.CarrierName(name)].policy
 }
 
 // Carrier returns the carrier registered as name, built from its settings.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
@@ -80,11 +81,11 @@ func TestSearchThenBuyFromTheCarrierThatOffered(t *testing.T) {
 	}
 }
 
-func TestCarrierFailureLeavesNothing(t *testing.T) {
+func TestCarrierRefusalLeavesNothing(t *testing.T) {
 	w := newWorld(t)
 	f := carriertest.NewFake(t)
 	f.Offer(offered)
-	f.FailAcquire("", number.Errorf(number.KindByCarrier, offered, "number no longer available"))
+	f.FailAcquire("", carrier.Classify(number.Errorf(number.KindByCarrier, offered, "number no longer available"), carrier.Taken))
 	w.withCarrier(t, f, "")
 	search(t, w, "415", 1, 0)
 	r := w.m.Move(ctx, []string{offered}, reseller, as(reseller))
@@ -92,6 +93,32 @@ func TestCarrierFailureLeavesNothing(t *testing.T) {
 		t.Fatalf("%v", e)
 	}
 	w.absent(t, offered)
+}
+
+// A failure that does not say the carrier refused (a 5xx, a timeout, a
+// reply that cannot be read) may hide a sale: the intent stays, the buyer
+// is told the purchase is pending, and reconciliation settles it.
+func TestUncertainCarrierFailureKeepsTheIntent(t *testing.T) {
+	w := newWorld(t)
+	f := carriertest.NewFake(t)
+	f.Offer(offered)
+	f.LoseAcquireReply("", carrier.Classify(number.Errorf(number.KindByCarrier, offered, "HTTP 502"), carrier.Transient))
+	w.withCarrier(t, f, "")
+	search(t, w, "415", 1, 0)
+	r := w.m.Move(ctx, []string{offered}, reseller, as(reseller))
+	if e := failure(t, r, offered); e.Kind != number.KindPurchasePending {
+		t.Fatalf("%v", e)
+	}
+	if s := w.stored(t, offered); s.State != number.Discovery || s.CarrierData[manager.PurchaseKey] == nil {
+		t.Fatalf("intent not kept: %+v", s)
+	}
+	rep, err := w.m.Reconcile(ctx, 0)
+	if err != nil || len(rep.Recorded) != 1 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if s := w.stored(t, offered); s.State != number.InService || s.AssignedTo != reseller {
+		t.Fatalf("reconciled %+v", s)
+	}
 }
 
 func TestConcurrentBuyersReachTheCarrierOnce(t *testing.T) {
@@ -136,11 +163,17 @@ func TestConcurrentBuyersReachTheCarrierOnce(t *testing.T) {
 // died right after the carrier said "bought".
 type crashingStore struct{ store.Store }
 
-func (c crashingStore) UpdateNumber(ctx context.Context, n *number.Number) error {
+func (c crashingStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return c.Store.InTx(ctx, func(tx store.Tx) error { return fn(crashingTx{tx}) })
+}
+
+type crashingTx struct{ store.Tx }
+
+func (c crashingTx) UpdateNumber(ctx context.Context, n *number.Number) error {
 	if n.State == number.InService {
 		return errors.New("crash")
 	}
-	return c.Store.UpdateNumber(ctx, n)
+	return c.Tx.UpdateNumber(ctx, n)
 }
 
 func TestReconcileAfterACrashBetweenBuyAndWrite(t *testing.T) {
@@ -209,8 +242,12 @@ func TestFailedDisconnectIsRetried(t *testing.T) {
 	one(t, w.m.Move(ctx, []string{offered}, reseller, as(reseller)))
 	f.FailDisconnect("", number.Errorf(number.KindByCarrier, offered, "500"))
 	n := one(t, w.m.Release(ctx, []string{offered}, as(reseller)))
-	if n.State != number.Available || n.AssignedTo != "" {
+	// The carrier still holds it: it is not sellable while the retry waits.
+	if n.State != number.Released || n.AssignedTo != "" {
 		t.Fatalf("%+v", n)
+	}
+	if s := w.stored(t, offered); s.State != number.Released {
+		t.Fatalf("stored %+v", s)
 	}
 	if done, err := w.m.RetryDisconnects(ctx); err != nil || done != 0 {
 		t.Fatalf("retried too early: %d %v", done, err)
@@ -227,6 +264,8 @@ func TestFailedDisconnectIsRetried(t *testing.T) {
 	if got := f.Disconnected(); len(got) != 1 || got[0] != offered {
 		t.Fatalf("disconnected %v", got)
 	}
+	// Given back to the carrier: it leaves the pool.
+	w.absent(t, offered)
 	w.now = w.now.Add(24 * time.Hour)
 	if done, _ := w.m.RetryDisconnects(ctx); done != 0 {
 		t.Fatal("retried after success")

@@ -2,8 +2,6 @@ package manager
 
 import (
 	"context"
-
-	"github.com/numan-dev/numan/number"
 )
 
 // preflight is where the manager decides between quoting and committing,
@@ -48,20 +46,6 @@ func (m *Manager) preflight(ctx context.Context, nums []string, op Op, run func(
 	}
 	real := op
 	real.priced = true
+	real.quote = rehearsal.Charges
 	return run(real)
-}
-
-// recordCharges prices what a real run wrote and records it. The numbers
-// are written, so the charges are recorded even if the request was
-// cancelled meanwhile; a failure is logged, not returned: the numbers stay
-// written.
-func (m *Manager) recordCharges(ctx context.Context, op Op, written []number.Change) {
-	ctx = context.WithoutCancel(ctx)
-	q, err := m.billing.Quote(ctx, written)
-	if err == nil {
-		err = m.billing.Record(ctx, op.RequestID, q)
-	}
-	if err != nil {
-		m.log.ErrorContext(ctx, "recording the operation's charges failed", "err", err, "request_id", op.RequestID)
-	}
 }

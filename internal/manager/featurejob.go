@@ -111,8 +111,20 @@ func (m *Manager) settleNumber(ctx context.Context, stored *number.Number, rep *
 	}
 	n.Modified = m.now().UTC()
 	defer m.numbers.forget(n.Number)
-	if err := m.store.UpdateNumber(ctx, n); err != nil && !number.IsKind(err, number.KindConflict) {
-		m.log.ErrorContext(ctx, "writing a settled feature", "number", n.Number, "err", err)
+	if err := m.store.UpdateNumber(ctx, n); err != nil {
+		if !number.IsKind(err, number.KindConflict) {
+			m.log.ErrorContext(ctx, "writing a settled feature", "number", n.Number, "err", err)
+		}
+		return
+	}
+	if n.State == number.Released && !unsettledFeatures(n) {
+		// A released number kept for its provider records: once its
+		// carrier has it back too (no disconnect waits), its record goes.
+		if _, err := m.store.PendingDisconnect(ctx, n.Number); number.IsKind(err, number.KindNotFound) {
+			if _, err := m.disconnected(ctx, n.Number, n); err != nil {
+				m.log.ErrorContext(ctx, "removing a released number", "number", n.Number, "err", err)
+			}
+		}
 	}
 }
 

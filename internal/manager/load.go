@@ -21,6 +21,13 @@ type item struct {
 	// providerActed is set when a remote feature provider was called for
 	// the number in this operation: its write must not be cancelled.
 	providerActed bool
+	// purchased is set once the carrier sold the number to this operation:
+	// its write must happen even if the request is cancelled meanwhile.
+	purchased bool
+	// disconnect is set when the write gives the number back to a remote
+	// carrier: the disconnect is queued in the write's transaction and
+	// carried out after it (see Release).
+	disconnect bool
 }
 
 // batch is the shared state of one operation.

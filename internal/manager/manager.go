@@ -40,6 +40,9 @@ type Manager struct {
 	// remembered is what this node last wrote for each search query id
 	// (rememberedSearch), so an unchanged answer is not written again.
 	remembered sync.Map
+	// purchases counts the purchases still running after their buyer's
+	// request ended (see acquire and Drain).
+	purchases sync.WaitGroup
 }
 
 // Options configure a Manager.
@@ -72,10 +75,10 @@ type Billing interface {
 	// going away); the quote is empty when they cost nothing.
 	Quote(ctx context.Context, changes []number.Change) (billing.Quote, error)
 	// CheckCredit refuses a quote an account cannot pay today
-	// (not_enough_credit).
+	// (not_enough_credit). It is the early, friendly refusal: what really
+	// keeps a balance above its limit is that every charge is debited, or
+	// held, conditionally on the balance in the write's own transaction.
 	CheckCredit(ctx context.Context, q billing.Quote) error
-	// Record records the charges of a quote whose changes were written.
-	Record(ctx context.Context, requestID string, q billing.Quote) error
 }
 
 // New returns a Manager over st reading configuration from src.
@@ -131,8 +134,10 @@ type Op struct {
 	// quoted and nothing is done (Result.NeedsAcceptance).
 	QuoteFirst bool
 
-	// priced marks the real run that follows the dry run which priced it.
+	// priced marks the real run that follows the dry run which priced it;
+	// quote is that dry run's quote, from which purchases hold credit.
 	priced bool
+	quote  billing.Quote
 }
 
 // Result is the outcome of an operation on many numbers.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -267,8 +268,15 @@ func (m *Manager) Reserve(ctx context.Context, nums []string, op Op) *Result {
 }
 
 // Release gives numbers back: to the previous reserver if there is one,
-// else to the released state (or aging, or deletion), releasing them at
-// their carrier. A dry run calls no carrier.
+// else to the released state (or aging, or deletion). A number of a remote
+// carrier that nobody holds any more follows the carrier's release policy
+// (carrier.Policy): kept, it stays in the pool, still held at the carrier;
+// disconnected, it is given back to the carrier (at once, or when aging
+// ends) and leaves the pool. The disconnect is recorded with the release in
+// one transaction before the carrier is called, so a crash or a failing
+// carrier leaves a number in state released (which nobody can buy) and a
+// retry, never a number shown available that no carrier holds. A dry run
+// calls no carrier.
 func (m *Manager) Release(ctx context.Context, nums []string, op Op) *Result {
 	b, err := m.load(ctx, nums, op)
 	if err != nil {
@@ -291,22 +299,68 @@ func (m *Manager) Release(ctx context.Context, nums []string, op Op) *Result {
 			keepFeatureState(it.n, held)
 			it.providerActed = !recordsSame(it.before, it.n)
 		}
-		if rr.Disconnect && !op.DryRun {
-			if err := m.disconnect(ctx, it.before); err != nil {
-				b.res.fail(it.key, err)
-				continue
-			}
+		if rr.Disconnect {
+			m.planDisconnect(ctx, it)
 		}
 		todo = append(todo, it)
 	}
 	// The feature step has nothing to do on a released number: its
 	// features were reset and deprovisioned above.
 	m.save(ctx, b, todo, op, saveOpts{skipFeatures: true})
+	if !op.DryRun {
+		m.disconnectReleased(ctx, b, todo)
+	}
 	return b.res
 }
 
-// Delete removes numbers for good (admins only), releasing them at their
-// carrier first so no number Numan pays for is forgotten.
+// planDisconnect decides what a release does at the carrier of a number
+// nobody holds any more: nothing for a carrier with no remote API or whose
+// policy keeps numbers, nothing yet for a number that ages first (the
+// disconnect happens when aging ends), else a disconnect now, recorded with
+// the release (the number goes to state released until the carrier
+// confirms, then its record goes).
+func (m *Manager) planDisconnect(ctx context.Context, it *item) {
+	c, err := m.carriers.Get(ctx, it.n.ModuleName)
+	if err != nil || c.Info().Local {
+		return
+	}
+	if it.n.State == number.Deleted {
+		// The record goes (should_permanently_delete): whatever the
+		// policy, the carrier must take the number back.
+		it.disconnect = true
+		return
+	}
+	if m.carriers.Policy(ctx, it.n.ModuleName).ReleasePolicy() == carrier.ReleaseKeep {
+		return
+	}
+	if it.n.State == number.Aging {
+		return
+	}
+	it.n.State = number.Released
+	it.disconnect = true
+}
+
+// disconnectReleased calls the carriers of the items released with a
+// disconnect recorded, once their release is written, and removes the
+// numbers the carriers confirm; the result shows them deleted. A carrier
+// that fails leaves the number released for the retry job.
+func (m *Manager) disconnectReleased(ctx context.Context, b *batch, items []*item) {
+	for _, it := range items {
+		if !it.disconnect || b.res.Failed[it.key] != nil {
+			continue
+		}
+		if gone, err := m.finishDisconnect(ctx, it.n); err != nil {
+			m.log.WarnContext(ctx, "carrier release failed; will retry", "number", it.n.Number, "carrier", it.n.ModuleName, "err", err)
+		} else if gone {
+			it.n.State = number.Deleted
+		}
+	}
+}
+
+// Delete removes numbers for good (admins only). A number a remote carrier
+// may hold is given back to it: the disconnect is recorded with the
+// deletion in one transaction, then the carrier is called, so no number
+// Numan pays for is forgotten.
 func (m *Manager) Delete(ctx context.Context, nums []string, op Op) *Result {
 	b, err := m.load(ctx, nums, op)
 	if err != nil {
@@ -328,9 +382,10 @@ func (m *Manager) Delete(ctx context.Context, nums []string, op Op) *Result {
 				b.res.fail(it.key, err)
 				continue
 			}
-			if err := m.disconnect(ctx, it.before); err != nil {
-				b.res.fail(it.key, err)
-				continue
+		}
+		if it.n.State != number.Discovery {
+			if c, err := m.carriers.Get(ctx, it.n.ModuleName); err == nil && !c.Info().Local {
+				it.disconnect = true
 			}
 		}
 		it.n.ResetFeatures()
@@ -338,6 +393,9 @@ func (m *Manager) Delete(ctx context.Context, nums []string, op Op) *Result {
 		todo = append(todo, it)
 	}
 	m.save(ctx, b, todo, op, saveOpts{skipFeatures: true})
+	if !op.DryRun {
+		m.disconnectReleased(ctx, b, todo)
+	}
 	return b.res
 }
 

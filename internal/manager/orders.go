@@ -3,10 +3,13 @@ package manager
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"hash/fnv"
+	"maps"
 	"time"
 
 	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -147,6 +150,16 @@ func disconnectDelay(attempts int) time.Duration {
 	return min(d, maxDisconnectRetry)
 }
 
+// pendingDisconnect is the retry record of giving n back to its carrier,
+// written with the release (or deletion) that owes it. Its first attempt is
+// made right after the write; the retry job takes over if that fails.
+func (m *Manager) pendingDisconnect(n *number.Number) store.PendingDisconnect {
+	return store.PendingDisconnect{
+		Number: n.Number, Carrier: n.ModuleName, CarrierData: n.CarrierData.Clone(),
+		NextAttempt: m.now().Add(disconnectDelay(1)),
+	}
+}
+
 // queueDisconnect records a failed carrier release for a later retry.
 func (m *Manager) queueDisconnect(ctx context.Context, n *number.Number, cause error) error {
 	m.log.WarnContext(ctx, "carrier release failed; will retry", "number", n.Number, "carrier", n.ModuleName, "err", cause)
@@ -154,6 +167,88 @@ func (m *Manager) queueDisconnect(ctx context.Context, n *number.Number, cause e
 		Number: n.Number, Carrier: n.ModuleName, CarrierData: n.CarrierData.Clone(),
 		Attempts: 1, NextAttempt: m.now().Add(disconnectDelay(1)), LastError: number.AsError(cause).Error(),
 	})
+}
+
+// callDisconnect asks a carrier to take a number back, on its own deadline.
+// A carrier that says it does not have the number (not found) has it back
+// already: that is a success.
+func (m *Manager) callDisconnect(ctx context.Context, d store.PendingDisconnect) error {
+	c, err := m.carriers.Get(ctx, d.Carrier)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), carrierDeadline)
+	defer cancel()
+	n := number.New(d.Number, number.Released, d.Carrier, m.now().UTC())
+	n.CarrierData = d.CarrierData
+	err = c.Disconnect(cctx, n)
+	if err != nil && carrier.ClassOf(err) == carrier.NotFound {
+		return nil
+	}
+	return err
+}
+
+// finishDisconnect makes the disconnect a write queued for number n (in
+// state released, or deleted) and settles it: confirmed, the queued record
+// goes and so does the released number's record (conditional on its
+// version: gone reports that); failed, the retry is rescheduled.
+func (m *Manager) finishDisconnect(ctx context.Context, n *number.Number) (gone bool, err error) {
+	ctx = context.WithoutCancel(ctx)
+	d := m.pendingDisconnect(n)
+	if err := m.callDisconnect(ctx, d); err != nil {
+		d.Attempts = 1
+		d.LastError = number.AsError(err).Error()
+		if qerr := m.store.QueueDisconnect(ctx, d); qerr != nil {
+			return false, errors.Join(err, qerr)
+		}
+		return false, err
+	}
+	return m.disconnected(ctx, d.Number, n)
+}
+
+// disconnected records that the carrier took number e164 back: the retry
+// record goes and, when the number is still stored as released (released
+// is as given, or nil to read it), its record goes too, in one transaction.
+func (m *Manager) disconnected(ctx context.Context, e164 string, released *number.Number) (gone bool, err error) {
+	defer m.numbers.forget(e164)
+	err = m.store.InTx(ctx, func(tx store.Tx) error {
+		n := released
+		if n == nil {
+			cur, err := tx.GetNumber(ctx, e164)
+			if err != nil && !number.IsKind(err, number.KindNotFound) {
+				return err
+			}
+			n = cur
+		}
+		if n != nil && n.State == number.Released && !unsettledFeatures(n) {
+			if err := tx.DeleteNumber(ctx, e164, n.Version); err != nil {
+				return err
+			}
+			gone = true
+		}
+		if err := tx.DeleteDisconnect(ctx, e164); err != nil && !number.IsKind(err, number.KindNotFound) {
+			return err
+		}
+		return nil
+	})
+	if number.IsKind(err, number.KindConflict) {
+		// The number changed meanwhile (an admin deleted it): the retry
+		// record is settled on the next run.
+		return false, nil
+	}
+	return gone, err
+}
+
+// unsettledFeatures reports whether a feature provider may still hold
+// something for n (a deprovision that failed): its record must stay until
+// the feature job settles it (SettleFeatures then drops a released number).
+func unsettledFeatures(n *number.Number) bool {
+	for _, rec := range feature.Records(n) {
+		if rec.Unsettled {
+			return true
+		}
+	}
+	return false
 }
 
 // RetryDisconnects retries the carrier releases that are due and returns
@@ -166,41 +261,55 @@ func (m *Manager) RetryDisconnects(ctx context.Context) (int, error) {
 	}
 	done := 0
 	for _, d := range due {
-		if n, err := m.store.GetNumber(ctx, d.Number); err == nil && n.AssignedTo != "" && n.ModuleName == d.Carrier {
-			_ = m.store.DeleteDisconnect(ctx, d.Number)
-			continue
-		}
-		c, err := m.carriers.Get(ctx, d.Carrier)
-		if err == nil {
-			cctx, cancel := context.WithTimeout(ctx, carrierDeadline)
-			n := number.New(d.Number, number.Available, d.Carrier, m.now())
-			n.CarrierData = d.CarrierData
-			err = c.Disconnect(cctx, n)
-			cancel()
-		}
-		if err == nil {
-			done++
-			if err := m.store.DeleteDisconnect(ctx, d.Number); err != nil {
+		if n, err := m.store.GetNumber(ctx, d.Number); err == nil && n.State != number.Released && n.ModuleName == d.Carrier {
+			// Bought (or put back in the pool) again since: ours again.
+			if err := m.store.DeleteDisconnect(ctx, d.Number); err != nil && !number.IsKind(err, number.KindNotFound) {
 				return done, err
 			}
 			continue
 		}
-		d.Attempts++
-		d.NextAttempt = m.now().Add(disconnectDelay(d.Attempts))
-		d.LastError = number.AsError(err).Error()
-		if err := m.store.QueueDisconnect(ctx, d); err != nil {
+		if err := m.callDisconnect(ctx, d); err != nil {
+			d.Attempts++
+			d.NextAttempt = m.now().Add(disconnectDelay(d.Attempts))
+			d.LastError = number.AsError(err).Error()
+			if err := m.store.QueueDisconnect(ctx, d); err != nil {
+				return done, err
+			}
+			continue
+		}
+		if _, err := m.disconnected(ctx, d.Number, nil); err != nil {
 			return done, err
 		}
+		done++
 	}
 	return done, nil
 }
 
-// purchase is the intent recorded before a carrier is asked to buy.
+// purchase is the intent recorded before a carrier is asked to buy: who
+// buys, and what the purchase will be charged, so that whoever settles it
+// (the buyer's request, a background completion, reconciliation on any
+// node) records the same number and the same charge, once.
 type purchase struct {
 	Account   string `json:"account"`
 	AuthBy    string `json:"auth_by"`
 	RequestID string `json:"request_id"`
 	At        int64  `json:"at"`
+	// Charge is the ledger entry the purchase makes when recorded (nil when
+	// it costs nothing today).
+	Charge *store.LedgerEntry `json:"charge,omitempty"`
+	// HoldID is the credit held for Charge until the purchase is settled
+	// ("" when the account has no prepaid credit to hold).
+	HoldID string `json:"hold_id,omitempty"`
+}
+
+// purchaseOf reads the purchase intent of a claimed number.
+func purchaseOf(n *number.Number) (purchase, bool) {
+	var p purchase
+	raw, ok := n.CarrierData[PurchaseKey]
+	if !ok || json.Unmarshal(raw, &p) != nil {
+		return p, false
+	}
+	return p, true
 }
 
 // ReconcileReport says what reconciliation settled.
@@ -213,9 +322,10 @@ type ReconcileReport struct {
 // Reconcile settles purchases interrupted between the carrier's answer and
 // Numan's write (a crash, a timeout). Each purchase intent older than
 // olderThan is checked with the carrier: a number it holds is recorded in
-// service for the buyer, exactly once (conditional write); one it does not
-// hold is forgotten. A carrier that cannot say whether it holds a number is
-// assumed to have sold it, so a number Numan may pay for is never lost.
+// service for the buyer, with the charge the purchase would have made,
+// exactly once (conditional write); one it does not hold is forgotten. A
+// carrier that cannot say whether it holds a number is assumed to have sold
+// it, so a number Numan may pay for is never lost.
 func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (ReconcileReport, error) {
 	var rep ReconcileReport
 	claims, err := m.store.SearchNumbers(ctx, store.SearchQuery{States: []number.State{number.Discovery}})
@@ -224,12 +334,8 @@ func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (Recon
 	}
 	cutoff := m.now().Add(-olderThan).Unix()
 	for _, n := range claims {
-		raw, ok := n.CarrierData[PurchaseKey]
-		if !ok {
-			continue
-		}
-		var p purchase
-		if json.Unmarshal(raw, &p) != nil || p.At > cutoff {
+		p, ok := purchaseOf(n)
+		if !ok || p.At > cutoff {
 			continue
 		}
 		held := true
@@ -244,19 +350,13 @@ func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (Recon
 				}
 			}
 		}
-		m.numbers.forget(n.Number)
 		if !held {
-			if err := m.store.DeleteNumber(ctx, n.Number, n.Version); err == nil {
+			if err := m.abandonPurchase(ctx, n); err == nil {
 				rep.Dropped = append(rep.Dropped, n.Number)
 			}
 			continue
 		}
-		done := n.Clone()
-		delete(done.CarrierData, PurchaseKey)
-		done.State = number.InService
-		done.SetAssignedTo(p.Account)
-		done.Modified = m.now().UTC()
-		if err := m.store.UpdateNumber(ctx, done); err != nil {
+		if _, err := m.completePurchase(ctx, n, carrier.Acquired{}); err != nil {
 			if number.IsKind(err, number.KindConflict) || number.IsKind(err, number.KindNotFound) {
 				continue // another node settled it
 			}
@@ -266,6 +366,70 @@ func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (Recon
 		rep.Recorded = append(rep.Recorded, n.Number)
 	}
 	return rep, nil
+}
+
+// completePurchase records a purchase the carrier made: the claimed number
+// in service for its buyer, with what the carrier reported, and the charge
+// the purchase carried, in one transaction conditional on the claim's
+// version, so a purchase is recorded and charged once however many settle
+// it.
+func (m *Manager) completePurchase(ctx context.Context, claim *number.Number, got carrier.Acquired) (*number.Number, error) {
+	p, ok := purchaseOf(claim)
+	if !ok {
+		return nil, &number.Error{Kind: number.KindConflict, Number: claim.Number, Cause: "no purchase to complete"}
+	}
+	done := claim.Clone()
+	delete(done.CarrierData, PurchaseKey)
+	maps.Copy(done.CarrierData, got.CarrierData)
+	if len(got.Locality) > 0 {
+		done.Locality = got.Locality
+	}
+	done.State = number.InService
+	done.SetAssignedTo(p.Account)
+	done.Modified = m.now().UTC()
+	defer m.numbers.forget(claim.Number)
+	err := m.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UpdateNumber(ctx, done); err != nil {
+			return err
+		}
+		if err := releaseHoldOf(ctx, tx, claim); err != nil {
+			return err
+		}
+		if p.Charge != nil {
+			entry := *p.Charge
+			entry.ID = 0
+			entry.Created = m.now().UTC()
+			return tx.AppendLedger(ctx, []*store.LedgerEntry{&entry})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// abandonPurchase removes the intent of a purchase the carrier did not
+// make, and the credit it held, conditional on the claim's version.
+func (m *Manager) abandonPurchase(ctx context.Context, claim *number.Number) error {
+	defer m.numbers.forget(claim.Number)
+	return m.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteNumber(ctx, claim.Number, claim.Version); err != nil {
+			return err
+		}
+		return releaseHoldOf(ctx, tx, claim)
+	})
+}
+
+// releaseHoldOf releases the credit held by the purchase intent n carries,
+// if any, inside tx: the purchase is being settled, and its charge (if it
+// was made) is debited in the same transaction.
+func releaseHoldOf(ctx context.Context, tx store.Tx, n *number.Number) error {
+	p, ok := purchaseOf(n)
+	if !ok || p.HoldID == "" {
+		return nil
+	}
+	return tx.ReleaseHold(ctx, p.HoldID)
 }
 
 // AgeNumbers moves aging numbers older than aging_expiry_d back to
@@ -285,12 +449,20 @@ func (m *Manager) AgeNumbers(ctx context.Context) (int, error) {
 		if n.Modified.After(cutoff) {
 			continue
 		}
-		next := n.Clone()
-		next.State = number.Available
-		next.Modified = m.now().UTC()
-		m.numbers.forget(n.Number)
-		if err := m.store.UpdateNumber(ctx, next); err == nil {
-			moved++
+		it := &item{key: n.Number, n: n.Clone(), before: n}
+		it.n.State = number.Available
+		// A carrier whose policy disconnects released numbers takes this
+		// one back now that aging is over.
+		m.planDisconnect(ctx, it)
+		it.n.Modified = m.now().UTC()
+		if err := m.write(ctx, it, nil); err != nil {
+			continue
+		}
+		moved++
+		if it.disconnect {
+			if _, err := m.finishDisconnect(ctx, it.n); err != nil {
+				m.log.WarnContext(ctx, "carrier release after aging failed; will retry", "number", n.Number, "err", err)
+			}
 		}
 	}
 	return moved, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
 )
 
 // changed reports whether a number differs from how it was stored (ignoring
@@ -105,37 +106,61 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 		return
 	}
 
-	var written []number.Change
+	// Price what the real run writes, once, before anything is written:
+	// each number's charges are written in its own write's transaction.
+	// When a carrier or provider already acted for a number, the buyer
+	// going away must not stop its write, nor the pricing it needs.
+	pctx := ctx
 	for _, it := range ready {
+		if it.purchased || it.providerActed {
+			pctx = context.WithoutCancel(ctx)
+		}
+	}
+	var entries map[string]*store.LedgerEntry
+	if m.billing != nil && len(changes) > 0 {
+		q, err := m.billing.Quote(pctx, changes)
+		if err == nil {
+			entries, err = q.Entries(op.RequestID, m.now().UTC())
+		}
+		if err != nil {
+			for _, it := range ready {
+				if changed(it.before, it.n) {
+					b.res.fail(it.key, err)
+				} else {
+					b.res.Succeeded = append(b.res.Succeeded, it.n)
+				}
+			}
+			sortNumbers(b.res.Succeeded)
+			return
+		}
+	}
+	for _, it := range ready {
+		wctx := ctx
+		if it.purchased || it.providerActed {
+			// The carrier sold it, or a provider carried something out for
+			// it: record it even if the buyer went away.
+			wctx = context.WithoutCancel(ctx)
+		}
 		if !changed(it.before, it.n) {
 			// Nothing to write, as in Kazoo, but the reply still says the
 			// number is so: confirm it is durably stored as read.
-			if err := m.confirm(ctx, it); err != nil {
+			if err := m.confirm(wctx, it); err != nil {
 				b.res.fail(it.key, err)
 				continue
 			}
 			b.res.Succeeded = append(b.res.Succeeded, it.n)
 			continue
 		}
-		wctx := ctx
-		if it.providerActed {
-			// A provider carried something out for this number: its
-			// record must be written even if the client hung up.
-			wctx = context.WithoutCancel(ctx)
-		}
-		if err := m.write(wctx, it); err != nil {
+		if err := m.write(wctx, it, entries[it.key]); err != nil {
+			if it.purchased {
+				m.log.ErrorContext(ctx, "recording a purchase failed; left for reconciliation",
+					"number", it.key, "err", err, "request_id", op.RequestID)
+				err = pendingError(it.key, err)
+			}
 			b.res.fail(it.key, err)
 			continue
 		}
 		b.res.Succeeded = append(b.res.Succeeded, it.n)
-		ch := number.Change{Before: it.before, After: it.n}
-		if it.n.State == number.Deleted {
-			ch.After = nil
-		}
-		written = append(written, ch)
-	}
-	if m.billing != nil && len(written) > 0 {
-		m.recordCharges(ctx, op, written)
 	}
 	reportFeatureErrors(b, ready)
 	sortNumbers(b.res.Succeeded)
@@ -172,22 +197,48 @@ func (m *Manager) confirm(ctx context.Context, it *item) error {
 	return c.ConfirmNumber(ctx, it.before.Number, it.before.Version)
 }
 
-// write persists one item: insert when new, delete when deleted, else a
-// conditional update on the version read.
-func (m *Manager) write(ctx context.Context, it *item) error {
+// write persists one item in one transaction: the number (inserted when
+// new, deleted when deleted, else updated conditionally on the version
+// read), its ledger entry (which debits the account's credit, or fails the
+// write with not_enough_credit), the release of the credit held for its
+// purchase, and the disconnect it owes a carrier. All of it commits, or
+// none of it: a charge is never lost, and never made for a write that did
+// not happen.
+func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry) error {
 	n := it.n
 	defer m.numbers.forget(n.Number)
-	switch {
-	case n.State == number.Deleted && it.before == nil:
+	if n.State == number.Deleted && it.before == nil {
 		return nil
-	case n.State == number.Deleted:
-		return m.store.DeleteNumber(ctx, n.Number, it.before.Version)
-	case it.before == nil:
-		return m.store.InsertNumber(ctx, n)
-	default:
-		n.Version = it.before.Version
-		return m.store.UpdateNumber(ctx, n)
 	}
+	return m.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		switch {
+		case n.State == number.Deleted:
+			err = tx.DeleteNumber(ctx, n.Number, it.before.Version)
+		case it.before == nil:
+			err = tx.InsertNumber(ctx, n)
+		default:
+			n.Version = it.before.Version
+			err = tx.UpdateNumber(ctx, n)
+		}
+		if err != nil {
+			return err
+		}
+		if it.before != nil {
+			if err := releaseHoldOf(ctx, tx, it.before); err != nil {
+				return err
+			}
+		}
+		if entry != nil {
+			if err := tx.AppendLedger(ctx, []*store.LedgerEntry{entry}); err != nil {
+				return err
+			}
+		}
+		if it.disconnect {
+			return tx.QueueDisconnect(ctx, m.pendingDisconnect(it.before))
+		}
+		return nil
+	})
 }
 
 func sortNumbers(ns []*number.Number) {
