@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,7 +14,7 @@ import (
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
-	"github.com/numan-dev/numan/store/sqlite"
+	"github.com/numan-dev/numan/store/storetest"
 )
 
 // The account tree of Kazoo's test world (kazoo-test-scenarios.md §1.1)
@@ -33,7 +32,7 @@ var (
 )
 
 type world struct {
-	st   *sqlite.Store
+	st   store.Store
 	m    *manager.Manager
 	bill *billing.Service
 	fake *carriertest.Fake
@@ -43,11 +42,13 @@ type world struct {
 // the carrier of new numbers, and a manager priced by the billing service.
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	return newWorldOn(t, storetest.OpenSQLite(t))
+}
+
+// newWorldOn is newWorld on a fresh store st (eachWorld runs a test on
+// both kinds).
+func newWorldOn(t testing.TB, st store.Store) *world {
+	t.Helper()
 	for _, a := range []*number.Account{
 		{ID: master, Name: "Master Account", Enabled: true, Reseller: true, SuperduperAdmin: true, AllowNumberAdditions: true},
 		{ID: reseller, Name: "Sub Account", ParentID: master, Tree: []string{master}, Enabled: true, Reseller: true, AllowNumberAdditions: true},
@@ -195,3 +196,9 @@ func quoteOf(t *testing.T, r *manager.Result) billing.Quote {
 func by(account string) manager.Op { return manager.Op{AuthBy: number.By(account)} }
 
 func dry(op manager.Op) manager.Op { op.DryRun = true; return op }
+
+// eachWorld runs fn on a world over SQLite and over PostgreSQL (skipped
+// without NUMAN_TEST_POSTGRES_DSN).
+func eachWorld(t *testing.T, fn func(t *testing.T, w *world)) {
+	storetest.EachStore(t, func(t *testing.T, st store.Store) { fn(t, newWorldOn(t, st)) })
+}
