@@ -131,6 +131,11 @@ func (c *call) created(data any) { c.write(reply{status: http.StatusCreated, dat
 // fail sends err as an error envelope; see errorReply.
 func (c *call) fail(err error) {
 	rp := errorReply(err)
+	if rp.status == http.StatusServiceUnavailable {
+		// A dependency failed in a way that may pass (a lost database
+		// connection): the client may retry shortly.
+		c.w.Header().Set("Retry-After", "1")
+	}
 	if rp.status >= 500 {
 		c.s.log.Error("request failed", "request_id", c.requestID, "route", c.route.name, "err", err)
 	}

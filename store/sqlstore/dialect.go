@@ -59,6 +59,14 @@ type dialect struct {
 	// standby), so Ready does not try a write.
 	beforeReady func(ctx context.Context, s *Store) (readOnly bool, err error)
 
+	// lostConn, when set, tells a failure of the connection itself (the
+	// server went away, the connection was killed) from a failure of the
+	// statement, and whether the statement certainly never reached the
+	// server (unsent). Reads are retried once on a fresh connection; a
+	// write that may have been applied is not retried but answers a
+	// retryable unavailable error. SQLite's connections are not lost.
+	lostConn func(err error) (lost, unsent bool)
+
 	// copier, when set, is the fast path of bulk inserts.
 	copier copier
 
@@ -110,6 +118,26 @@ func (d *dialect) internal(op, key string, err error) error {
 		return err
 	}
 	return number.Wrap(number.KindInternal, key, fmt.Errorf("%s: %s: %w", d.name, op, err))
+}
+
+// lost reports whether err is a lost connection, and whether the
+// statement certainly never reached the server.
+func (d *dialect) lost(err error) (lost, unsent bool) {
+	if err == nil || d.lostConn == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false, false
+	}
+	return d.lostConn(err)
+}
+
+// unavailable is the retryable error of a write whose connection was lost.
+// applied says whether it may have been applied (the commit was sent).
+func (d *dialect) unavailable(op, key string, err error, mayHaveApplied bool) error {
+	cause := "the database connection was lost before the write was done; nothing was written; retry"
+	if mayHaveApplied {
+		cause = "the database connection was lost while committing; the write may or may not have been applied; " +
+			"retry (a conditional write that was applied answers conflict)"
+	}
+	return &number.Error{Kind: number.KindUnavailable, Number: key, Cause: cause, Err: fmt.Errorf("%s: %s: %w", d.name, op, err)}
 }
 
 // is reports whether err broke a constraint of kind v.

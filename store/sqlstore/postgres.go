@@ -3,9 +3,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +47,7 @@ var postgresDialect = &dialect{
 		}
 		return noViolation, ""
 	},
+	lostConn:       pgLostConn,
 	copier:         pgCopy{},
 	beforeReady:    pgStandby,
 	rowReader:      pgRows{},
@@ -154,4 +159,32 @@ func (s timeScanner) ScanTimestamptz(v pgtype.Timestamptz) error {
 	}
 	*s.t = v.Time.UTC()
 	return nil
+}
+
+// pgLostConn tells a lost connection: a connection exception (SQLSTATE
+// class 08), the server shutting down or terminating the backend (57P01,
+// 57P02, 57P03: pg_terminate_backend, a failover), the connection closed
+// or cut (EOF, a network error), or one database/sql already knows is bad.
+// unsent is pgconn's verdict that nothing reached the server.
+func pgLostConn(err error) (lost, unsent bool) {
+	unsent = pgconn.SafeToRetry(err)
+	if errors.Is(err, driver.ErrBadConn) {
+		return true, true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			return true, unsent
+		}
+		return false, false
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
+		return true, unsent
+	case strings.Contains(err.Error(), "conn closed"):
+		return true, unsent
+	}
+	return unsent, unsent
 }

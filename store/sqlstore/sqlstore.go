@@ -205,6 +205,22 @@ type read struct {
 // statements prepared once on the read pool (on dialects that gain from
 // it).
 func (r read) each(fn func(row scanner) error) error {
+	// A read outside a transaction whose connection was lost before it
+	// delivered a row runs again once, on a fresh connection: a node's
+	// connections dropping (a restart of the database, a failover, an
+	// idle connection killed) does not fail the request in flight.
+	started := false
+	err := r.eachOnce(func(row scanner) error { started = true; return fn(row) })
+	if err != nil && !started && r.x.tx == nil {
+		if lost, _ := r.x.d.lost(err); lost {
+			err = r.eachOnce(fn)
+		}
+	}
+	return err
+}
+
+// eachOnce runs the read once.
+func (r read) eachOnce(fn func(row scanner) error) error {
 	x := r.x
 	if x.d.rowReader != nil {
 		conn := x.conn
@@ -273,9 +289,27 @@ func (r read) Scan(dest ...any) error {
 	return nil
 }
 
-// exec runs one write.
+// exec runs one write. Outside a transaction, a write whose connection was
+// lost before it reached the server runs again once; one that may have
+// been applied answers unavailable (retryable), never an internal error.
+// Inside one, InTx decides for the whole transaction.
 func (x *executor) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.write.ExecContext(ctx, query, args...)
+	res, err := x.write.ExecContext(ctx, query, args...)
+	if err == nil || x.tx != nil {
+		return res, err
+	}
+	lost, unsent := x.d.lost(err)
+	switch {
+	case lost && unsent:
+		res, err = x.write.ExecContext(ctx, query, args...)
+		if lost, _ := x.d.lost(err); lost {
+			return nil, x.d.unavailable("write", "", err, true)
+		}
+		return res, err
+	case lost:
+		return nil, x.d.unavailable("write", "", err, true)
+	}
+	return res, err
 }
 
 // execOne runs a write that should change one row and reports whether it
@@ -307,16 +341,24 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 
 // inTx runs fn on an executor of one transaction, committed when fn
 // returns nil and rolled back when it returns an error or panics.
+//
+// A lost connection (see dialect.lostConn) never gives an internal error:
+// lost before the transaction began, it begins again once on a fresh
+// connection; lost while fn ran, nothing was committed and the error is
+// unavailable (retryable); lost while committing, the transaction may or
+// may not have been applied, and the error is unavailable and says so.
 func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error) {
-	conn, err := s.writeDB.Conn(ctx)
+	conn, tx, err := s.begin(ctx)
+	if lost, _ := s.d.lost(err); lost {
+		conn, tx, err = s.begin(ctx)
+	}
 	if err != nil {
+		if lost, _ := s.d.lost(err); lost {
+			return s.d.unavailable("begin", "", err, false)
+		}
 		return s.d.internal("begin", "", err)
 	}
 	defer conn.Close()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return s.d.internal("begin", "", err)
-	}
 	committed := false
 	defer func() {
 		if !committed {
@@ -324,13 +366,34 @@ func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error
 		}
 	}()
 	if err := fn(&executor{s: s, d: s.d, read: tx, write: tx, tx: tx, conn: conn}); err != nil {
+		if lost, _ := s.d.lost(err); lost {
+			return s.d.unavailable("transaction", number.AsError(err).Number, err, false)
+		}
 		return err
 	}
 	committed = true
 	if err := tx.Commit(); err != nil {
+		if lost, _ := s.d.lost(err); lost {
+			return s.d.unavailable("commit", "", err, true)
+		}
 		return s.d.internal("commit", "", err)
 	}
 	return nil
+}
+
+// begin takes a connection of the write pool and begins a transaction on
+// it.
+func (s *Store) begin(ctx context.Context) (*sql.Conn, *sql.Tx, error) {
+	conn, err := s.writeDB.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, tx, nil
 }
 
 // txExecutor is the store.Tx of InTx: the executor's methods plus row

@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlstore"
@@ -286,4 +289,84 @@ func TestConfirmNumber(t *testing.T) {
 			t.Errorf("ConfirmNumber of a missing number: %v, want KindNotFound", err)
 		}
 	})
+}
+
+// TestLostConnections kills every PostgreSQL connection of a store between
+// its calls, as a database restart or a failover does: reads are retried
+// on a fresh connection and succeed; a write either succeeds or answers
+// unavailable (retryable), never an internal error; and a conditional
+// write that was applied before its reply was lost answers conflict when
+// retried, so nothing is written twice.
+func TestLostConnections(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Skipf("%s is not a URL", storetest.PostgresEnv)
+	}
+	app := "numan_lost_" + strings.ToLower(rand.Text()[:8])
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	s, err := sqlstore.OpenPostgres(t.Context(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	admin, err := pgx.Connect(t.Context(), os.Getenv(storetest.PostgresEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	kill := func() {
+		t.Helper()
+		if _, err := admin.Exec(t.Context(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", app); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := t.Context()
+	n := number.New("+14155550400", number.Available, "local", time.Now())
+	if err := s.InsertNumber(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	retryable := func(what string, err error) bool {
+		t.Helper()
+		switch {
+		case err == nil:
+			return false
+		case number.IsKind(err, number.KindUnavailable):
+			return true
+		}
+		t.Fatalf("%s after the connections were killed: %v", what, err)
+		return false
+	}
+	for i := range 20 {
+		kill()
+		got, err := s.GetNumber(ctx, n.Number)
+		if err != nil {
+			t.Fatalf("round %d: read: %v", i, err)
+		}
+		if _, err := s.ListNumbers(ctx, store.ListQuery{Limit: 10}); err != nil {
+			t.Fatalf("round %d: listing: %v", i, err)
+		}
+		kill()
+		next := got.Clone()
+		next.UsedBy = fmt.Sprintf("app%d", i)
+		if retryable("update", s.UpdateNumber(ctx, next)) {
+			// Retried as a client would: applied before, it is a conflict.
+			err := s.UpdateNumber(ctx, next)
+			if err != nil && !number.IsKind(err, number.KindConflict) {
+				t.Fatalf("round %d: retry: %v", i, err)
+			}
+		}
+		kill()
+		err = s.InTx(ctx, func(tx store.Tx) error {
+			cur, err := tx.GetNumberForUpdate(ctx, n.Number)
+			if err != nil {
+				return err
+			}
+			cur.PrevAssignedTo = fmt.Sprintf("%032d", i)
+			return tx.UpdateNumber(ctx, cur)
+		})
+		retryable("transaction", err)
+	}
 }
