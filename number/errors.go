@@ -35,6 +35,9 @@ const (
 	// purchase (timeout, lost connection, a reply that cannot be read); the
 	// intent is kept and settled in the background or by reconciliation.
 	KindPurchasePending Kind = "purchase_pending"
+	// KindAccountHasNumbers: an account that numbers are assigned to is
+	// not deleted (unless they are released first); Number is the account.
+	KindAccountHasNumbers Kind = "account_has_numbers"
 	// KindUnavailable: a dependency (the database) failed in a way that
 	// may be temporary; the request may be retried.
 	KindUnavailable Kind = "unavailable"
@@ -69,6 +72,7 @@ var kinds = map[Kind]kindInfo{
 	KindHasDescendants:         {"account_has_descendants", "account has descendants; delete them first", false},
 	KindPurchasePending:        {"purchase_pending", "purchase of number %s is pending at the carrier", true},
 	KindUnavailable:            {"unavailable", "temporarily unavailable; retry", false},
+	KindAccountHasNumbers:      {"account_has_numbers", "account %s holds numbers; release them first", false},
 }
 
 // Name is the value of the "error" field Kazoo renders for the kind.

@@ -71,6 +71,11 @@ type Tx interface {
 	// waits instead of failing later on the version (PostgreSQL; SQLite's
 	// single writer already serialises transactions).
 	GetNumberForUpdate(ctx context.Context, e164 string) (*number.Number, error)
+	// LockAccount checks the account exists and keeps it from being
+	// deleted until the transaction ends (a key share lock on PostgreSQL);
+	// KindNotFound when it does not exist. A write that gives a number an
+	// owner calls it, so nothing is ever owned by a missing account.
+	LockAccount(ctx context.Context, id string) error
 }
 
 // Numbers persists number records.
@@ -141,8 +146,12 @@ type Accounts interface {
 	GetAccountByAPIKeyHash(ctx context.Context, hash string) (*number.Account, error)
 	// UpdateAccount writes a if its stored version is still a.Version.
 	UpdateAccount(ctx context.Context, a *number.Account) error
-	// DeleteAccount removes an account.
+	// DeleteAccount removes an account; KindNotFound when missing, and
+	// KindAccountHasNumbers while numbers are assigned to it (checked by
+	// the database, against concurrent writes too).
 	DeleteAccount(ctx context.Context, id string) error
+	// CountAccountNumbers counts the numbers assigned to an account.
+	CountAccountNumbers(ctx context.Context, id string) (int64, error)
 	// ListChildren returns the direct children of id, by name.
 	ListChildren(ctx context.Context, id string) ([]*number.Account, error)
 	// ListDescendants returns every account below id, by name; one query.

@@ -12,6 +12,7 @@ import (
 	"crypto/hmac"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -306,9 +307,30 @@ func (s *Service) Delete(ctx context.Context, by, acc *number.Account) error {
 	if len(children) > 0 {
 		return number.NewError(number.KindHasDescendants, acc.ID)
 	}
+	held, err := s.st.CountAccountNumbers(ctx, acc.ID)
+	if err != nil {
+		return err
+	}
+	if held > 0 {
+		return holdsNumbers(acc.ID, held)
+	}
 	s.cache.forget(acc.ID)
 	defer s.cache.forget(acc.ID)
-	return s.st.DeleteAccount(ctx, acc.ID)
+	err = s.st.DeleteAccount(ctx, acc.ID)
+	if number.IsKind(err, number.KindAccountHasNumbers) {
+		// A number was given to it meanwhile: the store refused.
+		held, _ = s.st.CountAccountNumbers(ctx, acc.ID)
+		return holdsNumbers(acc.ID, held)
+	}
+	return err
+}
+
+// holdsNumbers is the refusal to delete an account that holds numbers,
+// saying how many and what to do.
+func holdsNumbers(id string, held int64) error {
+	return &number.Error{Kind: number.KindAccountHasNumbers, Number: id,
+		Message: fmt.Sprintf("account %s holds %d numbers; release them first, or delete with release_numbers=true", id, held),
+		Cause:   fmt.Sprintf("%d numbers", held), Details: map[string]any{"numbers": held}}
 }
 
 // Children lists an account's children.

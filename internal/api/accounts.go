@@ -147,7 +147,12 @@ func handleAccountDelete(c *call) {
 		c.fail(err)
 		return
 	}
-	if err := c.s.accounts.Delete(c.ctx, c.auth, acc); err != nil {
+	release, err := boolParam(c.r.URL.Query(), "release_numbers")
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	if _, err := c.s.mgr.DeleteAccount(c.ctx, c.auth, acc, release, c.requestID); err != nil {
 		c.fail(err)
 		return
 	}

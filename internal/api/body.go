@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -211,4 +212,17 @@ func isTrue(raw json.RawMessage) bool {
 func truthy(s string) bool {
 	b, err := strconv.ParseBool(strings.TrimSpace(s))
 	return err == nil && b
+}
+
+// boolParam reads a boolean query parameter: absent is false; anything
+// strconv.ParseBool does not read is a 400 naming the parameter.
+func boolParam(q url.Values, name string) (bool, error) {
+	vals, ok := q[name]
+	if !ok {
+		return false, nil
+	}
+	if err := checkAcceptCharges(name, vals...); err != nil {
+		return false, err
+	}
+	return truthy(vals[len(vals)-1]), nil
 }

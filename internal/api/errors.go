@@ -103,6 +103,9 @@ var kindStatus = map[number.Kind]int{
 	// retry is not a new purchase (it meets the intent), so a 4xx.
 	number.KindPurchasePending: http.StatusConflict,
 	number.KindUnavailable:     http.StatusServiceUnavailable,
+	// An account holding numbers is not deleted: the numbers' state
+	// conflicts with the request until they are released.
+	number.KindAccountHasNumbers: http.StatusConflict,
 }
 
 // statusOf is the HTTP status of an error kind; a kind the table does not

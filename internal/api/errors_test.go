@@ -34,6 +34,7 @@ func TestKindStatus(t *testing.T) {
 		{number.KindHasDescendants, 400},
 		{number.KindPurchasePending, 409},
 		{number.KindUnavailable, 503},
+		{number.KindAccountHasNumbers, 409},
 		{number.Kind("no_such_kind"), 500},
 	}
 	for _, tc := range tests {

@@ -35,8 +35,10 @@ func runAccounts(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "accounts "+sub)
 	cf := addClientFlags(fs, env)
 	var name, parent *string
-	var descendants *bool
+	var descendants, release *bool
 	switch sub {
+	case "delete":
+		release = fs.Bool("release-numbers", false, "release the account's numbers first (otherwise an account holding numbers is not deleted)")
 	case "create":
 		name = fs.String("name", "", "the new account's name (required)")
 		parent = fs.String("parent", "", "parent account id (default: --account)")
@@ -100,6 +102,20 @@ func runAccounts(ctx context.Context, env *Env, args []string) error {
 			fmt.Fprintf(tw, "%s\t%s\t%v\n", a.ID, a.Name, a.Enabled)
 		}
 		return tw.Flush()
+	case "delete":
+		if fs.NArg() != 1 {
+			return usagef("delete takes one account id")
+		}
+		c.account = fs.Arg(0)
+		path := c.accountPath("")
+		if *release {
+			path += "?release_numbers=true"
+		}
+		if _, err := c.call(ctx, http.MethodDelete, path, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "deleted %s\n", fs.Arg(0))
+		return nil
 	case "get":
 		if fs.NArg() > 0 {
 			c.account = fs.Arg(0)

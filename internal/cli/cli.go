@@ -57,7 +57,7 @@ func commands() map[string]command {
 		"migrate":   {"apply database migrations and exit", runMigrate},
 		"version":   {"print the version", runVersion},
 		"login":     {"trade an API key for an auth token", runLogin},
-		"accounts":  {"accounts: create, list, get, api-key", runAccounts},
+		"accounts":  {"accounts: create, list, get, api-key, delete", runAccounts},
 		"numbers":   {"numbers: search, list, get, add, activate, reserve, release, delete, used-by, import, export", runNumbers},
 		"config":    {"system config: get, set, delete", runConfig},
 		"features":  {"an account's number_manager settings, routing jobs, manual feature actions", runFeatures},

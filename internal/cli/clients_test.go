@@ -44,6 +44,7 @@ var everyCommand = [][]string{
 	{"serve"}, {"migrate"}, {"version"}, {"login"}, {"quote", "+14155550100"}, {"bench"},
 	{"carriers"}, {"carriers", "test", "local"}, {"carriers", "audit", "telnyx"}, {"reconcile"},
 	{"accounts", "create"}, {"accounts", "list"}, {"accounts", "get", "ID"}, {"accounts", "api-key", "ID"},
+	{"accounts", "delete", "ID"},
 	{"numbers", "search"}, {"numbers", "list"}, {"numbers", "get", "+14155550100"}, {"numbers", "add", "+14155550100"},
 	{"numbers", "activate", "+14155550100"}, {"numbers", "reserve", "+14155550100"}, {"numbers", "release", "+14155550100"},
 	{"numbers", "delete", "+14155550100"}, {"numbers", "used-by", "callflow", "+14155550100"},
@@ -344,5 +345,33 @@ func TestServeSaysMasterKeyWasNotUsed(t *testing.T) {
 		if !strings.Contains(errb.String(), want) || strings.Contains(errb.String(), "key-") {
 			t.Errorf("serve %d:\n%s", i, errb.String())
 		}
+	}
+}
+
+// accounts delete: refused while the account holds numbers, saying how
+// many; --release-numbers releases them, then deletes.
+func TestAccountsDelete(t *testing.T) {
+	s := newServer(t)
+	code, out, errs := s.run(t, "", "accounts", "create", "--name", "acme")
+	if code != 0 {
+		t.Fatalf("accounts create: %d %s", code, errs)
+	}
+	var child string
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "id\t"); ok {
+			child = v
+		}
+	}
+	if code, out, errs := s.run(t, "", "numbers", "add", "--account="+child, "+14155550100", "+14155550101"); code != 0 {
+		t.Fatalf("numbers add: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := s.run(t, "", "accounts", "delete", child); code != 1 || !strings.Contains(errs, "2 numbers") {
+		t.Fatalf("delete an owner: %d %s", code, errs)
+	}
+	if code, out, errs := s.run(t, "", "accounts", "delete", child, "--release-numbers"); code != 0 || !strings.Contains(out, "deleted "+child) {
+		t.Fatalf("delete releasing: %d %s %s", code, out, errs)
+	}
+	if n, _ := s.st.CountAccountNumbers(context.Background(), child); n != 0 {
+		t.Fatalf("%d numbers still owned by the deleted account", n)
 	}
 }

@@ -16,6 +16,7 @@ var subcommands = map[string][]cmdHelp{
 		{"list", "[--descendants]", "the account's children (or every account below it)"},
 		{"get", "[ID]", "an account (default: --account, or the credentials' own)"},
 		{"api-key", "[ID]", "an account's API key"},
+		{"delete", "[--release-numbers] ID", "delete an account; refused while it holds numbers unless they are released"},
 	},
 	"numbers": {
 		{"search", "--prefix 415 [--quantity 10] [--country US]", "search the carriers for numbers to buy"},

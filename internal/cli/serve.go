@@ -191,6 +191,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Purchases whose buyers stopped waiting may still be at their
+	// carriers: record their outcome if they finish in time. What does not
+	// finish is settled by reconciliation (its intent is stored).
+	if err := mgr.Drain(sctx); err != nil {
+		log.Warn("stopping with purchases still at their carriers; reconciliation will settle them")
+	}
 	log.Info("stopped")
 	return nil
 }

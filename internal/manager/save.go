@@ -211,6 +211,16 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 		return nil
 	}
 	return m.store.InTx(ctx, func(tx store.Tx) error {
+		if n.State != number.Deleted && n.AssignedTo != "" && (it.before == nil || it.before.AssignedTo != n.AssignedTo) {
+			// The new owner must exist, and stays until this commits:
+			// nothing is ever owned by a missing account.
+			if err := tx.LockAccount(ctx, n.AssignedTo); err != nil {
+				if number.IsKind(err, number.KindNotFound) {
+					return &number.Error{Kind: number.KindAssignFailure, Number: n.Number, Cause: "account " + n.AssignedTo + " does not exist"}
+				}
+				return err
+			}
+		}
 		var err error
 		switch {
 		case n.State == number.Deleted:

@@ -298,6 +298,15 @@ func TestMove(t *testing.T) { // §3.3
 		if s := w.stored(t, reservedNum); s.AssignedTo != reseller || s.State != number.Reserved {
 			t.Fatalf("changed: %+v", s)
 		}
+		// Unlike Kazoo, the system cannot give a number to an account that
+		// does not exist: nothing is ever owned by a missing account.
+		r = w.m.Move(ctx, []string{reservedNum}, unrelated, sys())
+		if e := failure(t, r, reservedNum); e.Kind != number.KindAssignFailure {
+			t.Fatalf("%v", e)
+		}
+		if err := w.st.InsertAccount(ctx, &number.Account{ID: unrelated, Name: "Unrelated", Enabled: true, Created: epoch, Modified: epoch}); err != nil {
+			t.Fatal(err)
+		}
 		n := one(t, w.m.Move(ctx, []string{reservedNum}, unrelated, sys()))
 		if n.AssignedTo != unrelated {
 			t.Fatalf("%+v", n)

@@ -181,11 +181,37 @@ func (x *executor) UpdateAccount(ctx context.Context, a *number.Account) error {
 // DeleteAccount implements store.Accounts; a missing account gives KindNotFound.
 func (x *executor) DeleteAccount(ctx context.Context, id string) error {
 	changed, err := x.execOne(ctx, "DELETE FROM accounts WHERE id = $1", id)
+	if err != nil && strings.Contains(err.Error(), "account holds numbers") {
+		// The trigger accounts_keep_owners refused (migration 00005).
+		return &number.Error{Kind: number.KindAccountHasNumbers, Number: id, Err: err}
+	}
 	if err != nil {
 		return x.d.internal("delete account", id, err)
 	}
 	if !changed {
 		return accountNotFound(id)
+	}
+	return nil
+}
+
+// CountAccountNumbers implements store.Accounts.
+func (x *executor) CountAccountNumbers(ctx context.Context, id string) (int64, error) {
+	var n int64
+	if err := x.queryRow(ctx, "SELECT count(*) FROM numbers WHERE assigned_to = $1 AND assigned_to <> ''", id).Scan(&n); err != nil {
+		return 0, x.d.internal("count account numbers", id, err)
+	}
+	return n, nil
+}
+
+// LockAccount implements store.Tx.
+func (t txExecutor) LockAccount(ctx context.Context, id string) error {
+	var one int
+	err := t.queryRow(ctx, "SELECT 1 FROM accounts WHERE id = $1"+t.d.forKeyShare, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return accountNotFound(id)
+	}
+	if err != nil {
+		return t.d.internal("lock account", id, err)
 	}
 	return nil
 }

@@ -32,6 +32,10 @@ type dialect struct {
 	// forUpdate ends a SELECT that locks the rows it reads until the
 	// transaction ends; "" where transactions are serialised anyway.
 	forUpdate string
+	// forKeyShare ends a SELECT that keeps the row it reads from being
+	// deleted (or its key changed) until the transaction ends, without
+	// blocking other readers or updates of other columns.
+	forKeyShare string
 
 	// replicated says the database may have standbys that a commit waits
 	// for, so confirming a number takes a write (ConfirmNumber).

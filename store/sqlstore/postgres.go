@@ -29,11 +29,12 @@ import (
 // transaction, so nodes sharing the database need no lock besides the
 // rows' versions.
 var postgresDialect = &dialect{
-	name:       "postgres",
-	time:       func(t time.Time) any { return t },
-	forUpdate:  " FOR UPDATE",
-	replicated: true,
-	param:      numbered,
+	name:        "postgres",
+	time:        func(t time.Time) any { return t },
+	forUpdate:   " FOR UPDATE",
+	forKeyShare: " FOR KEY SHARE",
+	replicated:  true,
+	param:       numbered,
 	violation: func(err error) (violation, string) {
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) {

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"accounts", testAccounts},
 		{"account tree", testAccountTree},
 		{"account conflicts", testAccountConflicts},
+		{"nothing owned by a missing account", testAccountOwners},
 		{"configs", testConfigs},
 		{"race to reserve", testRace},
 	}.run(t, open)
