@@ -401,9 +401,66 @@ func handleCreditGet(c *call) {
 	c.ok(creditJSON(cr))
 }
 
+// creditJSON is an account's credit: the balance (Kazoo's "amount"), what
+// unsettled purchases hold of it, how far below zero it may go, and what is
+// left to spend.
 func creditJSON(cr *billing.Credit) map[string]any {
 	return map[string]any{"enabled": true, "amount": billing.Amount(cr.BalanceMinor, cr.Currency), "amount_minor": cr.BalanceMinor,
+		"held": billing.Amount(cr.HeldMinor, cr.Currency), "held_minor": cr.HeldMinor,
+		"limit": billing.Amount(cr.LimitMinor, cr.Currency), "limit_minor": cr.LimitMinor,
+		"available": billing.Amount(cr.Available(), cr.Currency), "available_minor": cr.Available(),
 		"currency": cr.Currency, "modified": gregorian(cr.Modified)}
+}
+
+// handleCreditLimit is PATCH /v2/accounts/{A}/credits with {"data":
+// {"limit": "10.00"} (or "limit_minor": 1000)}: how far below zero the
+// account's balance may go. Who may set it is who may add credit.
+func handleCreditLimit(c *call) {
+	b := c.bill()
+	if b == nil {
+		return
+	}
+	if err := billing.MayAddCredit(c.auth, c.account); err != nil {
+		c.fail(err)
+		return
+	}
+	env, err := c.body()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	data, err := env.data()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var v validationErrors
+	var limit int64
+	switch {
+	case data["limit_minor"] != nil:
+		if json.Unmarshal(data["limit_minor"], &limit) != nil {
+			v.add("limit_minor", "type", "Value did not match type(s): integer")
+		}
+	case data["limit"] != nil:
+		if limit, err = billing.ParseJSONAmount(data["limit"], b.CreditCurrency(c.ctx, c.account.ID)); err != nil {
+			v.add("limit", "type", err.Error())
+		}
+	default:
+		v.add("limit", "required", "Field is required but missing")
+	}
+	if limit < 0 && v.err() == nil {
+		v.add("limit", "minimum", "the limit may not be negative")
+	}
+	if err := v.err(); err != nil {
+		c.fail(err)
+		return
+	}
+	cr, err := b.SetCreditLimit(c.ctx, c.auth, c.account, limit)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(creditJSON(cr))
 }
 
 // handleCreditAdd is PUT /v2/accounts/{A}/credits with {"data": {"amount":

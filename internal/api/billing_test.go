@@ -307,4 +307,21 @@ func TestCreditAPI(t *testing.T) {
 	if c := e.must(200, "GET", "/v2/accounts/"+ts.a+"/credits", ts.tA, nil).dataMap(); c["amount_minor"] != 140.0 || c["amount"] != 1.4 {
 		t.Fatalf("balance %v", c)
 	}
+
+	// A limit lets the balance go below zero, that far: set by whoever may
+	// add credit, never by the account itself.
+	if r := e.do("PATCH", "/v2/accounts/"+ts.a+"/credits", ts.tA, map[string]any{"data": map[string]any{"limit": "5.00"}}); r.code != 403 {
+		t.Fatalf("an account lending itself credit: %d %s", r.code, r.raw)
+	}
+	if r := e.do("PATCH", "/v2/accounts/"+ts.a+"/credits", ts.tReseller, map[string]any{"data": map[string]any{"limit_minor": -1}}); r.code != 400 {
+		t.Fatalf("a negative limit: %d %s", r.code, r.raw)
+	}
+	c = e.must(200, "PATCH", "/v2/accounts/"+ts.a+"/credits", ts.tReseller, map[string]any{"data": map[string]any{"limit": "2.00"}}).dataMap()
+	if c["limit_minor"] != 200.0 || c["available_minor"] != 340.0 || c["held_minor"] != 0.0 {
+		t.Fatalf("with a limit: %v", c)
+	}
+	e.must(200, "PUT", e.numPath(ts.a, nums[1])+"/activate?accept_charges=true", e.token, nil)
+	if c := e.must(200, "GET", "/v2/accounts/"+ts.a+"/credits", ts.tA, nil).dataMap(); c["amount_minor"] != -120.0 || c["available_minor"] != 80.0 {
+		t.Fatalf("below zero, within the limit: %v", c)
+	}
 }

@@ -104,6 +104,7 @@ func (s *Server) routes() []*route {
 		r(GET, acct+"/transactions", "accounts.transactions", authRequired, "The account's ledger", handleTransactions),
 		r(GET, acct+"/credits", "accounts.credits", authRequired, "The account's prepaid credit", handleCreditGet),
 		r(PUT, acct+"/credits", "accounts.credits_add", authRequired, "Add prepaid credit (master and ancestor resellers)", handleCreditAdd),
+		r(PATCH, acct+"/credits", "accounts.credits_limit", authRequired, "Set how far below zero the balance may go (master and ancestor resellers)", handleCreditLimit),
 		r(POST, acct+"/quotes", "accounts.quotes", authRequired, "What buying, creating or reserving numbers would cost", handleQuote),
 
 		// Carrier audit (audit.go; the master only).

@@ -251,3 +251,19 @@ func (s *Service) CreditAccount(ctx context.Context, by, acc *number.Account, am
 	}
 	return s.AddCredit(ctx, acc.ID, amount, currency, description, requestID)
 }
+
+// SetCreditLimit sets how far below zero acc's balance may go (limit in
+// minor units of its credit's currency, >= 0) on behalf of by: those who may
+// add credit may lend it. not_found when the account has no credit yet.
+func (s *Service) SetCreditLimit(ctx context.Context, by, acc *number.Account, limit int64) (*Credit, error) {
+	if err := MayAddCredit(by, acc); err != nil {
+		return nil, err
+	}
+	if limit < 0 {
+		return nil, invalid("the credit limit may not be negative")
+	}
+	if err := s.st.SetCreditLimit(ctx, acc.ID, limit, s.now().UTC()); err != nil {
+		return nil, err
+	}
+	return s.st.GetCredit(ctx, acc.ID)
+}

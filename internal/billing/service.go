@@ -77,10 +77,12 @@ func ClassifyWith(c Classifier) Classify {
 	}
 }
 
-// CheckCredit refuses a quote an account with credit cannot pay today.
-// Accounts that never had credit are billed afterwards and always pass.
-// The check is not a hold: two purchases racing each other may both pass
-// and take the balance below zero; the ledger still records both.
+// CheckCredit refuses a quote an account with credit cannot pay today
+// (what it has available: its balance, less what unsettled purchases hold,
+// plus its limit). Accounts that never had credit are billed afterwards and
+// always pass. It is the early refusal that spares a carrier call; what
+// keeps a balance within its limit under any concurrency is that each
+// charge is held or debited conditionally in its write's transaction.
 func (s *Service) CheckCredit(ctx context.Context, q Quote) error {
 	for _, inv := range q {
 		need := inv.Summary.TodayMinor
@@ -98,9 +100,9 @@ func (s *Service) CheckCredit(ctx context.Context, q Quote) error {
 			return &number.Error{Kind: number.KindNotEnoughCredit, Number: inv.AccountID,
 				Cause: fmt.Sprintf("the account's credit is in %s and the charges in %s", c.Currency, inv.Currency)}
 		}
-		if c.BalanceMinor < need {
+		if c.Available() < need {
 			return &number.Error{Kind: number.KindNotEnoughCredit, Number: inv.AccountID,
-				Cause: fmt.Sprintf("balance %s %s, charges %s %s", FormatAmount(c.BalanceMinor, c.Currency), c.Currency,
+				Cause: fmt.Sprintf("available %s %s, charges %s %s", FormatAmount(c.Available(), c.Currency), c.Currency,
 					FormatAmount(need, inv.Currency), inv.Currency)}
 		}
 	}
