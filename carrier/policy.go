@@ -71,7 +71,7 @@ func SplitPolicy(settings json.RawMessage) (Policy, json.RawMessage, error) {
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(settings, &doc); err != nil {
-		return p, settings, nil // not an object: the carrier's strict decoding says why
+		return p, settings, nil //nolint:nilerr // not an object: the carrier's strict decoding reports it
 	}
 	found := false
 	for _, k := range policyKeys {

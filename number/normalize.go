@@ -179,7 +179,7 @@ func stripDecoration(raw string) string {
 			s = s[:i]
 		}
 	}
-	if strings.IndexAny(s, " -.()\t") < 0 {
+	if !strings.ContainsAny(s, " -.()\t") {
 		return s
 	}
 	b := make([]byte, 0, len(s))

@@ -17,7 +17,7 @@ func FuzzNormalize(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		got, err := z.Normalize(raw)
 		if err != nil {
-			e, ok := err.(*Error)
+			e, ok := err.(*Error) //nolint:errorlint // Normalize returns its *Error itself, unwrapped: checked here
 			if !ok || e.Kind != KindNotReconcilable || e.Number != raw {
 				t.Fatalf("Normalize(%q) error = %#v, want not_reconcilable keyed by the input", raw, err)
 			}

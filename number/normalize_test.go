@@ -86,7 +86,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func asError(err error, e **Error) bool {
-	x, ok := err.(*Error)
+	x, ok := err.(*Error) //nolint:errorlint // Normalize returns its *Error itself, unwrapped: checked here
 	*e = x
 	return ok
 }

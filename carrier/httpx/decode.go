@@ -44,7 +44,7 @@ func DecodeXML[T any](carrierName string, body []byte) (T, error) {
 	// processing instructions means the reply is not what it claims.
 	for {
 		tok, err := dec.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {

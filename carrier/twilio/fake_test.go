@@ -2,7 +2,6 @@ package twilio
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -184,7 +183,3 @@ func newTestCarrier(t testing.TB, cfg Config) *Carrier {
 func testNumber(e164 string) *number.Number {
 	return number.New(e164, number.Discovery, Name, testNow)
 }
-
-// drain reads a request body before a handler blocks: the server notices
-// a client hanging up only once the body is read.
-func drain(r *http.Request) { io.Copy(io.Discard, r.Body) }

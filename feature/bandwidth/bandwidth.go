@@ -260,7 +260,8 @@ func (p *e911Provider) Refresh(ctx context.Context, req feature.Request) (featur
 	}
 	status, err := p.settle("refresh", num, o)
 	if err != nil {
-		return feature.Result{Status: feature.StatusError, Data: req.Record.Data, Message: o.errors()}, nil
+		// The order failed at Bandwidth: a status to record, not a failed call.
+		return feature.Result{Status: feature.StatusError, Data: req.Record.Data, Message: o.errors()}, nil //nolint:nilerr // see above
 	}
 	return feature.Result{Status: status, Data: req.Record.Data, Message: o.Status}, nil
 }

@@ -370,6 +370,7 @@ func TestSlowBodyIsDropped(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no reply to a slow body: %v", err)
 	}
+	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusRequestTimeout {
 		t.Errorf("slow body: %d %s", res.StatusCode, body)

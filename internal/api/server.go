@@ -150,14 +150,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	defer func() {
 		v := recover()
-		if v != nil && v != http.ErrAbortHandler {
+		abort := v == http.ErrAbortHandler //nolint:errorlint // the panic value itself, never wrapped
+		if v != nil && !abort {
 			s.log.Error("panic in handler", "request_id", c.requestID, "panic", v)
 			if c.status == 0 {
 				c.fail(errInternal)
 			}
 		}
 		s.finish(c, start)
-		if v == http.ErrAbortHandler {
+		if abort {
 			panic(v)
 		}
 	}()

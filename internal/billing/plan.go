@@ -108,7 +108,7 @@ func decodeRate(fields map[string]json.RawMessage, currency string) (Rate, error
 		if raw, ok := fields[dec]; ok {
 			a, err := ParseJSONAmount(raw, currency)
 			if err != nil {
-				return 0, fmt.Errorf("%s: %v", dec, err)
+				return 0, fmt.Errorf("%s: %w", dec, err)
 			}
 			v, have = a, true
 		}

@@ -49,7 +49,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer body.Close()
-	var w io.Writer = env.Stdout
+	w := env.Stdout
 	if *outPath != "-" {
 		f, err := os.Create(*outPath)
 		if err != nil {

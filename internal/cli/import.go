@@ -83,7 +83,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var in io.Reader = env.Stdin
+	in := env.Stdin
 	var size int64
 	if name := fs.Arg(0); name != "-" {
 		f, err := os.Open(name)

@@ -175,11 +175,12 @@ func printOutcome(env *Env, nums []string, data json.RawMessage) error {
 		Success map[string]struct{ State string } `json:"success"`
 		Error   json.RawMessage                   `json:"error"`
 	}
-	if err := json.Unmarshal(data, &multi); err != nil || multi.Success == nil {
+	if json.Unmarshal(data, &multi) != nil || multi.Success == nil {
+		// Not a collection reply: one number's JSON.
 		var one struct{ ID, State string }
 		_ = json.Unmarshal(data, &one)
 		fmt.Fprintf(env.Stdout, "%s\t%s\n", one.ID, one.State)
-		return nil
+		return nil //nolint:nilerr // a reply that is not a collection is printed as one number
 	}
 	keys := make([]string, 0, len(multi.Success))
 	for k := range multi.Success {

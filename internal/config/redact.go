@@ -110,7 +110,7 @@ func walk(key string, v json.RawMessage, leaf func(key string, v json.RawMessage
 	case '{':
 		var inner map[string]json.RawMessage
 		if json.Unmarshal(t, &inner) != nil {
-			return v, false, nil
+			return v, false, nil //nolint:nilerr // not an object after all: a leaf, left as it is
 		}
 		changed := false
 		for k, iv := range inner {
@@ -130,7 +130,7 @@ func walk(key string, v json.RawMessage, leaf func(key string, v json.RawMessage
 	case '[':
 		var items []json.RawMessage
 		if json.Unmarshal(t, &items) != nil {
-			return v, false, nil
+			return v, false, nil //nolint:nilerr // not an array after all: a leaf, left as it is
 		}
 		changed := false
 		for i, iv := range items {

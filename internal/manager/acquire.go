@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"maps"
 	"strings"
-	"time"
 
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/number"
@@ -17,11 +16,6 @@ import (
 // buyer whose carrier call has not been settled: reconciliation asks the
 // carrier whether it holds the number.
 const PurchaseKey = "numan_purchase"
-
-// defaultPurchaseTimeout bounds a carrier purchase when the carrier's
-// policy sets no purchase_timeout_s. It is the purchase's own deadline, not
-// the request's: a client that hangs up does not cut a purchase short.
-const defaultPurchaseTimeout = 2 * time.Minute
 
 // acquired is what a carrier answered to a purchase.
 type acquired struct {
@@ -226,21 +220,4 @@ func (m *Manager) Drain(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// disconnect releases a number at its carrier. An unknown carrier module is
-// skipped, as Kazoo does. A failure is queued for a retry: done is false
-// and err nil when the retry was queued.
-func (m *Manager) disconnect(ctx context.Context, n *number.Number) (done bool, err error) {
-	c, err := m.carriers.Get(ctx, n.ModuleName)
-	if err != nil {
-		m.log.WarnContext(ctx, "not releasing at an unknown carrier", "number", n.Number, "carrier", n.ModuleName)
-		return true, nil
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), carrierDeadline)
-	defer cancel()
-	if err := c.Disconnect(cctx, n); err != nil {
-		return false, m.queueDisconnect(ctx, n, err)
-	}
-	return true, nil
 }

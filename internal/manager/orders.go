@@ -160,15 +160,6 @@ func (m *Manager) pendingDisconnect(n *number.Number) store.PendingDisconnect {
 	}
 }
 
-// queueDisconnect records a failed carrier release for a later retry.
-func (m *Manager) queueDisconnect(ctx context.Context, n *number.Number, cause error) error {
-	m.log.WarnContext(ctx, "carrier release failed; will retry", "number", n.Number, "carrier", n.ModuleName, "err", cause)
-	return m.store.QueueDisconnect(ctx, store.PendingDisconnect{
-		Number: n.Number, Carrier: n.ModuleName, CarrierData: n.CarrierData.Clone(),
-		Attempts: 1, NextAttempt: m.now().Add(disconnectDelay(1)), LastError: number.AsError(cause).Error(),
-	})
-}
-
 // callDisconnect asks a carrier to take a number back, on its own deadline.
 // A carrier that says it does not have the number (not found) has it back
 // already: that is a success.

@@ -82,7 +82,7 @@ func (m *Manager) StartRouting(ctx context.Context, by number.Requester, account
 		}
 	}
 	var rnd [16]byte
-	_, _ = rand.Read(rnd[:])
+	rand.Read(rnd[:]) // never fails (crypto/rand)
 	job := &RoutingJob{ID: hex.EncodeToString(rnd[:]), AccountID: account, Carriers: slices.Clone(carriers),
 		Status: JobRunning, Started: m.now().UTC(), By: by.String()}
 	bg := m.bg
@@ -166,7 +166,10 @@ func (m *Manager) runRouting(ctx context.Context, job *RoutingJob) {
 		defer mu.Unlock()
 		f()
 		if (job.Done+job.FailedCount+job.Skipped)%routingSaveEvery == 0 {
-			_ = m.saveJob(context.WithoutCancel(ctx), job)
+			// Progress only: the job's final state is saved when it ends.
+			if err := m.saveJob(context.WithoutCancel(ctx), job); err != nil {
+				m.log.WarnContext(ctx, "saving a routing job's progress", "job", job.ID, "err", err)
+			}
 		}
 	}
 	tasks := make(chan routeTask)

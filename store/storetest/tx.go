@@ -60,7 +60,7 @@ func testTxCommit(t *testing.T, s store.Store) {
 		}
 		got, err := tx.GetNumber(ctxT(t), n.Number)
 		if err != nil || got.Version != 1 {
-			return fmt.Errorf("reading its own insert: %v, %v", got, err)
+			return fmt.Errorf("reading its own insert: %v, %w", got, err)
 		}
 		got.State = number.Reserved
 		if err := tx.UpdateNumber(ctxT(t), got); err != nil {
@@ -80,10 +80,10 @@ func testTxCommit(t *testing.T, s store.Store) {
 			return err
 		}
 		if c, err := tx.GetCredit(ctxT(t), acct.ID); err != nil || c.BalanceMinor != 700 {
-			return fmt.Errorf("reading its own credit: %+v, %v", c, err)
+			return fmt.Errorf("reading its own credit: %+v, %w", c, err)
 		}
 		if got, err := tx.GetNumberForUpdate(ctxT(t), n.Number); err != nil || got.State != number.Reserved || got.Version != 2 {
-			return fmt.Errorf("reading its own update for update: %+v, %v", got, err)
+			return fmt.Errorf("reading its own update for update: %+v, %w", got, err)
 		}
 		return nil
 	})
