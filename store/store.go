@@ -94,6 +94,14 @@ type Numbers interface {
 	// UpdateNumber writes n if the stored version is still n.Version, then
 	// increments n.Version; otherwise KindConflict (or KindNotFound).
 	UpdateNumber(ctx context.Context, n *number.Number) error
+	// ConfirmNumber succeeds only once the number is durably stored at
+	// version: where commits wait for standbys (PostgreSQL), a conditional
+	// update that changes nothing, committed like a write; elsewhere a
+	// read. KindConflict at another version, KindNotFound when gone. A
+	// request that changes nothing answers success only after it: after a
+	// primary's crash, what it read may be a commit no standby has (the
+	// failover test in scripts/ha found a number sold twice that way).
+	ConfirmNumber(ctx context.Context, e164 string, version int64) error
 	// DeleteNumber removes the number if its stored version is version;
 	// otherwise KindConflict (or KindNotFound).
 	DeleteNumber(ctx context.Context, e164 string, version int64) error

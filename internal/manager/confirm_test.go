@@ -12,8 +12,8 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// confirmingStore is a store with the optional NumberConfirmer capability,
-// recording what it was asked to confirm and answering err.
+// confirmingStore records what the store was asked to confirm and answers
+// err.
 type confirmingStore struct {
 	store.Store
 	mu    sync.Mutex
@@ -37,7 +37,6 @@ func (s *confirmingStore) calls() []string {
 	return append([]string(nil), s.asked...)
 }
 
-var _ manager.NumberConfirmer = (*confirmingStore)(nil)
 
 // A request that changes nothing answers success only once the store
 // confirms the number is durably as read; a request that writes carries

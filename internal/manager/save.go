@@ -166,35 +166,13 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 	sortNumbers(b.res.Succeeded)
 }
 
-// NumberConfirmer is an optional store capability: ConfirmNumber succeeds
-// only once the number is durably stored at the given version — on
-// PostgreSQL, a conditional update that changes nothing, in a transaction
-// whose commit waits for the synchronous standbys like any write. It fails
-// KindConflict when the number is at another version (KindNotFound when
-// gone).
-//
-// Why: a request that changes nothing (activating a number the account
-// already has, an update with the values already stored) answers success
-// from what it read. After a crash of the primary, what it read may be a
-// commit that reached the primary's disk but no standby — visible once the
-// crashed server restarts, until the failover rewinds it. An activation
-// retried after a lost reply would then be acknowledged from the
-// doomed commit, and the number sold again on the promoted standby (the
-// failover test in scripts/ha found exactly this). A write carries its
-// own check (conditional on the version, committed durably); a no-op needs
-// this one. Stores without replicas (SQLite) need not implement it.
-type NumberConfirmer interface {
-	ConfirmNumber(ctx context.Context, e164 string, version int64) error
-}
-
 // confirm makes sure a number a request leaves unchanged is durably stored
-// as the request read it, when the store can tell.
+// as the request read it (store.Numbers.ConfirmNumber says why).
 func (m *Manager) confirm(ctx context.Context, it *item) error {
-	c, ok := m.store.(NumberConfirmer)
-	if !ok || it.before == nil {
+	if it.before == nil {
 		return nil
 	}
-	return c.ConfirmNumber(ctx, it.before.Number, it.before.Version)
+	return m.store.ConfirmNumber(ctx, it.before.Number, it.before.Version)
 }
 
 // write persists one item in one transaction: the number (inserted when
