@@ -182,7 +182,7 @@ func (x *executor) DeleteNumber(ctx context.Context, e164 string, version int64)
 }
 
 // ConfirmNumber succeeds only once the number is durably stored at
-// version, for the manager's optional NumberConfirmer: KindConflict when it
+// version, implementing store.Numbers (see it for why): KindConflict when it
 // is at another version, KindNotFound when it is gone. On a dialect whose
 // database may have replicas (PostgreSQL) it is a conditional update that
 // changes nothing: its commit waits for the synchronous standbys like any
