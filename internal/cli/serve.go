@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/internal/console"
 	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/store"
@@ -82,6 +84,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.DurationVar(&lim.WriteTimeout, "write-timeout", durationEnv(env, "NUMAN_WRITE_TIMEOUT", lim.WriteTimeout), "how long handling a request and writing its reply may take; 0 means no limit (NUMAN_WRITE_TIMEOUT)")
 	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", durationEnv(env, "NUMAN_IDLE_TIMEOUT", lim.IdleTimeout), "how long an idle keep-alive connection stays open (NUMAN_IDLE_TIMEOUT)")
 	fs.IntVar(&lim.MaxHeaderBytes, "max-header-bytes", intEnv(env, "NUMAN_MAX_HEADER_BYTES", lim.MaxHeaderBytes), "largest request headers accepted; 431 above (NUMAN_MAX_HEADER_BYTES)")
+	secureCookies := fs.Bool("secure-cookies", boolEnv(env, "NUMAN_SECURE_COOKIES", false), "mark the web console's cookies Secure: set it when the console is reached over HTTPS (NUMAN_SECURE_COOKIES)")
 	maxBody := fs.Int64("max-body-bytes", int64(intEnv(env, "NUMAN_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest request body accepted; 413 above (NUMAN_MAX_BODY_BYTES)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -162,6 +165,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	hs := srv.HTTPServer(lim, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	// The web console at /, a client of the API in process; every other
+	// path is the API's.
+	con, err := console.New(console.Options{API: srv, Logger: log, SecureCookies: *secureCookies})
+	if err != nil {
+		return err
+	}
+	hs.Handler = con
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	if *jobsEvery > 0 {
@@ -227,4 +237,14 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "applied", m)
 	}
 	return nil
+}
+
+// boolEnv reads a boolean from the environment, else def.
+func boolEnv(env *Env, name string, def bool) bool {
+	if v := env.Getenv(name); v != "" {
+		if b, err := strconv.ParseBool(v); err == nil {
+			return b
+		}
+	}
+	return def
 }
