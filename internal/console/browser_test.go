@@ -227,7 +227,7 @@ func TestBrowser(t *testing.T) {
 	shots.shoot(ctx, "04-quote")
 	step("accept the charges",
 		chromedp.Click(chromedp.CSS(`[data-test="accept"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"], [data-test="error"]`)),
 	)
 	wantText(`[data-test="flash"]`, "bought")
 	if got := w.fake.Acquired(); len(got) != 1 || got[0] != "+14155550102" {
@@ -253,7 +253,7 @@ func TestBrowser(t *testing.T) {
 	shots.shoot(ctx, "07-number-cnam-dialog")
 	step("save the caller ID name",
 		chromedp.Click(chromedp.CSS(`[data-test="save-cnam"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"], [data-test="error"]`)),
 	)
 	wantText(`[data-test="flash"]`, "Caller ID name saved")
 	wantText(`[data-test="number-features"]`, "Outbound CNAM")

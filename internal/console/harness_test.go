@@ -15,6 +15,7 @@ import (
 
 	"github.com/numan-dev/numan/carrier"
 	_ "github.com/numan-dev/numan/carrier/all" // the carriers numan serve has
+	_ "github.com/numan-dev/numan/feature/all" // and its feature providers
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
