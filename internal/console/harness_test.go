@@ -15,8 +15,8 @@ import (
 
 	"github.com/numan-dev/numan/carrier"
 	_ "github.com/numan-dev/numan/carrier/all" // the carriers numan serve has
-	_ "github.com/numan-dev/numan/feature/all" // and its feature providers
 	"github.com/numan-dev/numan/carrier/carriertest"
+	_ "github.com/numan-dev/numan/feature/all" // and its feature providers
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/api"
 	"github.com/numan-dev/numan/internal/billing"
