@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/numan-dev/numan/internal/users"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -45,7 +46,7 @@ func handleAPIAuth(c *call) {
 		return
 	}
 	c.auth, c.token = acc, tok
-	out, err := c.s.tokenData(c.ctx, acc, exp)
+	out, err := c.s.tokenData(c.ctx, acc, nil, exp)
 	if err != nil {
 		c.fail(err)
 		return
@@ -61,7 +62,7 @@ func handleTokenInfo(c *call) {
 		c.fail(err)
 		return
 	}
-	out, err := c.s.tokenData(c.ctx, c.auth, claims.Expires)
+	out, err := c.s.tokenData(c.ctx, c.auth, c.user, claims.Expires)
 	if err != nil {
 		c.fail(err)
 		return
@@ -69,19 +70,32 @@ func handleTokenInfo(c *call) {
 	c.ok(out)
 }
 
-func (s *Server) tokenData(ctx context.Context, acc *number.Account, exp time.Time) (map[string]any, error) {
+// tokenData is what Kazoo says of a token (crossbar_util:response_auth):
+// the account, its reseller, the user it was issued to (owner_id; absent
+// for an API key's token), the language and the apps (none: Numan has no
+// app store). Numan adds superduper_admin, expires_at and, for a user,
+// the username and priv_level.
+func (s *Server) tokenData(ctx context.Context, acc *number.Account, u *users.User, exp time.Time) (map[string]any, error) {
 	reseller, err := s.accounts.ResellerOf(ctx, acc)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{
+	out := map[string]any{
 		"account_id":       acc.ID,
 		"account_name":     acc.Name,
 		"is_reseller":      acc.Reseller,
 		"reseller_id":      reseller,
 		"superduper_admin": acc.SuperduperAdmin,
 		"expires_at":       exp.UTC().Format(time.RFC3339),
-	}, nil
+		"language":         "en-us",
+		"apps":             []any{},
+	}
+	if u != nil {
+		out["owner_id"] = u.ID
+		out["username"] = u.Username
+		out["priv_level"] = privLevel(u)
+	}
+	return out, nil
 }
 
 // handleHealth is GET /healthz: the process answers.

@@ -31,6 +31,17 @@ func (s *Server) routes() []*route {
 		// Authentication.
 		r(PUT, "/v2/api_auth", "api_auth", authNone, "Trade an API key for an auth token", handleAPIAuth),
 		r(GET, "/v2/token_info", "token_info", authRequired, "Who the token belongs to", handleTokenInfo),
+		r(PUT, "/v2/user_auth", "user_auth", authNone, "Trade a user's credentials (MD5 of username:password) and account name for an auth token", handleUserAuth),
+		r(GET, "/v2/auth/tokeninfo", "auth.tokeninfo", authNone, "What the token in ?token= says", handleAuthTokenInfo),
+		r(POST, "/v2/auth/tokeninfo", "auth.tokeninfo_body", authNone, "What the token in data.token says", handleAuthTokenInfo),
+
+		// Users of an account (users.go).
+		r(GET, acct+"/users", "users.list", authRequired, "The account's users", handleUsersList),
+		r(PUT, acct+"/users", "users.create", authRequired, "Create a user (admins)", handleUserCreate),
+		r(GET, userPath, "users.get", authRequired, "Read a user", handleUserGet),
+		r(POST, userPath, "users.replace", authRequired, "Replace a user's fields", handleUserUpdate),
+		r(PATCH, userPath, "users.patch", authRequired, "Merge into a user's fields", handleUserUpdate),
+		r(DELETE, userPath, "users.delete", authRequired, "Delete a user (admins; not oneself)", handleUserDelete),
 
 		// Accounts.
 		r(PUT, "/v2/accounts", "accounts.create_child_of_caller", authRequired, "Create a child of the caller's account", handleAccountCreate),

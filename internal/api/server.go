@@ -21,6 +21,7 @@ import (
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/users"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -47,6 +48,9 @@ type Options struct {
 	// MaxBodyBytes is the largest request body accepted (413 above it);
 	// 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Users serves user_auth and the users of accounts; nil leaves those
+	// endpoints unanswered (404).
+	Users *users.Service
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -65,6 +69,7 @@ type Server struct {
 	// is the manager's.
 	accounts *accounts.Service
 	billing  *billing.Service
+	users    *users.Service
 	maxBody  int64
 }
 
@@ -88,7 +93,7 @@ func New(o Options) *Server {
 	s := &Server{
 		mgr: o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
-		billing: o.Billing, maxBody: o.MaxBodyBytes,
+		billing: o.Billing, users: o.Users, maxBody: o.MaxBodyBytes,
 	}
 	s.router = newRouter(s.routes())
 	s.metrics = newMetrics(o.Manager.CountNumbersByState)
@@ -114,6 +119,7 @@ type call struct {
 	requestID string
 	token     string
 	auth      *number.Account // the caller; nil when anonymous
+	user      *users.User     // the user of a user's token; nil for an API key's
 	account   *number.Account // the {ACCOUNT_ID} of the path, when there is one
 	status    int
 }
@@ -127,6 +133,9 @@ func (c *call) param(name string) string {
 	}
 	return ""
 }
+
+// actor is the caller as the users service sees it.
+func (c *call) actor() users.Actor { return users.Actor{Account: c.auth, User: c.user} }
 
 // requester is the caller as the manager sees it.
 func (c *call) requester() number.Requester {
@@ -274,24 +283,58 @@ func (s *Server) authenticate(c *call) error {
 		}
 		return errUnauthenticated()
 	}
-	claims, err := s.auth.VerifyToken(tok)
-	if err == nil {
-		var acc *number.Account
-		acc, err = s.accounts.Caller(c.ctx, claims.AccountID, claims.KeyStamp)
-		if err == nil {
-			c.token, c.auth = tok, acc
-		}
-	}
-	if err != nil {
+	if err := s.authenticateToken(c, tok); err != nil {
 		if c.route.auth == authOptional {
 			return nil // Kazoo's open search ignores a token it cannot use
 		}
 		return err
 	}
-	if c.route.admin && !c.auth.SuperduperAdmin {
+	if c.route.admin && (!c.auth.SuperduperAdmin || !users.MayWrite(c.user, false)) {
 		return errForbidden("only the master account may do this")
 	}
+	if !readOnly(c.r.Method) && !users.MayWrite(c.user, c.ownUserDocument()) {
+		return errForbidden("users who are not admins only read")
+	}
 	return nil
+}
+
+// authenticateToken sets c.auth (and c.user, for a user's token) from a
+// token, or says why it is not valid.
+func (s *Server) authenticateToken(c *call, tok string) error {
+	claims, err := s.auth.VerifyToken(tok)
+	if err != nil {
+		return err
+	}
+	if claims.OwnerID != "" {
+		// A user's token: the user's stamp, not the API key's, keeps it
+		// valid.
+		if s.users == nil {
+			return errUnauthenticated()
+		}
+		login, err := s.users.Caller(c.ctx, claims.AccountID, claims.OwnerID, claims.UserStamp)
+		if err != nil {
+			return err
+		}
+		c.token, c.auth, c.user = tok, login.Account, login.User
+		return nil
+	}
+	acc, err := s.accounts.Caller(c.ctx, claims.AccountID, claims.KeyStamp)
+	if err != nil {
+		return err
+	}
+	c.token, c.auth = tok, acc
+	return nil
+}
+
+// readOnly reports whether a method changes nothing.
+func readOnly(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions
+}
+
+// ownUserDocument reports whether the request is about the caller's own
+// user document (whose rules the users service checks).
+func (c *call) ownUserDocument() bool {
+	return c.user != nil && c.route.pattern == userPath && c.param("USER_ID") == c.user.ID && c.param("ACCOUNT_ID") == c.user.AccountID
 }
 
 // authorizeAccount loads the path's {ACCOUNT_ID} if the caller reaches it
