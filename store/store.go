@@ -57,6 +57,7 @@ type Data interface {
 	Configs
 	CarrierOrders
 	Billing
+	Users
 }
 
 // Tx is a transaction of InTx, valid only while InTx's fn runs. Its reads

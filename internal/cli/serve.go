@@ -19,6 +19,7 @@ import (
 	"github.com/numan-dev/numan/internal/console"
 	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/users"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
 	"github.com/numan-dev/numan/store/sqlstore"
@@ -158,7 +159,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *quiet {
 		reqLog = slog.New(config.RedactingHandler(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	}
-	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node, Billing: bill, MaxBodyBytes: *maxBody})
+	// The people who sign in (user_auth, the console), on the account
+	// cache's staleness bound.
+	people, err := users.New(st, accs, secret, users.Options{CacheTTL: *accountTTL, Normalize: mgr.Normalize})
+	if err != nil {
+		return err
+	}
+	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node,
+		Billing: bill, Users: people, MaxBodyBytes: *maxBody})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

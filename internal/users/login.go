@@ -51,19 +51,6 @@ func (e *ThrottledError) Unwrap() error {
 // the named accounts sharing the credentials' 16-bit tag).
 const maxCandidates = 16
 
-// NameKey is how account names are compared at sign-in, as Kazoo
-// compares them: lower-case letters and digits only ("Acme, Inc." and
-// "acmeinc" name the same account).
-func NameKey(name string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // Login checks a Kazoo sign-in. Every failure is the same
 // unauthenticated error, whether the account, the user or the password
 // was wrong, and takes about as long. A client or an account with too many
@@ -159,18 +146,26 @@ func (s *Service) accountsNamed(ctx context.Context, req LoginRequest) ([]string
 		}
 		return []string{req.AccountID}, nil
 	case strings.TrimSpace(req.PhoneNumber) != "":
-		if s.ownerOf == nil {
+		// The account holding the number (Kazoo: the number's account).
+		if s.normalize == nil {
 			return nil, nil
 		}
-		id, err := s.ownerOf(ctx, req.PhoneNumber)
-		if err != nil || id == "" {
-			return nil, nil //nolint:nilerr // an unknown or unreadable number names no account
+		e164, err := s.normalize(ctx, req.PhoneNumber)
+		if err != nil {
+			return nil, nil //nolint:nilerr // an unreadable number names no account
 		}
-		return []string{id}, nil
+		n, err := s.st.GetNumber(ctx, e164)
+		if number.IsKind(err, number.KindNotFound) || err == nil && (!n.State.Holds() || n.AssignedTo == "") {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []string{n.AssignedTo}, nil
 	case strings.TrimSpace(req.AccountRealm) != "":
 		return s.st.FindAccountIDs(ctx, "", strings.ToLower(strings.TrimSpace(req.AccountRealm)))
-	case NameKey(req.AccountName) != "":
-		return s.st.FindAccountIDs(ctx, NameKey(req.AccountName), "")
+	case number.AccountNameKey(req.AccountName) != "":
+		return s.st.FindAccountIDs(ctx, number.AccountNameKey(req.AccountName), "")
 	}
 	return nil, nil
 }

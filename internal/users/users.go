@@ -42,21 +42,28 @@ type Options struct {
 	CacheTTL time.Duration
 	// Now is the clock of the cache, the throttle and the timestamps.
 	Now func() time.Time
-	// NumberOwner returns the account holding a phone number (as a
-	// person types it), for sign-ins that name a number; nil refuses
-	// them.
-	NumberOwner func(ctx context.Context, raw string) (string, error)
+	// Normalize reads a phone number as a person types it into E.164
+	// (the manager's normaliser), for sign-ins that name a number; nil
+	// refuses them.
+	Normalize func(ctx context.Context, raw string) (string, error)
+}
+
+// Store is what the service reads and writes: users, and numbers (a
+// sign-in may name its account by a number the account holds).
+type Store interface {
+	store.Users
+	GetNumber(ctx context.Context, e164 string) (*number.Number, error)
 }
 
 // Service reads and writes users by their rules and signs them in.
 type Service struct {
-	st       store.Users
-	accs     *accounts.Service
-	h        *hasher
-	th       *throttle
-	now      func() time.Time
-	ownerOf  func(ctx context.Context, raw string) (string, error)
-	cacheTTL time.Duration
+	st        Store
+	accs      *accounts.Service
+	h         *hasher
+	th        *throttle
+	now       func() time.Time
+	normalize func(ctx context.Context, raw string) (string, error)
+	cacheTTL  time.Duration
 
 	mu    sync.Mutex
 	cache map[string]cachedUser
@@ -72,7 +79,7 @@ type cachedUser struct {
 
 // New returns a Service over st. secret is the server secret: the tags
 // that find a sign-in's user are keyed from it.
-func New(st store.Users, accs *accounts.Service, secret []byte, o Options) (*Service, error) {
+func New(st Store, accs *accounts.Service, secret []byte, o Options) (*Service, error) {
 	if len(secret) < 32 {
 		return nil, errors.New("users: server secret shorter than 32 bytes")
 	}
@@ -87,7 +94,7 @@ func New(st store.Users, accs *accounts.Service, secret []byte, o Options) (*Ser
 	}
 	return &Service{
 		st: st, accs: accs, h: newHasher(o.Params, o.HashConcurrency, secret), th: newThrottle(o.Throttle, o.Now),
-		now: o.Now, ownerOf: o.NumberOwner, cacheTTL: o.CacheTTL, cache: map[string]cachedUser{},
+		now: o.Now, normalize: o.Normalize, cacheTTL: o.CacheTTL, cache: map[string]cachedUser{},
 	}, nil
 }
 

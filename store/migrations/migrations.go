@@ -8,7 +8,8 @@
 // test checks the two directories hold the same versions and names);
 // sqlstore.Open (and `numan migrate`) applies pending ones. Never edit a
 // migration that has shipped: add a new one. Versions in use: 00001 core
-// (numbers, accounts, configs), 00002 carrier orders, 00003 billing.
+// (numbers, accounts, configs), 00002 carrier orders, 00003 billing, 00004
+// users (and the account columns a sign-in looks accounts up by).
 package migrations
 
 import (

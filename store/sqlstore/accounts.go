@@ -82,7 +82,8 @@ func (x *executor) InsertAccount(ctx context.Context, a *number.Account) error {
 		return err
 	}
 	_, err = x.exec(ctx, "INSERT INTO accounts ("+accountColumns+
-		") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)", args...)
+		", name_key, realm) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1, $14, $15)",
+		append(args, number.AccountNameKey(a.Name), a.Realm())...)
 	if err != nil {
 		return x.accountWriteError("insert account", a, err)
 	}
@@ -155,8 +156,9 @@ func (x *executor) UpdateAccount(ctx context.Context, a *number.Account) error {
 		}
 		changed, err := x.execOne(ctx, "UPDATE accounts SET name = $2, parent_id = $3, path = $4, enabled = $5,"+
 			" reseller = $6, allow_number_additions = $7, superduper_admin = $8, public = $9, api_key_hash = $10,"+
-			" api_key_sealed = $11, created = $12, modified = $13, version = version + 1 WHERE id = $1 AND version = $14",
-			append(args, a.Version)...)
+			" api_key_sealed = $11, created = $12, modified = $13, name_key = $15, realm = $16, version = version + 1"+
+			" WHERE id = $1 AND version = $14",
+			append(args, a.Version, number.AccountNameKey(a.Name), a.Realm())...)
 		if err != nil {
 			return x.accountWriteError("update account", a, err)
 		}

@@ -2,7 +2,7 @@
 // helpers other packages' tests open stores with.
 //
 // Run is the one entry point of the suite: numbers, accounts, configs,
-// races, carrier orders, billing and transactions, each subtest on a
+// races, carrier orders, billing, transactions and users, each subtest on a
 // fresh, empty store. OpenSQLite, OpenPostgres, EachKind and EachStore
 // give any test both stores in one line:
 //
@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("billing", func(t *testing.T) { runBilling(t, open) })
 	t.Run("credit holds", func(t *testing.T) { runHolds(t, open) })
 	t.Run("transactions", func(t *testing.T) { runTx(t, open) })
+	t.Run("users", func(t *testing.T) { runUsers(t, open) })
 }
 
 // suite is a list of tests, each run on a fresh store.
