@@ -19,6 +19,7 @@ import (
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/users"
 	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
@@ -50,6 +51,10 @@ type env struct {
 }
 
 const testMasterKey = "master-key-0123456789"
+
+// testUserParams are argon2id costs small enough for tests; the scheme is
+// the one numan serve uses.
+var testUserParams = users.Params{Memory: 64, Time: 1, Threads: 1}
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -105,7 +110,11 @@ func newEnvOn(t testing.TB, st store.Store) *env {
 	mgr := manager.New(st, src, manager.Options{Now: clk.now, Accounts: accs, NumberCacheTTL: time.Second})
 	// The billing endpoints answer; writes are priced only withBilling.
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now})
-	srv := New(Options{Manager: mgr, Billing: bill, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
+	people, err := users.New(st, accs, secret, users.Options{Params: testUserParams, Now: clk.now, CacheTTL: time.Minute, Normalize: mgr.Normalize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Options{Manager: mgr, Billing: bill, Users: people, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey, keys: kr}
 	e.token = e.login(testMasterKey)
 	return e
