@@ -121,6 +121,7 @@ type ListQuery struct {
 	States     []number.State // only these states; empty = all
 	Prefix     string         // only numbers starting with this E.164 prefix
 	Modules    []string       // only numbers of these carrier modules; empty = any
+	Features   []string       // only numbers with one of these active features (e911, outbound_cnam, ...); empty = any
 	StartKey   string         // first number of the page (inclusive); "" = from the start
 	Limit      int            // page size; 0 = no limit
 }

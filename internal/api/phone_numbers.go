@@ -560,6 +560,24 @@ func listQuery(q map[string][]string) (manager.ListQuery, error) {
 	if s := get("filter_prefix"); s != "" {
 		lq.Prefix = s
 	}
+	// Active features (Numan's: Kazoo has no such filter); cnam means
+	// either half of it.
+	for _, k := range []string{"filter_feature", "filter_features"} {
+		for _, raw := range q[k] {
+			for _, s := range splitList(raw) {
+				f := number.CanonicalFeature(strings.ToLower(s))
+				if !featureName(f) {
+					v.add(k, "pattern", "Value must be a feature name (e911, outbound_cnam, ...)", "value", s)
+					continue
+				}
+				if f == number.FeatureCNAM {
+					lq.Features = append(lq.Features, number.FeatureInboundCNAM, number.FeatureOutboundCNAM)
+					continue
+				}
+				lq.Features = append(lq.Features, f)
+			}
+		}
+	}
 	// The carrier, by the listing's field (carrier_module) or its short name.
 	for _, k := range []string{"filter_carrier_module", "filter_carrier"} {
 		for _, raw := range q[k] {
@@ -569,6 +587,21 @@ func listQuery(q map[string][]string) (manager.ListQuery, error) {
 		}
 	}
 	return lq, v.err()
+}
+
+// featureName reports whether s can be a feature's name: lower-case
+// letters, digits and underscores.
+func featureName(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // splitList reads a list parameter in any of the forms clients send:

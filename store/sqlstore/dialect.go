@@ -45,6 +45,10 @@ type dialect struct {
 	// before an OFFSET.
 	noLimit string
 
+	// hasFeature is the condition "the number's document has the active
+	// feature named by the parameter p" (a key of its features object).
+	hasFeature func(p string) string
+
 	// prepareReads keeps short reads prepared on the read pool (SQLite
 	// parses every statement again; pgx caches its prepared statements
 	// per connection by itself).

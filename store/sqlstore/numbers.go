@@ -230,7 +230,7 @@ func (x *executor) whyUnchanged(ctx context.Context, e164, op string) error {
 
 // ListNumbers implements store.Numbers.
 func (x *executor) ListNumbers(ctx context.Context, q store.ListQuery) (store.Page, error) {
-	query, args := listSQL(q)
+	query, args := listSQL(q, x.d.hasFeature)
 	ns, err := x.queryNumbers(ctx, "list numbers", query, args...)
 	if err != nil {
 		return store.Page{}, err

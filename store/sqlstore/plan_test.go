@@ -20,7 +20,7 @@ func TestQueryPlans(t *testing.T) {
 	defer s.Close()
 	avail := []number.State{number.Available}
 	search := func(q store.SearchQuery) (string, []any) { return searchSQL(q, sqliteDialect.noLimit) }
-	list := func(q store.ListQuery) (string, []any) { return listSQL(q) }
+	list := func(q store.ListQuery) (string, []any) { return listSQL(q, sqliteDialect.hasFeature) }
 	tests := []struct {
 		name       string
 		query      string

@@ -34,6 +34,7 @@ var postgresDialect = &dialect{
 	forUpdate:   " FOR UPDATE",
 	forKeyShare: " FOR KEY SHARE",
 	replicated:  true,
+	hasFeature:  func(p string) string { return "(doc->'features'->(" + p + "::text)) IS NOT NULL" },
 	param:       numbered,
 	violation: func(err error) (violation, string) {
 		var pe *pgconn.PgError

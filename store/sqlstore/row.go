@@ -290,13 +290,23 @@ func statesToStrings(states []number.State) []string {
 
 // listSQL returns the SELECT for one page of lq: limit+1 rows, so the extra
 // row gives the next page's start key.
-func listSQL(lq store.ListQuery) (string, []any) {
+func listSQL(lq store.ListQuery, hasFeature func(p string) string) (string, []any) {
 	var q where
 	if lq.AssignedTo != "" {
 		q.and("assigned_to = " + q.arg(lq.AssignedTo) + " AND assigned_to <> ''") // matches the partial index
 	}
 	q.in("state", statesToStrings(lq.States))
 	q.in("module_name", lq.Modules)
+	if len(lq.Features) > 0 {
+		// Features are in the document, not indexed: the listing's other
+		// conditions bound the rows read, and a rare feature in a big
+		// account reads many of them for a page.
+		var any []string
+		for _, f := range lq.Features {
+			any = append(any, hasFeature(q.arg(f)))
+		}
+		q.and("(" + strings.Join(any, " OR ") + ")")
+	}
 	q.prefix("number", lq.Prefix, lq.StartKey)
 	sql := "SELECT " + numberColumns + " FROM numbers" + q.clause() + " ORDER BY number"
 	if lq.Limit > 0 {

@@ -27,6 +27,7 @@ var sqliteDialect = &dialect{
 	time:         func(t time.Time) any { return t.UnixMicro() },
 	maxKeys:      500,
 	noLimit:      "LIMIT -1",
+	hasFeature:   func(p string) string { return "json_type(doc, '$.features.' || " + p + ") IS NOT NULL" },
 	prepareReads: true,
 	param:        func(int) string { return "?" },
 	violation: func(err error) (violation, string) {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"delete", testDelete},
 		{"list paging", testListPaging},
 		{"list filters", testListFilters},
+		{"list by feature", testListByFeature},
 		{"search bounded by prefix", testSearchPrefix},
 		{"search filters", testSearchFilters},
 		{"count by state", testCountByState},
