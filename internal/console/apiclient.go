@@ -184,6 +184,8 @@ func words(code int, name string, data json.RawMessage) string {
 	switch {
 	case code == http.StatusUnauthorized:
 		return "Your session has ended or the credentials are wrong. Sign in again."
+	case name == "validation error" && obj["account"] != nil && len(obj) == 1:
+		return "This account is disabled."
 	case name == "validation error":
 		return "Some fields are not right: " + validationWords(obj)
 	case code == http.StatusForbidden:

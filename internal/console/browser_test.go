@@ -115,10 +115,10 @@ func (s *shooter) shoot(ctx context.Context, name string) {
 }
 
 // TestBrowser drives the console in headless Chromium through what an
-// operator does: sign in, search and buy a number through the quote
+// operator does: sign in as a user of a reseller, search and buy a number through the quote
 // dialog, find it in the list, open it, set a feature, release it, import
-// a CSV of 1,000 numbers watching the progress, and sign out; then, as the
-// master, the account tree, switching into a sub-account, service plans
+// a CSV of 1,000 numbers watching the progress, see the account's users,
+// and sign out; then, with the master's API key, the account tree, switching into a sub-account, service plans
 // and carriers. Any console error, uncaught exception or failed resource
 // in any page fails it. Screenshots of each screen at desktop and phone
 // width go to the test's artifact directory (go test -artifacts keeps
@@ -200,12 +200,14 @@ func TestBrowser(t *testing.T) {
 	// Sign in.
 	step("open the console", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-test="login-user"]`)))
 	shots.shoot(ctx, "01-login")
-	step("sign in with the API key",
-		chromedp.Click(chromedp.CSS(`details.alt summary`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-test="login-key"] input[name="api_key"]`), w.acmeKey),
-		chromedp.Click(chromedp.CSS(`[data-test="login-key"] button[type="submit"]`)),
+	step("sign in as Acme's admin",
+		chromedp.SendKeys(chromedp.CSS(`[data-test="login-user"] input[name="account"]`), "Acme"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test="login-user"] input[name="username"]`), "alice"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test="login-user"] input[name="password"]`), alicePassword),
+		chromedp.Click(chromedp.CSS(`[data-test="login-user"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="numbers"]`)),
 	)
+	wantText(`header .user`, "alice")
 	shots.shoot(ctx, "02-numbers-empty")
 
 	// Search and buy through the quote.
@@ -312,6 +314,11 @@ func TestBrowser(t *testing.T) {
 	)
 	wantText(`[data-test="numbers"]`, "+16285550000")
 
+	// The account's users.
+	step("users", chromedp.Navigate(base+acme+"/users"), chromedp.WaitVisible(chromedp.CSS(`[data-test="users"]`)))
+	wantText(`[data-test="users"]`, "rita")
+	shots.shoot(ctx, "09-users")
+
 	// Sign out.
 	step("sign out",
 		chromedp.Click(chromedp.CSS(`[data-test="logout"]`)),
@@ -330,7 +337,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="accounts"]`)),
 	)
 	wantText(`[data-test="accounts"]`, "Acme East")
-	shots.shoot(ctx, "09-accounts")
+	shots.shoot(ctx, "10-accounts")
 	step("switch into Acme",
 		chromedp.Click(chromedp.CSS(`[data-test="accounts"] a[href="`+acme+`/numbers"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="numbers"]`)),
@@ -338,8 +345,8 @@ func TestBrowser(t *testing.T) {
 	wantText(`main .context`, "Acme")
 	step("Acme's plans", chromedp.Navigate(base+acme+"/plans"), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
 	wantText(`main`, "Retail US")
-	shots.shoot(ctx, "10-plans")
+	shots.shoot(ctx, "11-plans")
 	step("carriers", chromedp.Navigate(base+"/a/"+w.master+"/carriers"), chromedp.WaitVisible(chromedp.CSS(`[data-test="carrier-settings"]`)))
-	shots.shoot(ctx, "11-carriers")
+	shots.shoot(ctx, "12-carriers")
 	t.Logf("screenshots in %s", shots.dir)
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +22,9 @@ import (
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/secrets"
-	"github.com/numan-dev/numan/store/sqlite"
+	"github.com/numan-dev/numan/internal/users"
+	"github.com/numan-dev/numan/store"
+	"github.com/numan-dev/numan/store/storetest"
 )
 
 // world is what numan serve runs, on a fresh SQLite file: the API with
@@ -32,7 +33,7 @@ import (
 // US numbers, so buying goes through the quote.
 type world struct {
 	t       testing.TB
-	st      *sqlite.Store
+	st      store.Store
 	mgr     *manager.Manager
 	api     *api.Server
 	con     *Console
@@ -48,11 +49,7 @@ const testMasterKey = "console-master-key-0123456789"
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.OpenSQLite(t)
 	carriertest.RegisterFake()
 	fake := carriertest.NewFake(t)
 	put := func(id string, doc any) {
@@ -88,7 +85,11 @@ func newWorld(t testing.TB) *world {
 	mgr := manager.New(st, src, manager.Options{Accounts: accs, NumberCacheTTL: time.Second})
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{})
 	mgr.SetBilling(bill)
-	srv := api.New(api.Options{Manager: mgr, Billing: bill, Config: src, Auth: auth, Node: "test-node", Version: "test"})
+	people, err := users.New(st, accs, secret, users.Options{Params: users.Params{Memory: 64, Time: 1, Threads: 1}, CacheTTL: time.Second, Normalize: mgr.Normalize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := api.New(api.Options{Manager: mgr, Billing: bill, Users: people, Config: src, Auth: auth, Node: "test-node", Version: "test"})
 	con, err := New(Options{API: srv})
 	if err != nil {
 		t.Fatal(err)
@@ -105,11 +106,24 @@ func newWorld(t testing.TB) *world {
 	}
 	w.must(201, "PUT", "/v2/service_plans", w.token, map[string]any{"data": map[string]any{
 		"id": "retail_us", "name": "Retail US", "currency": "USD",
-		"plan": map[string]any{"phone_numbers": map[string]any{"did_us": map[string]any{"name": "US DID", "activation_charge": "1.00", "rate": "2.00"}}},
+		"plan": map[string]any{
+			"phone_numbers":   map[string]any{"did_us": map[string]any{"name": "US DID", "activation_charge": "1.00", "rate": "2.00"}},
+			"number_carriers": map[string]any{"local": map[string]any{"name": "Own number", "activation_charge": "0.10"}},
+		},
 	}})
 	w.must(200, "POST", "/v2/accounts/"+w.acme+"/service_plans/retail_us", w.token, map[string]any{"data": map[string]any{}})
+	for _, u := range []struct{ name, password, priv string }{{"alice", alicePassword, "admin"}, {"rita", ritaPassword, "user"}} {
+		w.must(201, "PUT", "/v2/accounts/"+w.acme+"/users", w.token, map[string]any{"data": map[string]any{
+			"username": u.name, "password": u.password, "first_name": u.name, "last_name": "Acme", "priv_level": u.priv}})
+	}
 	return w
 }
+
+// Acme's users: alice is an admin, rita only reads.
+const (
+	alicePassword = "alice's long password"
+	ritaPassword  = "rita reads only"
+)
 
 // offer makes the fake carrier offer numbers with what carriers say of
 // them.
@@ -223,6 +237,15 @@ func (b *browser) loginKey(key string) *httptest.ResponseRecorder {
 	b.t.Helper()
 	b.send("GET", "/login", nil)
 	return b.send("POST", "/login", url.Values{"mode": {"key"}, "api_key": {key}, "_login": {b.jar[loginCookie].Value}})
+}
+
+// loginUser signs in with an account name, a username and a password
+// through the sign-in form.
+func (b *browser) loginUser(account, username, password string) *httptest.ResponseRecorder {
+	b.t.Helper()
+	b.send("GET", "/login", nil)
+	return b.send("POST", "/login", url.Values{"mode": {"user"}, "account": {account}, "username": {username},
+		"password": {password}, "_login": {b.jar[loginCookie].Value}})
 }
 
 // csrf is the session's form token.

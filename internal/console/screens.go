@@ -34,8 +34,9 @@ type Screen struct {
 	Handle func(*page) error
 }
 
-func managers(s *session) bool { return s.Manager() }
-func admins(s *session) bool   { return s.Admin() }
+func managers(s *session) bool { return s.Manager() && !s.ReadOnly() }
+func writers(s *session) bool  { return !s.ReadOnly() }
+func admins(s *session) bool   { return s.Admin() && !s.ReadOnly() }
 
 // screens is the console. Order is the navigation's.
 func screens() []*Screen {
@@ -48,13 +49,15 @@ func screens() []*Screen {
 		{Method: post, Path: "/a/{account}/numbers/{number}", Handle: numberAction},
 		{Method: post, Path: "/a/{account}/numbers/{number}/features/{feature}", Handle: numberFeature},
 		{Name: "search", Method: get, Path: "/a/{account}/buy", Title: "Buy numbers", Nav: "Buy", Handle: searchPage},
-		{Method: post, Path: "/a/{account}/buy", Handle: buyAction},
-		{Name: "import", Method: get, Path: "/a/{account}/import", Title: "Import numbers", Nav: "Import", Handle: importPage},
-		{Method: post, Path: "/a/{account}/import", Handle: importChunk},
+		{Method: post, Path: "/a/{account}/buy", For: writers, Handle: buyAction},
+		{Name: "import", Method: get, Path: "/a/{account}/import", Title: "Import numbers", Nav: "Import", For: writers, Handle: importPage},
+		{Method: post, Path: "/a/{account}/import", For: writers, Handle: importChunk},
 		{Name: "accounts", Method: get, Path: "/a/{account}/accounts", Title: "Accounts", Nav: "Accounts", For: managers, Handle: accountsPage},
 		{Method: post, Path: "/a/{account}/accounts", For: managers, Handle: accountCreate},
 		{Name: "plans", Method: get, Path: "/a/{account}/plans", Title: "Service plans", Nav: "Plans", For: managers, Handle: plansPage},
 		{Method: post, Path: "/a/{account}/plans", For: managers, Handle: planAction},
+		{Name: "users", Method: get, Path: "/a/{account}/users", Title: "Users", Nav: "Users", Handle: usersPage},
+		{Method: post, Path: "/a/{account}/users", Handle: userAction},
 		{Name: "carriers", Method: get, Path: "/a/{account}/carriers", Title: "Carriers", Nav: "Carriers", For: admins, Handle: carriersPage},
 		{Method: post, Path: "/a/{account}/carriers", For: admins, Handle: carrierSave},
 	}

@@ -57,6 +57,9 @@ func (s *session) ReadOnly() bool { return s.OwnerID != "" && s.PrivLevel != "ad
 // Who is how the header names the signed-in user.
 func (s *session) Who() string {
 	if s.Username != "" {
+		if s.ReadOnly() {
+			return s.Username + " (reads only)"
+		}
 		return s.Username
 	}
 	return s.AccountName + " (API key)"
