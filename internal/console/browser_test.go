@@ -199,7 +199,7 @@ func TestBrowser(t *testing.T) {
 
 	// Sign in.
 	step("open the console", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`[data-test="login-user"]`)))
-	shots.shoot(ctx, "01-login")
+	shots.shoot(ctx, "00-login")
 	step("sign in as Acme's admin",
 		chromedp.SendKeys(chromedp.CSS(`[data-test="login-user"] input[name="account"]`), "Acme"),
 		chromedp.SendKeys(chromedp.CSS(`[data-test="login-user"] input[name="username"]`), "alice"),
@@ -208,7 +208,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="numbers"]`)),
 	)
 	wantText(`header .user`, "alice")
-	shots.shoot(ctx, "02-numbers-empty")
+	shots.shoot(ctx, "01-numbers-empty")
 
 	// Search and buy through the quote.
 	step("search",
@@ -219,14 +219,14 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="offers"]`)),
 	)
 	wantText(`[data-test="offers"]`, "San Francisco")
-	shots.shoot(ctx, "03-search")
+	shots.shoot(ctx, "02-search")
 	step("pick a number and buy",
 		chromedp.Click(chromedp.CSS(`input[name="n"][value="+14155550102"]`)),
 		chromedp.Click(chromedp.CSS(`[data-test="buy"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="quote"]`)),
 	)
 	wantText(`[data-test="quote-total"]`, "1.00 USD")
-	shots.shoot(ctx, "04-quote")
+	shots.shoot(ctx, "03-quote")
 	step("accept the charges",
 		chromedp.Click(chromedp.CSS(`[data-test="accept"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"], [data-test="error"]`)),
@@ -238,13 +238,13 @@ func TestBrowser(t *testing.T) {
 
 	// Find it in the list, open it.
 	wantText(`[data-test="numbers"]`, "+14155550102")
-	shots.shoot(ctx, "05-numbers")
+	shots.shoot(ctx, "04-numbers")
 	step("open the number",
 		chromedp.Click(chromedp.CSS(`[data-test="numbers"] a[href$="14155550102"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="number-title"]`)),
 	)
 	wantText(`[data-test="number-state"]`, "In service")
-	shots.shoot(ctx, "06-number")
+	shots.shoot(ctx, "05-number")
 
 	// Set a feature: the caller ID name.
 	step("open the caller ID dialog",
@@ -252,7 +252,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#dlg-cnam`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-test="cnam-name"]`), "ACME SUPPORT"),
 	)
-	shots.shoot(ctx, "07-number-cnam-dialog")
+	shots.shoot(ctx, "06-number-cnam-dialog")
 	step("save the caller ID name",
 		chromedp.Click(chromedp.CSS(`[data-test="save-cnam"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"], [data-test="error"]`)),
@@ -307,12 +307,13 @@ func TestBrowser(t *testing.T) {
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-test="import-progress"] progress').value`)); err != nil || v != 1000 {
 		t.Errorf("progress bar at %v (%v), want 1000", v, err)
 	}
-	shots.shoot(ctx, "08-import")
+	shots.shoot(ctx, "07-import")
 	step("see the imported numbers",
 		chromedp.Navigate(base+acme+"/numbers?prefix=%2B1628"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="next"]`)),
 	)
 	wantText(`[data-test="numbers"]`, "+16285550000")
+	shots.shoot(ctx, "08-numbers-imported")
 
 	// The account's users.
 	step("users", chromedp.Navigate(base+acme+"/users"), chromedp.WaitVisible(chromedp.CSS(`[data-test="users"]`)))

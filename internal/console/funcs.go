@@ -58,6 +58,6 @@ func (c *Console) funcs() template.FuncMap {
 		"depth":  func(d int) string { return "d" + strconv.Itoa(min(max(d, 0), 6)) },
 		"join":   strings.Join,
 		"plural": plural,
-		"indent": func(d int) string { return strings.Repeat("· ", min(max(d, 0), 8)) },
+		"indent": func(d int) string { return strings.Repeat("· ", min(max(d-1, 0), 8)) },
 	}
 }
