@@ -174,12 +174,18 @@ func words(code int, name string, data json.RawMessage) string {
 	var bare string
 	_ = json.Unmarshal(data, &bare)
 	detail := func() string {
-		for _, k := range []string{"message", "cause"} {
-			if s, ok := obj[k].(string); ok && s != "" && s != name {
-				return s
-			}
+		msg, _ := obj["message"].(string)
+		cause, _ := obj["cause"].(string)
+		if msg == name {
+			msg = ""
 		}
-		return ""
+		switch {
+		case msg != "" && cause != "" && cause != msg:
+			return msg + ": " + cause
+		case msg != "":
+			return msg
+		}
+		return cause
 	}
 	switch {
 	case code == http.StatusUnauthorized:

@@ -133,6 +133,9 @@ func TestBrowser(t *testing.T) {
 	}
 	w := newWorld(t)
 	w.offer("+14155550101", "+14155550102", "+14155550103")
+	dash := fakeDASH(t)
+	w.must(200, "PUT", "/v2/system_configs/number_manager.dash_e911", w.token, map[string]any{"data": map[string]any{
+		"auth_username": "numan", "auth_password": "dash-secret", "emergency_provisioning_url": dash.URL}})
 	srv := httptest.NewServer(w.con)
 	defer srv.Close()
 	shots := &shooter{t: t, dir: t.ArtifactDir()}
@@ -184,7 +187,9 @@ func TestBrowser(t *testing.T) {
 	}
 	textOf := func(sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
 		if err != nil {
 			t.Fatalf("read %s: %v", sel, err)
 		}
@@ -259,6 +264,29 @@ func TestBrowser(t *testing.T) {
 	)
 	wantText(`[data-test="flash"]`, "Caller ID name saved")
 	wantText(`[data-test="number-features"]`, "Outbound CNAM")
+
+	// Set its E911 address: the provider refuses the first and suggests
+	// another, which is picked and saved.
+	step("an E911 address the provider refuses",
+		chromedp.Click(chromedp.CSS(`[data-test="open-e911"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dlg-e911`)),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-e911 input[name="street_address"]`), "1 Nowhere Rd"),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-e911 input[name="locality"]`), "Oakland"),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-e911 input[name="region"]`), "CA"),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-e911 input[name="postal_code"]`), "94607"),
+		chromedp.Click(chromedp.CSS(`[data-test="save-e911"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dlg-e911 [data-fill-e911]`)),
+	)
+	wantText(`[data-test="error"]`, "Street name not found")
+	shots.shoot(ctx, "05-number-e911-suggestion")
+	step("pick the suggestion and save",
+		chromedp.Click(chromedp.CSS(`#dlg-e911 [data-fill-e911]`)),
+		chromedp.Click(chromedp.CSS(`[data-test="save-e911"]`)),
+		// The refusal is on the page until the next one loads.
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"]`)),
+	)
+	wantText(`[data-test="flash"]`, "E911 address saved")
+	wantText(`[data-test="number-features"]`, "E911")
 
 	// Release it.
 	step("release the number",

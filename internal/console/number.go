@@ -2,7 +2,6 @@ package console
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -321,16 +320,19 @@ func numberFeature(p *page) error {
 			return lerr
 		}
 		v.OpenForm = feature
-		v.Suggest = suggestions(rp.Data)
+		// The provider's candidates, but for the address just refused.
+		for _, a := range suggestions(rp.Data) {
+			if !strings.EqualFold(strings.TrimSpace(a.Street), strings.TrimSpace(f("street_address"))) || a.PostalCode != f("postal_code") {
+				v.Suggest = append(v.Suggest, a)
+			}
+		}
 		if feature == "e911" && !remove {
 			v.E911 = e911Form{Street: f("street_address"), Extended: f("extended_address"), Locality: f("locality"),
 				Region: f("region"), PostalCode: f("postal_code"), CallerName: f("caller_name"), Emails: strings.Fields(f("emails"))}
 		}
+		// The page is shown again (200: the browser got what it asked
+		// for, a form to correct), the refusal above it.
 		p.Data, p.Title, p.Err = v, v.Number, err
-		var ae *apiError
-		if errors.As(err, &ae) {
-			p.status = ae.Code
-		}
 		return p.show("number")
 	}
 	words := map[string]string{"e911": "E911 address", "cnam": "Caller ID name", "messaging": "Messaging",
@@ -342,9 +344,13 @@ func numberFeature(p *page) error {
 }
 
 // suggestions reads the addresses an E911 provider offers instead of a
-// refused one (Kazoo's multiple_choice: data.multiple_choice.e911.details).
+// refused one: Numan's data.details.suggestions, or Kazoo's
+// data.multiple_choice.e911.details.
 func suggestions(data json.RawMessage) []e911Form {
 	var body struct {
+		Details struct {
+			Suggestions []e911Form `json:"suggestions"`
+		} `json:"details"`
 		MultipleChoice struct {
 			E911 struct {
 				Details []e911Form `json:"details"`
@@ -353,6 +359,9 @@ func suggestions(data json.RawMessage) []e911Form {
 	}
 	if json.Unmarshal(data, &body) != nil {
 		return nil
+	}
+	if len(body.Details.Suggestions) > 0 {
+		return body.Details.Suggestions
 	}
 	return body.MultipleChoice.E911.Details
 }
