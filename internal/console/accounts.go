@@ -184,9 +184,12 @@ func plansPage(p *page) error {
 		Plans     []plan `json:"plans"`
 		Effective *plan  `json:"effective"`
 	}
-	if _, err := p.get(p.acct()+"/service_plans", nil, &acc); err != nil {
-		v.Note = err.Error()
-		p.Data = v
+	p.Data = v
+	note, err := p.getOrNote(p.acct()+"/service_plans", nil, &acc)
+	if err != nil {
+		return err
+	}
+	if v.Note = note; note != "" {
 		return nil
 	}
 	v.Linked, v.Effective = acc.Plans, acc.Effective

@@ -311,6 +311,26 @@ func (p *page) get(apiPath string, query url.Values, v any) (*apiReply, error) {
 	return rp, rp.decode(v)
 }
 
+// getOrNote is get for a page that shows an API refusal as a note rather
+// than as the error page: the refusal comes back in words as note, and
+// err is only a failure of the console itself.
+func (p *page) getOrNote(apiPath string, query url.Values, v any) (note string, err error) {
+	rp, err := p.api(http.MethodGet, apiPath, query, nil)
+	if err != nil {
+		return "", err
+	}
+	if !rp.ok() {
+		return rp.err().Error(), nil
+	}
+	return "", rp.decode(v)
+}
+
+// said is a message for a person, shown as it is (an error whose text is
+// sentences, with capitals and full stops).
+type said string
+
+func (s said) Error() string { return string(s) }
+
 // acct is the API path of the page's account.
 func (p *page) acct() string { return "/v2/accounts/" + p.Account.ID }
 
@@ -362,14 +382,14 @@ func (c *Console) screenHandler(s *Screen) http.Handler {
 		p.Flash = c.takeFlash(w, r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !sess.checkCSRF(r) {
 			p.status = http.StatusForbidden
-			p.Err = errors.New("This form has expired or did not come from this console. Reload the page and try again.")
+			p.Err = said("This form has expired or did not come from this console. Reload the page and try again.")
 			_ = p.render("error")
 			return
 		}
 		if id := r.PathValue("account"); id != "" || strings.Contains(s.Path, "{account}") {
 			if !number.IsAccountID(id) {
 				p.status = http.StatusNotFound
-				p.Err = errors.New("There is no such account.")
+				p.Err = said("There is no such account.")
 				_ = p.render("error")
 				return
 			}
@@ -382,7 +402,7 @@ func (c *Console) screenHandler(s *Screen) http.Handler {
 		}
 		if s.For != nil && !s.For(sess) {
 			p.status = http.StatusForbidden
-			p.Err = errors.New("This page is for resellers and administrators.")
+			p.Err = said("This page is for resellers and administrators.")
 			_ = p.render("error")
 			return
 		}
@@ -427,7 +447,7 @@ func (c *Console) fail(p *page, err error) {
 	} else {
 		c.log.Error("console", "path", p.r.URL.Path, "err", err)
 		p.status = http.StatusInternalServerError
-		err = errors.New("Something went wrong on the server. The error was logged.")
+		err = said("Something went wrong on the server. The error was logged.")
 	}
 	p.Err = err
 	if rerr := p.render("error"); rerr != nil {

@@ -95,8 +95,12 @@ func searchPage(p *page) error {
 			State    string   `json:"state"`
 			Prefixes []string `json:"prefixes"`
 		}
-		if _, err := p.get(p.acct()+"/phone_numbers/prefix", url.Values{"city": {f.City}}, &codes); err != nil {
-			v.Note = "Finding a city's area codes needs the phonebook service (crossbar.phone_numbers phonebook_url): " + err.Error() +
+		note, err := p.getOrNote(p.acct()+"/phone_numbers/prefix", url.Values{"city": {f.City}}, &codes)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			v.Note = "Finding a city's area codes needs the phonebook service (crossbar.phone_numbers phonebook_url): " + note +
 				" Search by area code, and give the city to keep only the numbers in it."
 			return nil
 		}
@@ -117,9 +121,9 @@ func searchPage(p *page) error {
 	if err != nil {
 		return err
 	}
-	if err := rp.err(); err != nil {
-		v.Note = err.Error()
-		return nil
+	if aerr := rp.err(); aerr != nil {
+		v.Note = aerr.Error()
+		return nil //nolint:nilerr // a refused search is shown on the page, with the form
 	}
 	if err := rp.decode(&v.Offers); err != nil {
 		return err

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -184,7 +183,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	ck, err := r.Cookie(loginCookie)
 	form := r.PostFormValue("_login")
 	if err != nil || form == "" || subtle.ConstantTimeCompare([]byte(ck.Value), []byte(form)) != 1 {
-		c.showLogin(w, r, f, errors.New("The sign-in form expired. Try again."), http.StatusForbidden)
+		c.showLogin(w, r, f, said("The sign-in form expired. Try again."), http.StatusForbidden)
 		return
 	}
 	var cl call
@@ -192,7 +191,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	case "key":
 		key := strings.TrimSpace(r.PostFormValue("api_key"))
 		if key == "" {
-			c.showLogin(w, r, f, errors.New("Enter the account's API key."), http.StatusBadRequest)
+			c.showLogin(w, r, f, said("Enter the account's API key."), http.StatusBadRequest)
 			return
 		}
 		cl = call{method: http.MethodPut, path: "/v2/api_auth", body: map[string]any{"data": map[string]any{"api_key": key}}}
@@ -200,7 +199,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		f.Mode = "user"
 		pw := r.PostFormValue("password")
 		if f.Account == "" || f.Username == "" || pw == "" {
-			c.showLogin(w, r, f, errors.New("Enter the account name, your username and your password."), http.StatusBadRequest)
+			c.showLogin(w, r, f, said("Enter the account name, your username and your password."), http.StatusBadRequest)
 			return
 		}
 		cl = call{method: http.MethodPut, path: "/v2/user_auth", body: map[string]any{"data": map[string]any{
@@ -210,11 +209,11 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	rp, err := c.api.do(r.Context(), r, cl)
 	if err != nil {
 		c.log.Error("console sign-in", "err", err)
-		c.showLogin(w, r, f, errors.New("Signing in failed on the server."), http.StatusInternalServerError)
+		c.showLogin(w, r, f, said("Signing in failed on the server."), http.StatusInternalServerError)
 		return
 	}
 	if rp.Code == http.StatusUnauthorized || rp.Code == http.StatusNotFound {
-		c.showLogin(w, r, f, errors.New("These credentials are not right."), http.StatusUnauthorized)
+		c.showLogin(w, r, f, said("These credentials are not right."), http.StatusUnauthorized)
 		return
 	}
 	if err := rp.err(); err != nil {

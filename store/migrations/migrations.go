@@ -9,7 +9,8 @@
 // sqlstore.Open (and `numan migrate`) applies pending ones. Never edit a
 // migration that has shipped: add a new one. Versions in use: 00001 core
 // (numbers, accounts, configs), 00002 carrier orders, 00003 billing, 00004
-// users (and the account columns a sign-in looks accounts up by).
+// credit holds, 00005 account numbers, 00006 users (and the account columns
+// a sign-in looks accounts up by).
 package migrations
 
 import (

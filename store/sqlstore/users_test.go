@@ -32,7 +32,7 @@ func TestUsersMigrationFillsAccountKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := p.UpTo(t.Context(), 3); err != nil {
+		if _, err := p.UpTo(t.Context(), 5); err != nil {
 			t.Fatal(err)
 		}
 		const id = "0123456789abcdef0123456789abcdef"
