@@ -37,7 +37,6 @@ func (s *confirmingStore) calls() []string {
 	return append([]string(nil), s.asked...)
 }
 
-
 // A request that changes nothing answers success only once the store
 // confirms the number is durably as read; a request that writes carries
 // its own check and is not confirmed again; a dry run confirms nothing.
