@@ -1,5 +1,5 @@
 // Package store defines how Numan persists numbers, accounts, system
-// configuration, carrier orders and billing. The one implementation,
+// configuration, carrier orders, billing and port requests. The one implementation,
 // store/sqlstore, serves SQLite and PostgreSQL and passes the conformance
 // suite in store/storetest.
 //
@@ -58,6 +58,7 @@ type Data interface {
 	CarrierOrders
 	Billing
 	Users
+	Ports
 }
 
 // Tx is a transaction of InTx, valid only while InTx's fn runs. Its reads

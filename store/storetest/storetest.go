@@ -2,7 +2,8 @@
 // helpers other packages' tests open stores with.
 //
 // Run is the one entry point of the suite: numbers, accounts, configs,
-// races, carrier orders, billing, transactions and users, each subtest on a
+// races, carrier orders, billing, transactions, users and port requests,
+// each subtest on a
 // fresh, empty store. OpenSQLite, OpenPostgres, EachKind and EachStore
 // give any test both stores in one line:
 //
@@ -55,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("credit holds", func(t *testing.T) { runHolds(t, open) })
 	t.Run("transactions", func(t *testing.T) { runTx(t, open) })
 	t.Run("users", func(t *testing.T) { runUsers(t, open) })
+	t.Run("port requests", func(t *testing.T) { runPorts(t, open) })
 }
 
 // suite is a list of tests, each run on a fresh store.
