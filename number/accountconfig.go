@@ -26,6 +26,22 @@ type AccountConfig struct {
 	// the calls and messages of the numbers it holds for these accounts: a
 	// carrier-specific object the carrier's Router checks.
 	Routing map[string]json.RawMessage `json:"routing,omitempty"`
+	// Port is what Kazoo kept in a whitelabel document's port object:
+	// who handles the port requests of the account and the accounts below
+	// it.
+	Port *PortSettings `json:"port,omitempty"`
+}
+
+// PortSettings name an account's port authority (Kazoo's whitelabel
+// port.authority and port.support_email).
+type PortSettings struct {
+	// Authority is the account that handles the port requests of this
+	// account and those below it: this account itself or one of its
+	// ancestors (an account the submitter's account cannot reach would
+	// see requests it has no business seeing). "" = unset.
+	Authority string `json:"authority,omitempty"`
+	// SupportEmail is where the authority is told of new port requests.
+	SupportEmail string `json:"support_email,omitempty"`
 }
 
 // FeatureLists are an account document's feature lists. A nil list is
@@ -106,6 +122,9 @@ func (c AccountConfig) Validate() error {
 		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
 			return Errorf(KindInvalid, "", "number_manager.routing.%s: must be an object", carrier)
 		}
+	}
+	if p := c.Port; p != nil && p.Authority != "" && !IsAccountID(p.Authority) {
+		return Errorf(KindInvalid, "", "number_manager.port.authority: %q is not an account id", p.Authority)
 	}
 	return nil
 }

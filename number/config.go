@@ -29,9 +29,20 @@ type Config struct {
 	// E911Provider and CNAMProvider name the feature providers that serve
 	// e911 and cnam (Kazoo's keys; "" = dash_e911 and cnam_notifier). A
 	// reseller's account document may name others for its accounts.
-	E911Provider string         `json:"e911_provider,omitempty"`
-	CNAMProvider string         `json:"cnam_provider,omitempty"`
-	Extra        map[string]any `json:"-"` // keys Numan does not interpret, kept as stored
+	E911Provider string `json:"e911_provider,omitempty"`
+	CNAMProvider string `json:"cnam_provider,omitempty"`
+	// AllowPortTransitionFromSubmittedToScheduled lets a port request go
+	// from submitted straight to scheduled (Kazoo's key, read on each
+	// transition).
+	AllowPortTransitionFromSubmittedToScheduled bool `json:"allow_port_transition_from_submitted_to_scheduled"`
+	// PortCarrier names the carrier (registry name) that port requests
+	// handled by the master are submitted to and followed at; "" leaves
+	// every port request to be moved by hand, as in Kazoo. Numan's key.
+	PortCarrier string `json:"port_carrier,omitempty"`
+	// PortCheckIntervalS is how often a port request submitted to a
+	// carrier is looked at there. Numan's key.
+	PortCheckIntervalS int            `json:"port_check_interval_s"`
+	Extra              map[string]any `json:"-"` // keys Numan does not interpret, kept as stored
 }
 
 // DefaultReconcileRegex is Kazoo's default reconcile_regex.
@@ -56,5 +67,6 @@ func DefaultConfig() Config {
 		ReleasedState:         Available,
 		DiscoveryExpiryS:      86400,
 		AgingExpiryD:          90,
+		PortCheckIntervalS:    900,
 	}
 }

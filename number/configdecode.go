@@ -81,6 +81,9 @@ func DecodeConfig(doc []byte) (Config, error) {
 	}
 	cfg.AvailableModuleName = CarrierName(cfg.AvailableModuleName)
 	cfg.PortInModuleName = CarrierName(cfg.PortInModuleName)
+	if cfg.PortCarrier != "" {
+		cfg.PortCarrier = CarrierName(cfg.PortCarrier)
+	}
 	if _, ok := top["carrier_modules"]; !ok {
 		// Kazoo's default is [available_module_name].
 		cfg.CarrierModules = []string{cfg.AvailableModuleName}
@@ -152,6 +155,9 @@ func (c Config) Validate() error {
 	}
 	if c.AgingExpiryD < 0 {
 		return bad("aging_expiry_d", "must not be negative, got %d", c.AgingExpiryD)
+	}
+	if c.PortCheckIntervalS < 1 {
+		return bad("port_check_interval_s", "must be at least 1, got %d", c.PortCheckIntervalS)
 	}
 	if strings.TrimSpace(c.AvailableModuleName) == "" {
 		return bad("available_module_name", "is empty")

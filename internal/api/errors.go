@@ -8,6 +8,7 @@ import (
 
 	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/internal/billing"
+	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -141,6 +142,18 @@ func errorReply(err error) reply {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return reply{status: ae.status, errMsg: ae.message, data: ae.data}
+	}
+	var pe *ports.Error
+	if errors.As(err, &pe) {
+		return reply{status: statusOf(pe.Kind), errMsg: pe.Message, data: pe.Data}
+	}
+	switch {
+	case errors.Is(err, ports.ErrNotModifiable):
+		return reply{status: http.StatusMethodNotAllowed, errMsg: "method_not_allowed", data: map[string]any{"message": err.Error()}}
+	case errors.Is(err, ports.ErrUnsupportedType):
+		return reply{status: http.StatusUnsupportedMediaType, errMsg: "unsupported_media_type", data: map[string]any{"message": err.Error()}}
+	case errors.Is(err, ports.ErrTooLarge):
+		return reply{status: http.StatusRequestEntityTooLarge, errMsg: "too_big", data: map[string]any{"message": err.Error()}}
 	}
 	var ve validationErrors
 	if errors.As(err, &ve) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -502,8 +503,16 @@ func (c *call) listing() {
 	for _, n := range page.Numbers {
 		numbers[n.Number] = c.s.mgr.ListingEntry(c.ctx, n, by)
 	}
-	rp := reply{status: http.StatusOK, data: map[string]any{"numbers": numbers, "cascade_quantity": len(page.Numbers)}}
-	rp.page = append(rp.page, pageKey{"page_size", len(page.Numbers)})
+	if !truthy(q.Get("all_accounts")) && len(lq.Modules) == 0 && (len(lq.States) == 0 || slices.Contains(lq.States, number.PortIn)) {
+		// The account's port requests show in its listing, as Kazoo
+		// merged them.
+		if err := c.s.ports.MergeListing(c.ctx, c.account.ID, lq.Prefix, lq.StartKey, page.NextStartKey, numbers); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+	rp := reply{status: http.StatusOK, data: map[string]any{"numbers": numbers, "cascade_quantity": len(numbers)}}
+	rp.page = append(rp.page, pageKey{"page_size", len(numbers)})
 	// Start keys are the raw number, as Kazoo returns them.
 	if lq.StartKey != "" {
 		rp.page = append(rp.page, pageKey{"start_key", lq.StartKey})

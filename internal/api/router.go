@@ -23,6 +23,9 @@ type route struct {
 	name    string // stable operation name: metrics label and OpenAPI operationId
 	auth    authMode
 	admin   bool // only superduper admins (the master)
+	// document: the body is a document (a port request's attachment),
+	// up to the ports service's limit rather than the server's.
+	document bool
 	summary string
 	handle  func(*call)
 }

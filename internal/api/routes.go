@@ -8,6 +8,9 @@ const (
 	pn   = acct + "/phone_numbers"
 	num  = pn + "/{PHONE_NUMBER}"
 	sc   = "/v2/system_configs/{CONFIG_ID}"
+	pr   = acct + "/port_requests"
+	prID = pr + "/{PORT_ID}"
+	att  = prID + "/attachments"
 )
 
 // routes is the whole API: every path, method, handler and who may call
@@ -21,6 +24,8 @@ func (s *Server) routes() []*route {
 		return &route{method: method, pattern: pattern, name: name, auth: auth, summary: summary, handle: h}
 	}
 	admin := func(rt *route) *route { rt.admin = true; return rt }
+	// document takes a body up to the ports service's attachment limit.
+	document := func(rt *route) *route { rt.document = true; return rt }
 	return []*route{
 		// Operations.
 		r(GET, "/healthz", "healthz", authNone, "The process is up", handleHealth),
@@ -99,6 +104,31 @@ func (s *Server) routes() []*route {
 		r(GET, acct+"/routing_jobs/{JOB_ID}", "routing_jobs.get", authRequired, "A routing job's progress and failures", handleRoutingJobGet),
 		r(GET, acct+"/manual_actions", "manual_actions.list", authRequired, "Feature actions waiting for an operator", handleManualActions),
 		r(DELETE, num+"/manual_actions/{ACTION_ID}", "manual_actions.done", authRequired, "Mark a manual feature action done (admins)", handleManualActionDone),
+
+		// Port requests (ports.go; Kazoo's cb_port_requests).
+		r(GET, "/v2/port_requests", "port_requests.agent", authRequired, "The port requests the caller handles as port authority (?by_types=, ?by_number=)", handlePortsAgent),
+		r(GET, pr, "port_requests.list", authRequired, "The account's port requests (?by_types=, ?by_number=, ?modified_from=, ?modified_to=)", handlePortsList),
+		r(PUT, pr, "port_requests.create", authRequired, "Create a port request", handlePortCreate),
+		r(GET, acct+"/descendants/port_requests", "port_requests.descendants", authRequired, "The port requests of the accounts below the account", handlePortsDescendants),
+		r(GET, pr+"/last_submitted", "port_requests.last_submitted", authRequired, "The account's requests submitted and not yet sent to a carrier", handlePortLastSubmitted),
+		r(GET, prID, "port_requests.get", authRequired, "Read a port request (Accept: application/x-pdf: its LOA)", handlePortGet),
+		r(POST, prID, "port_requests.replace", authRequired, "Replace a port request's document (unconfirmed or rejected)", handlePortUpdate),
+		r(PATCH, prID, "port_requests.patch", authRequired, "Merge into a port request's document", handlePortUpdate),
+		r(DELETE, prID, "port_requests.delete", authRequired, "Delete a port request (unconfirmed, rejected or canceled)", handlePortDelete),
+		r(PATCH, prID+"/submitted", "port_requests.submit", authRequired, "Submit a port request", handlePortTransition),
+		r(PATCH, prID+"/pending", "port_requests.pending", authRequired, "Move a port request to pending (port authority)", handlePortTransition),
+		r(PATCH, prID+"/scheduled", "port_requests.scheduled", authRequired, "Schedule a port request (port authority; schedule_on)", handlePortTransition),
+		r(PATCH, prID+"/completed", "port_requests.completed", authRequired, "Complete a port request: its numbers go in service (port authority)", handlePortTransition),
+		r(PATCH, prID+"/rejected", "port_requests.rejected", authRequired, "Reject a port request (port authority)", handlePortTransition),
+		r(PATCH, prID+"/canceled", "port_requests.canceled", authRequired, "Cancel a port request", handlePortTransition),
+		r(GET, prID+"/timeline", "port_requests.timeline", authRequired, "A port request's comments and transitions, oldest first", handlePortTimeline),
+		r(GET, prID+"/notifications", "port_requests.notifications", authRequired, "What a port request's submitter and authority were told", handlePortNotifications),
+		r(GET, prID+"/loa", "port_requests.loa", authRequired, "A port request's Letter of Authorization (PDF)", handlePortLOA),
+		r(GET, att, "port_requests.attachments", authRequired, "A port request's documents", handlePortAttachments),
+		document(r(PUT, att, "port_requests.attachment_add", authRequired, "Attach a PDF, PNG or JPEG document (?filename=, or multipart)", handlePortAttachmentPut)),
+		r(GET, att+"/{ATTACHMENT}", "port_requests.attachment_get", authRequired, "Download a document", handlePortAttachmentGet),
+		document(r(POST, att+"/{ATTACHMENT}", "port_requests.attachment_replace", authRequired, "Replace a document", handlePortAttachmentPut)),
+		r(DELETE, att+"/{ATTACHMENT}", "port_requests.attachment_delete", authRequired, "Delete a document (unconfirmed, rejected or canceled)", handlePortAttachmentDelete),
 
 		// Billing (billing.go): service plans, the ledger, credit and quotes.
 		r(GET, "/v2/service_plans", "service_plans.list", authRequired, "Service plans the caller manages", handlePlansList),

@@ -21,6 +21,7 @@ import (
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/internal/users"
 	"github.com/numan-dev/numan/number"
 )
@@ -46,11 +47,14 @@ type Options struct {
 	// nil leaves those endpoints unanswered (404).
 	Billing *billing.Service
 	// MaxBodyBytes is the largest request body accepted (413 above it);
-	// 0 means DefaultMaxBodyBytes.
+	// 0 means DefaultMaxBodyBytes. Documents attached to port requests
+	// have the ports service's limit instead.
 	MaxBodyBytes int64
 	// Users serves user_auth and the users of accounts; nil leaves those
 	// endpoints unanswered (404).
 	Users *users.Service
+	// Ports serves port requests; nil builds one over Manager.
+	Ports *ports.Service
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -70,6 +74,7 @@ type Server struct {
 	accounts *accounts.Service
 	billing  *billing.Service
 	users    *users.Service
+	ports    *ports.Service
 	maxBody  int64
 }
 
@@ -90,10 +95,13 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if o.Ports == nil {
+		o.Ports = ports.New(o.Manager, ports.Options{Logger: o.Logger, Now: o.Now})
+	}
 	s := &Server{
 		mgr: o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
-		billing: o.Billing, users: o.Users, maxBody: o.MaxBodyBytes,
+		billing: o.Billing, users: o.Users, ports: o.Ports, maxBody: o.MaxBodyBytes,
 	}
 	s.router = newRouter(s.routes())
 	s.metrics = newMetrics(o.Manager.CountNumbersByState)
@@ -202,12 +210,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"message": "a request with both Content-Length and Transfer-Encoding is refused"}})
 		return
 	}
-	if r.ContentLength > s.maxBody {
-		c.fail(errTooLarge(s.maxBody))
+	limit := s.maxBody
+	if rt.document {
+		// A document, and a multipart form's headers around it.
+		limit = max(limit, s.ports.MaxAttachmentBytes()+64<<10)
+	}
+	if r.ContentLength > limit {
+		c.fail(errTooLarge(limit))
 		return
 	}
 	if r.Body != nil {
-		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	if err := s.authenticate(c); err != nil {
 		c.fail(err)

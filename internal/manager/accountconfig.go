@@ -73,7 +73,7 @@ func mayReadAccountConfig(by number.Requester, rel number.Accounts, account stri
 }
 
 // mayWriteAccountConfig: admins any document; a reseller the documents of
-// the accounts below it, and the routing of its own (its features and
+// the accounts below it, and the routing and port authority of its own (its features and
 // providers are its own reseller's or the master's to decide, or a
 // reseller could allow itself what it was denied).
 func mayWriteAccountConfig(by number.Requester, rel number.Accounts, account string, keys []string) bool {
@@ -87,7 +87,7 @@ func mayWriteAccountConfig(by number.Requester, rel number.Accounts, account str
 	if by.AccountID != account {
 		return true
 	}
-	return !slices.ContainsFunc(keys, func(k string) bool { return k != "routing" })
+	return !slices.ContainsFunc(keys, func(k string) bool { return k != "routing" && k != "port" })
 }
 
 // GetAccountConfig returns an account's number_manager document and the

@@ -121,6 +121,8 @@ func (b *batch) visible(op Op, taking bool) []*item {
 			out = append(out, it)
 		case it.n.State == number.Discovery && it.n.CarrierData[PurchaseKey] != nil:
 			b.res.fail(it.key, &number.Error{Kind: number.KindConflict, Number: it.key, Cause: "purchase in progress"})
+		case taking && PortOf(it.n) != "":
+			b.res.fail(it.key, number.NewError(number.KindNumberIsPorting, it.key))
 		case taking && it.n.State == number.InService && it.n.AssignedTo != op.AssignTo && !number.CanRead(it.n, op.AuthBy, b.rel):
 			b.res.fail(it.key, number.NewError(number.KindNumberExists, it.key))
 		case !number.CanRead(it.n, op.AuthBy, b.rel):

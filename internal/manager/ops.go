@@ -133,8 +133,12 @@ func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
 }
 
 // transition moves an item to state to, buying it at its carrier when the
-// step requires (never on a dry run).
+// step requires (never on a dry run). A number a port request holds is
+// number_is_porting: only the port request moves it.
 func (m *Manager) transition(ctx context.Context, b *batch, it *item, to number.State, op Op) error {
+	if err := porting(it.before); err != nil {
+		return err
+	}
 	tr, err := number.Transition(it.n, to, op.AssignTo, op.AuthBy, b.rel)
 	if err != nil {
 		return err
@@ -285,6 +289,10 @@ func (m *Manager) Release(ctx context.Context, nums []string, op Op) *Result {
 	policy := number.ReleasePolicy{ReleasedState: b.cfg.ReleasedState, ShouldAge: b.cfg.ShouldAge, ShouldPermanentlyDelete: b.cfg.ShouldPermanentlyDelete}
 	var todo []*item
 	for _, it := range b.readable(op) {
+		if err := porting(it.before); err != nil {
+			b.res.fail(it.key, err) // the port request alone removes it
+			continue
+		}
 		held := it.n.Clone()
 		rr, err := number.Release(it.n, op.AuthBy, b.rel, policy)
 		if err != nil {

@@ -1,0 +1,219 @@
+package manager
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// PortKey is the carrier-data key that ties a port_in number to the port
+// request porting it in: {"id": <port request id>}. While a number carries
+// it, creating, activating, buying, reserving or releasing the number
+// fails number_is_porting; the port request alone moves it (completion
+// puts it in service, cancellation or rejection removes it).
+const PortKey = "numan_port_request"
+
+// PortOf returns the id of the port request a number is being ported in
+// by, or "".
+func PortOf(n *number.Number) string {
+	if n == nil || n.State != number.PortIn {
+		return ""
+	}
+	var ref struct {
+		ID string `json:"id"`
+	}
+	if !n.CarrierData.Get(PortKey, &ref) {
+		return ""
+	}
+	return ref.ID
+}
+
+// porting refuses to act on a number an active port request holds: only
+// the port request moves it.
+func porting(n *number.Number) error {
+	if PortOf(n) == "" {
+		return nil
+	}
+	return number.NewError(number.KindNumberIsPorting, n.Number)
+}
+
+// PortMove is what a port request does to its numbers, in the port
+// request's own transaction (the ports service's InTx), so the numbers and
+// the request's state change together or not at all.
+type PortMove struct {
+	PortID    string
+	AccountID string   // the account porting the numbers in
+	Numbers   []string // E.164
+}
+
+// ClaimPortNumbers puts the numbers of a port request being submitted in
+// port_in for its account, tied to the request (PortKey): a number not
+// stored is created; a port_in number of the same account not tied to any
+// request (PUT .../port) is adopted. Any other stored number fails the
+// whole claim: number_is_porting when another request holds it,
+// number_exists otherwise. Every write is conditional on the version read
+// inside tx, so an activation racing the claim makes one of them fail.
+func (m *Manager) ClaimPortNumbers(ctx context.Context, tx store.Tx, mv PortMove) error {
+	now := m.now().UTC()
+	for _, e164 := range sorted(mv.Numbers) {
+		n, err := tx.GetNumberForUpdate(ctx, e164)
+		switch {
+		case number.IsKind(err, number.KindNotFound):
+			n = number.New(e164, number.PortIn, number.DefaultModule(), now)
+			n.SetAssignedTo(mv.AccountID)
+			tiePort(n, mv.PortID)
+			if err := tx.InsertNumber(ctx, n); err != nil {
+				return claimError(e164, err)
+			}
+			continue
+		case err != nil:
+			return err
+		}
+		switch id := PortOf(n); {
+		case id == mv.PortID:
+			continue // claimed already
+		case id != "":
+			return &number.Error{Kind: number.KindNumberIsPorting, Number: e164, Cause: "the number is on another port request"}
+		case n.State == number.PortIn && n.AssignedTo == mv.AccountID:
+			tiePort(n, mv.PortID)
+			n.Modified = now
+			if err := tx.UpdateNumber(ctx, n); err != nil {
+				return claimError(e164, err)
+			}
+		default:
+			return &number.Error{Kind: number.KindNumberExists, Number: e164, Cause: "the number exists on the system already"}
+		}
+	}
+	return nil
+}
+
+// claimError is the failure of a claim's write: a number another request
+// stored or changed meanwhile exists.
+func claimError(e164 string, err error) error {
+	if number.IsKind(err, number.KindNumberExists) || number.IsKind(err, number.KindConflict) {
+		return &number.Error{Kind: number.KindNumberExists, Number: e164, Cause: "the number was taken while the port was submitted", Err: err}
+	}
+	return err
+}
+
+// DropPortNumbers removes the port_in numbers tied to a port request that
+// was canceled or rejected (Kazoo: their port_in records go away). Numbers
+// the request does not hold (another request's, or taken since) are left
+// alone.
+func (m *Manager) DropPortNumbers(ctx context.Context, tx store.Tx, mv PortMove) error {
+	for _, e164 := range sorted(mv.Numbers) {
+		n, err := tx.GetNumberForUpdate(ctx, e164)
+		if number.IsKind(err, number.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if PortOf(n) != mv.PortID {
+			continue
+		}
+		if err := tx.DeleteNumber(ctx, e164, n.Version); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CompletePortNumbers puts a completed port request's numbers in service
+// for its account, ported in (Kazoo's completion: knm_ops:create with
+// ported_in, assign_to the port account and public port_id): a number not
+// stored is created; one in port_in (this request's, or the account's own
+// not tied to any request), aging or available is taken over; one already
+// in service for the account is left as it is. Any other number fails the
+// whole completion, and tx with it: nothing is half done. It returns the
+// changes written, for the charges (PortCharges) once tx committed.
+func (m *Manager) CompletePortNumbers(ctx context.Context, tx store.Tx, mv PortMove) ([]number.Change, error) {
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := m.now().UTC()
+	portID, _ := json.Marshal(mv.PortID)
+	var changes []number.Change
+	for _, e164 := range sorted(mv.Numbers) {
+		before, err := tx.GetNumberForUpdate(ctx, e164)
+		if err != nil && !number.IsKind(err, number.KindNotFound) {
+			return nil, err
+		}
+		var n *number.Number
+		switch {
+		case before == nil:
+			n = number.New(e164, number.InService, cfg.PortInModuleName, now)
+		case before.State == number.InService && before.AssignedTo == mv.AccountID:
+			continue
+		case before.State == number.PortIn && (PortOf(before) == mv.PortID || PortOf(before) == "" && before.AssignedTo == mv.AccountID),
+			before.State == number.Aging, before.State == number.Available:
+			n = before.Clone()
+			n.State = number.InService
+			n.SetModuleName(cfg.PortInModuleName)
+			delete(n.CarrierData, PortKey)
+		default:
+			return nil, &number.Error{Kind: number.KindNumberExists, Number: e164,
+				Cause: fmt.Sprintf("the number is %s for another account or another port request: the port cannot complete", before.State)}
+		}
+		n.SetAssignedTo(mv.AccountID)
+		n.PortedIn = true
+		if n.Public == nil {
+			n.Public = number.Doc{}
+		}
+		n.Public["port_id"] = portID
+		n.Modified = now
+		if before == nil {
+			err = tx.InsertNumber(ctx, n)
+		} else {
+			err = tx.UpdateNumber(ctx, n)
+		}
+		if err != nil {
+			return nil, claimError(e164, err)
+		}
+		changes = append(changes, number.Change{Before: before, After: n})
+	}
+	return changes, nil
+}
+
+// PortCommitted is called once the transaction that moved a port request's
+// numbers committed: it drops the numbers from this node's cache and
+// records the charges of the numbers a completion put in service (Kazoo
+// billed ported numbers as created).
+func (m *Manager) PortCommitted(ctx context.Context, requestID string, nums []string, changes []number.Change) {
+	for _, n := range nums {
+		m.numbers.forget(n)
+	}
+	if m.billing != nil && len(changes) > 0 {
+		m.recordCharges(ctx, Op{RequestID: requestID}, changes)
+	}
+}
+
+// tiePort marks n as held by port request id.
+func tiePort(n *number.Number, id string) {
+	if n.CarrierData == nil {
+		n.CarrierData = number.Doc{}
+	}
+	n.CarrierData.Set(PortKey, map[string]string{"id": id})
+}
+
+func sorted(nums []string) []string {
+	s := slices.Clone(nums)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// AccountPortSettings returns the port settings of an account's own
+// number_manager document (Kazoo's whitelabel port object), unresolved:
+// the ports service walks the tree itself (reference B.4).
+func (m *Manager) AccountPortSettings(ctx context.Context, id string) (number.PortSettings, error) {
+	c, err := m.accountConfig(ctx, id)
+	if err != nil || c.Port == nil {
+		return number.PortSettings{}, err
+	}
+	return *c.Port, nil
+}
