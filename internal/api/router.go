@@ -26,8 +26,8 @@ type route struct {
 	// document: the body is a document (a port request's attachment),
 	// up to the ports service's limit rather than the server's.
 	document bool
-	summary string
-	handle  func(*call)
+	summary  string
+	handle   func(*call)
 }
 
 // pathEntry is every route sharing one pattern, by method.

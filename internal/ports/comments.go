@@ -117,4 +117,3 @@ func addComments(p *Port, cs []Comment) {
 	p.Comments = append(p.Comments, cs...)
 	slices.SortStableFunc(p.Comments, func(a, b Comment) int { return cmp.Compare(a.Timestamp, b.Timestamp) })
 }
-
