@@ -250,14 +250,14 @@ func (s *Service) Timeline(ctx context.Context, by By, accountID, id string) ([]
 	}
 	var es []entry
 	see := sc.seePrivate(by)
+	for i := len(sc.p.Transitions) - 1; i >= 0; i-- { // stored newest first
+		t := sc.p.Transitions[i]
+		es = append(es, entry{t.Timestamp, t})
+	}
 	for _, c := range sc.p.Comments {
 		if see || !c.IsPrivate {
 			es = append(es, entry{c.Timestamp, c})
 		}
-	}
-	for i := len(sc.p.Transitions) - 1; i >= 0; i-- { // stored newest first
-		t := sc.p.Transitions[i]
-		es = append(es, entry{t.Timestamp, t})
 	}
 	slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(a.ts, b.ts) })
 	out := make([]any, len(es))

@@ -158,7 +158,7 @@ func (s *Service) Create(ctx context.Context, by By, accountID string, body numb
 		return nil, err
 	}
 	doc := publicPart(body)
-	nums, err := s.checkDoc(ctx, doc)
+	nums, err := s.checkDoc(ctx, doc, false)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +357,7 @@ func mergeDoc(p *Port, mode UpdateMode, body number.Doc) number.Doc {
 // comments, numbers (only when numbersEditable), scheduled date.
 func (s *Service) apply(ctx context.Context, sc scope, m *mutation, by By, doc number.Doc, numbersEditable bool) error {
 	p := sc.p
-	nums, err := s.checkDoc(ctx, doc)
+	nums, err := s.checkDoc(ctx, doc, p.State == Completed)
 	if err != nil {
 		return err
 	}

@@ -94,8 +94,9 @@ var (
 // checkDoc checks a port request's public document against Kazoo's
 // port_requests schema (the keys it describes; any other key is the
 // client's own) and returns its numbers normalised to E.164, each with
-// its object. Error keys of numbers are the raw keys, as Kazoo's.
-func (s *Service) checkDoc(ctx context.Context, doc number.Doc) (map[string]json.RawMessage, error) {
+// its object. Error keys of numbers are the raw keys, as Kazoo's. A
+// completed request's numbers are empty (they moved to ported_numbers).
+func (s *Service) checkDoc(ctx context.Context, doc number.Doc, completed bool) (map[string]json.RawMessage, error) {
 	v := violations{}
 	if raw, ok := doc["name"]; ok {
 		v.stringRule("name", raw, 1, 128)
@@ -108,7 +109,7 @@ func (s *Service) checkDoc(ctx context.Context, doc number.Doc) (map[string]json
 	} else if v.typeRule("numbers", raw, "object") {
 		var m map[string]json.RawMessage
 		_ = json.Unmarshal(raw, &m)
-		if len(m) == 0 {
+		if len(m) == 0 && !completed {
 			v.add("numbers", "minProperties", "Object must have at least 1 properties", "target", 1)
 		}
 		for _, key := range slices.Sorted(maps.Keys(m)) {
