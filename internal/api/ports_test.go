@@ -952,4 +952,3 @@ func checkPDF(t *testing.T, pdf []byte, texts ...string) {
 		}
 	}
 }
-
