@@ -78,6 +78,11 @@ type Tx interface {
 	// KindNotFound when it does not exist. A write that gives a number an
 	// owner calls it, so nothing is ever owned by a missing account.
 	LockAccount(ctx context.Context, id string) error
+	// GetPortForUpdate is GetPort, and locks the port request until the
+	// transaction ends (PostgreSQL; SQLite's single writer already
+	// serialises transactions), so concurrent changes of one request wait
+	// for each other instead of failing on the version.
+	GetPortForUpdate(ctx context.Context, id string) (*PortRequest, error)
 }
 
 // Numbers persists number records.

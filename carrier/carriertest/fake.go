@@ -112,6 +112,7 @@ type Fake struct {
 	maxPrefix     int
 	list          fakeList   // what ListNumbers lists (fake_list.go)
 	routes        fakeRoutes // where Route sent numbers (fake_route.go)
+	ports         fakePorts  // what porting is scripted with (fake_port.go)
 }
 
 func newFake() *Fake {

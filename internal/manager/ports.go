@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
@@ -50,15 +51,34 @@ type PortMove struct {
 	Numbers   []string // E.164
 }
 
-// ClaimPortNumbers puts the numbers of a port request being submitted in
+// PortMoves moves the numbers of port requests. It is made (PortMoves)
+// before the port request's transaction, reading what the moves need
+// (number_manager), so that its methods, which run inside that
+// transaction, read and write through tx only.
+type PortMoves struct {
+	m   *Manager
+	cfg number.Config
+	now time.Time
+}
+
+// PortMoves prepares the number moves of one port request change.
+func (m *Manager) PortMoves(ctx context.Context) (*PortMoves, error) {
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &PortMoves{m: m, cfg: cfg, now: m.now().UTC()}, nil
+}
+
+// Claim puts the numbers of a port request being submitted in
 // port_in for its account, tied to the request (PortKey): a number not
 // stored is created; a port_in number of the same account not tied to any
 // request (PUT .../port) is adopted. Any other stored number fails the
 // whole claim: number_is_porting when another request holds it,
 // number_exists otherwise. Every write is conditional on the version read
 // inside tx, so an activation racing the claim makes one of them fail.
-func (m *Manager) ClaimPortNumbers(ctx context.Context, tx store.Tx, mv PortMove) error {
-	now := m.now().UTC()
+func (pm *PortMoves) Claim(ctx context.Context, tx store.Tx, mv PortMove) error {
+	now := pm.now
 	for _, e164 := range sorted(mv.Numbers) {
 		n, err := tx.GetNumberForUpdate(ctx, e164)
 		switch {
@@ -100,11 +120,11 @@ func claimError(e164 string, err error) error {
 	return err
 }
 
-// DropPortNumbers removes the port_in numbers tied to a port request that
+// Drop removes the port_in numbers tied to a port request that
 // was canceled or rejected (Kazoo: their port_in records go away). Numbers
 // the request does not hold (another request's, or taken since) are left
 // alone.
-func (m *Manager) DropPortNumbers(ctx context.Context, tx store.Tx, mv PortMove) error {
+func (pm *PortMoves) Drop(ctx context.Context, tx store.Tx, mv PortMove) error {
 	for _, e164 := range sorted(mv.Numbers) {
 		n, err := tx.GetNumberForUpdate(ctx, e164)
 		if number.IsKind(err, number.KindNotFound) {
@@ -123,7 +143,7 @@ func (m *Manager) DropPortNumbers(ctx context.Context, tx store.Tx, mv PortMove)
 	return nil
 }
 
-// CompletePortNumbers puts a completed port request's numbers in service
+// Complete puts a completed port request's numbers in service
 // for its account, ported in (Kazoo's completion: knm_ops:create with
 // ported_in, assign_to the port account and public port_id): a number not
 // stored is created; one in port_in (this request's, or the account's own
@@ -131,12 +151,8 @@ func (m *Manager) DropPortNumbers(ctx context.Context, tx store.Tx, mv PortMove)
 // in service for the account is left as it is. Any other number fails the
 // whole completion, and tx with it: nothing is half done. It returns the
 // changes written, for the charges (PortCharges) once tx committed.
-func (m *Manager) CompletePortNumbers(ctx context.Context, tx store.Tx, mv PortMove) ([]number.Change, error) {
-	cfg, _, err := m.cfg.NumberManager(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := m.now().UTC()
+func (pm *PortMoves) Complete(ctx context.Context, tx store.Tx, mv PortMove) ([]number.Change, error) {
+	cfg, now := pm.cfg, pm.now
 	portID, _ := json.Marshal(mv.PortID)
 	var changes []number.Change
 	for _, e164 := range sorted(mv.Numbers) {

@@ -124,6 +124,12 @@ func (s *Service) load(ctx context.Context, by By, accountID, id string) (scope,
 	if err != nil {
 		return scope{}, err
 	}
+	return s.scopeOf(ctx, r, accountID)
+}
+
+// scopeOf reads a stored request seen through account accountID ("" for
+// the system).
+func (s *Service) scopeOf(ctx context.Context, r *store.PortRequest, accountID string) (scope, error) {
 	p, err := fromRecord(r)
 	if err != nil {
 		return scope{}, err
@@ -135,7 +141,7 @@ func (s *Service) load(ctx context.Context, by By, accountID, id string) (scope,
 		return scope{}, err
 	}
 	if accountID != "" && p.AccountID != accountID && !slices.Contains(acc.Tree, accountID) {
-		return scope{}, notFound(id)
+		return scope{}, notFound(p.ID)
 	}
 	return scope{p: p, acc: acc}, nil
 }
@@ -422,8 +428,9 @@ func (s *Service) Delete(ctx context.Context, by By, accountID, id string) (View
 	}
 }
 
-// maxAttempts bounds the retries of a write that lost to a concurrent one.
-const maxAttempts = 5
+// maxAttempts bounds the retries of a write that lost to a concurrent
+// one: each round, one of the writers wins.
+const maxAttempts = 30
 
 // mutation is one change of a port request: the number moves to run in
 // its transaction and the notifications it makes.
@@ -443,9 +450,13 @@ type mutation struct {
 	inTx func(tx store.Tx) error
 }
 
-// mutate loads a port request, lets fn change it, and writes it with its
-// number moves in one transaction, conditional on the version read;
-// when another write won, it starts again from a fresh read.
+// mutate changes a port request: it reads it, lets fn change it, then
+// writes it with its number moves in one transaction, conditional on the
+// version read; when another write won, it starts again from a fresh
+// read. fn runs outside the transaction (it reads accounts, settings and
+// other requests through the pools), and the transaction only writes
+// through tx: a transaction that waited for a second connection of the
+// pool could wait forever under load.
 func (s *Service) mutate(ctx context.Context, by By, accountID, id string, fn func(sc scope, m *mutation) error) error {
 	for attempt := 0; ; attempt++ {
 		sc, err := s.load(ctx, by, accountID, id)
@@ -460,12 +471,18 @@ func (s *Service) mutate(ctx context.Context, by By, accountID, id string, fn fu
 		if m.noop {
 			return nil
 		}
-		err = s.write(ctx, sc, m)
+		changes, err := s.write(ctx, sc, m)
 		if number.IsKind(err, number.KindConflict) && attempt < maxAttempts {
 			continue
 		}
+		if number.IsKind(err, number.KindNumberIsPorting) {
+			return s.numberTaken(ctx, sc.p, err)
+		}
 		if err != nil {
 			return err
+		}
+		if m.claim || m.drop || m.complete {
+			s.mgr.PortCommitted(ctx, id, sc.p.Numbers, changes)
 		}
 		if m.after != nil {
 			m.after()
@@ -476,18 +493,25 @@ func (s *Service) mutate(ctx context.Context, by By, accountID, id string, fn fu
 
 // write stores a changed request and moves its numbers, in one
 // transaction.
-func (s *Service) write(ctx context.Context, sc scope, m *mutation) error {
+func (s *Service) write(ctx context.Context, sc scope, m *mutation) ([]number.Change, error) {
 	p := sc.p
 	p.Modified = m.now
 	if sc.acc != nil && sc.acc.Name != "" {
 		p.AccountName = sc.acc.Name
 	}
-	nums := p.Numbers
 	rec, err := p.record()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	mv := manager.PortMove{PortID: p.ID, AccountID: p.AccountID, Numbers: nums}
+	var moves *manager.PortMoves
+	if m.claim || m.drop || m.complete {
+		// What the moves read (number_manager) is read before the
+		// transaction.
+		if moves, err = s.mgr.PortMoves(ctx); err != nil {
+			return nil, err
+		}
+	}
+	mv := manager.PortMove{PortID: p.ID, AccountID: p.AccountID, Numbers: p.Numbers}
 	var changes []number.Change
 	err = s.st.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.UpdatePort(ctx, rec); err != nil {
@@ -498,27 +522,20 @@ func (s *Service) write(ctx context.Context, sc scope, m *mutation) error {
 				return err
 			}
 		}
+		var err error
 		switch {
 		case m.claim:
-			return s.mgr.ClaimPortNumbers(ctx, tx, mv)
+			err = moves.Claim(ctx, tx, mv)
 		case m.drop:
-			return s.mgr.DropPortNumbers(ctx, tx, mv)
+			err = moves.Drop(ctx, tx, mv)
 		case m.complete:
-			var err error
-			changes, err = s.mgr.CompletePortNumbers(ctx, tx, mv)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		if number.IsKind(err, number.KindNumberIsPorting) {
-			return s.numberTaken(ctx, p, err)
+			changes, err = moves.Complete(ctx, tx, mv)
 		}
 		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	p.Version = rec.Version
-	if m.claim || m.drop || m.complete {
-		s.mgr.PortCommitted(ctx, p.ID, nums, changes)
-	}
-	return nil
+	return changes, nil
 }

@@ -405,6 +405,15 @@ func (t txExecutor) GetNumberForUpdate(ctx context.Context, e164 string) (*numbe
 	return t.getNumber(ctx, e164, t.d.forUpdate)
 }
 
+// GetPortForUpdate implements store.Tx.
+func (t txExecutor) GetPortForUpdate(ctx context.Context, id string) (*store.PortRequest, error) {
+	p, err := t.getPort(ctx, id, t.d.forUpdate)
+	if err != nil {
+		return nil, err
+	}
+	return p, t.loadPortNumbers(ctx, []*store.PortRequest{p})
+}
+
 // scanTime scans a stored timestamp, whichever way the dialect keeps it
 // (Unix microseconds or a timestamp), as UTC.
 func scanTime(t *time.Time) sql.Scanner { return timeScanner{t} }
