@@ -20,6 +20,7 @@ import (
 	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/users"
+	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
 	"github.com/numan-dev/numan/store/sqlstore"
@@ -77,7 +78,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
 	quiet := fs.Bool("quiet-requests", false, "do not log each request")
-	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation); 0 runs none (NUMAN_JOBS_EVERY)")
+	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation, port requests at carriers); 0 runs none (NUMAN_JOBS_EVERY)")
 	keyFile := keyFileFlag(fs, env)
 	lim := api.DefaultLimits()
 	fs.DurationVar(&lim.HeaderTimeout, "header-timeout", durationEnv(env, "NUMAN_HEADER_TIMEOUT", lim.HeaderTimeout), "how long a client may take to send a request's headers (NUMAN_HEADER_TIMEOUT)")
@@ -87,6 +88,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&lim.MaxHeaderBytes, "max-header-bytes", intEnv(env, "NUMAN_MAX_HEADER_BYTES", lim.MaxHeaderBytes), "largest request headers accepted; 431 above (NUMAN_MAX_HEADER_BYTES)")
 	secureCookies := fs.Bool("secure-cookies", boolEnv(env, "NUMAN_SECURE_COOKIES", false), "mark the web console's cookies Secure: set it when the console is reached over HTTPS (NUMAN_SECURE_COOKIES)")
 	maxBody := fs.Int64("max-body-bytes", int64(intEnv(env, "NUMAN_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest request body accepted; 413 above (NUMAN_MAX_BODY_BYTES)")
+	maxAttachment := fs.Int64("max-attachment-bytes", int64(intEnv(env, "NUMAN_MAX_ATTACHMENT_BYTES", ports.DefaultMaxAttachmentBytes)), "largest document attached to a port request (LOA, bill); 413 above (NUMAN_MAX_ATTACHMENT_BYTES)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -165,8 +167,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	portSvc := ports.New(mgr, ports.Options{Logger: log, MaxAttachmentBytes: *maxAttachment})
 	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node,
-		Billing: bill, Users: people, MaxBodyBytes: *maxBody})
+		Billing: bill, Users: people, MaxBodyBytes: *maxBody, Ports: portSvc})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -185,7 +188,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *jobsEvery > 0 {
 		go func() {
 			defer close(jobsDone)
-			_ = (&jobs.Runner{Manager: mgr, Logger: log, Every: *jobsEvery}).Run(jobsCtx)
+			_ = (&jobs.Runner{Manager: mgr, Ports: portSvc, Logger: log, Every: *jobsEvery}).Run(jobsCtx)
 		}()
 	} else {
 		close(jobsDone)

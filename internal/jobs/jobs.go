@@ -1,7 +1,8 @@
 // Package jobs runs Numan's background work: aging released numbers back
 // to available, dropping expired search results, retrying failed carrier
-// releases, settling interrupted purchases, and finishing what feature
-// providers left open (SettleFeatures). Each pass is one call of
+// releases, settling interrupted purchases, finishing what feature
+// providers left open (SettleFeatures), and following port requests at
+// the carriers they were submitted to (ports.FollowCarriers). Each pass is one call of
 // RunOnce; Run repeats it on a ticker until its context ends. Time comes
 // from the manager's clock and the injected ticker, so tests never sleep.
 package jobs
@@ -12,12 +13,15 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/ports"
 )
 
 // Runner runs the background jobs over a manager.
 type Runner struct {
 	Manager *manager.Manager
-	Logger  *slog.Logger
+	// Ports, when set, follows port requests at their carriers.
+	Ports  *ports.Service
+	Logger *slog.Logger
 	// Every is the time between passes (default one minute).
 	Every time.Duration
 	// StalePurchase is how old a purchase intent must be before
@@ -36,6 +40,7 @@ type Report struct {
 	Disconnected int
 	Reconciled   manager.ReconcileReport
 	Features     manager.FeatureReport
+	Ports        ports.FollowReport
 	Errors       []error
 }
 
@@ -57,6 +62,10 @@ func (r *Runner) RunOnce(ctx context.Context) Report {
 	}
 	if rep.Features, err = r.Manager.SettleFeatures(ctx); err != nil {
 		rep.Errors = append(rep.Errors, err)
+	}
+	if r.Ports != nil {
+		rep.Ports = r.Ports.FollowCarriers(ctx)
+		rep.Errors = append(rep.Errors, rep.Ports.Errors...)
 	}
 	return rep
 }
@@ -102,6 +111,9 @@ func (r *Runner) log(ctx context.Context, rep Report) {
 	}
 	if f := rep.Features; f.Refreshed+f.Deprovisioned+f.Failed > 0 {
 		r.Logger.InfoContext(ctx, "feature providers settled", "refreshed", f.Refreshed, "deprovisioned", f.Deprovisioned, "failed", f.Failed)
+	}
+	if p := rep.Ports; p.Submitted+p.Moved+p.Canceled > 0 {
+		r.Logger.InfoContext(ctx, "port requests followed at their carriers", "submitted", p.Submitted, "moved", p.Moved, "canceled", p.Canceled)
 	}
 	if rep.Aged+rep.Purged+rep.Disconnected+len(rep.Reconciled.Recorded)+len(rep.Reconciled.Dropped) > 0 {
 		r.Logger.InfoContext(ctx, "background jobs", "aged", rep.Aged, "purged_search_results", rep.Purged,

@@ -9,10 +9,12 @@ import (
 
 	// The local carrier declares the default module number_manager's
 	// defaults name (Kazoo's knm_local).
+	"github.com/numan-dev/numan/carrier/carriertest"
 	_ "github.com/numan-dev/numan/carrier/storesearch"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
@@ -56,5 +58,46 @@ func TestAgingNumbersBecomeAvailable(t *testing.T) {
 	}
 	if rep := r.RunOnce(ctx); rep.Aged != 0 || rep.Purged != 0 || len(rep.Errors) != 0 {
 		t.Fatalf("second pass: %+v", rep)
+	}
+}
+
+// TestPortRequestsFollowed: a pass submits the port requests waiting for
+// their carrier.
+func TestPortRequestsFollowed(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	carriertest.RegisterFake()
+	fake := carriertest.NewFake(t)
+	settings, _ := json.Marshal(map[string]any{"default": fake.Settings()})
+	if err := st.PutConfig(ctx, "number_manager.fake", settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutConfig(ctx, "number_manager", json.RawMessage(`{"default":{"port_carrier":"fake"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	master := &number.Account{ID: "00000000000000000000000000000001", Name: "master", Enabled: true, SuperduperAdmin: true, Created: now, Modified: now}
+	if err := st.InsertAccount(ctx, master); err != nil {
+		t.Fatal(err)
+	}
+	m := manager.New(st, config.NewSource(st, "", time.Nanosecond), manager.Options{Now: func() time.Time { return now }})
+	svc := ports.New(m, ports.Options{Now: func() time.Time { return now }})
+	body := number.Doc{}
+	body.Set("name", "p")
+	body.Set("numbers", map[string]any{"+14155550100": map[string]any{}})
+	v, err := svc.Create(ctx, ports.Caller(master), master.ID, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Transition(ctx, ports.Caller(master), master.ID, v["id"].(string), ports.Submitted, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	rep := (&jobs.Runner{Manager: m, Ports: svc}).RunOnce(ctx)
+	if rep.Ports.Submitted != 1 || len(fake.PortSubmissions()) != 1 {
+		t.Fatalf("pass: %+v", rep)
 	}
 }
