@@ -53,9 +53,9 @@ type fault struct {
 func never(string) bool  { return false }
 func always(string) bool { return true }
 
-// notFoundAnswers: a 404 may mean "nothing to release", "not held" or
-// "nothing found", never "bought".
-func notFoundAnswers(op string) bool { return op != opAcquire }
+// notFoundAnswers: a 404 may mean "nothing to release", "not held",
+// "nothing found" or "nothing to cancel", never "bought" or "submitted".
+func notFoundAnswers(op string) bool { return op != opAcquire && op != opPortSubmit }
 
 // The calls RunFaults makes.
 const (
@@ -65,10 +65,14 @@ const (
 	opHolds      = "Holds"
 	opCheck      = "CheckNumbers"
 	opList       = "ListNumbers"
+	opPortCheck  = "CheckPortability"
+	opPortSubmit = "SubmitPort"
+	opPortStatus = "PortStatus"
+	opPortCancel = "CancelPort"
 )
 
 // ops are the calls RunFaults makes, in order.
-var ops = []string{opFind, opAcquire, opDisconnect, opHolds, opCheck, opList}
+var ops = []string{opFind, opAcquire, opDisconnect, opHolds, opCheck, opList, opPortCheck, opPortSubmit, opPortStatus, opPortCancel}
 
 // statusFault replies status with body and the given header.
 func statusFault(status int, body string, header ...string) http.HandlerFunc {
@@ -120,7 +124,8 @@ func standardFaults(malformed string) []fault {
 
 // RunFaults checks that a remote carrier classifies every way its server
 // can fail: each call it makes (FindNumbers, Acquire, Disconnect, and
-// Holds, CheckNumbers and ListNumbers when it offers them) meets each
+// Holds, CheckNumbers, ListNumbers, and the porting calls CheckPortability,
+// SubmitPort, PortStatus and CancelPort when it offers them) meets each
 // standard fault and must fail with a by_carrier error whose
 // carrier.Failure says what happened; a listing must fail under every
 // fault, even a 200 it cannot read. Above all, IsDefiniteRefusal must be
@@ -290,6 +295,39 @@ func (s *suite) call(ctx context.Context, c carrier.Carrier, op string) (any, bo
 			return nil, true, err
 		}
 		return page, true, err
+	case opPortCheck:
+		pc, ok := c.(carrier.PortabilityChecker)
+		if !ok {
+			return nil, false, nil
+		}
+		res, err := pc.CheckPortability(ctx, []string{s.number})
+		if len(res) == 0 {
+			return nil, true, err
+		}
+		return res, true, err
+	case opPortSubmit, opPortStatus, opPortCancel:
+		p, ok := c.(carrier.Porter)
+		if !ok {
+			return nil, false, nil
+		}
+		ref := carrier.PortRef{IDs: []string{"carriertest-order"}}
+		switch op {
+		case opPortSubmit:
+			got, err := p.SubmitPort(ctx, carrier.PortSubmission{Reference: "carriertest-port", Numbers: []string{s.number},
+				EntityName: "Carriertest", AuthorizedBy: "Carrier Test", BillingNumber: s.number,
+				Documents: []carrier.PortDocument{{Kind: carrier.DocumentLOA, Name: "loa.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4\n")}}})
+			if len(got.IDs) == 0 {
+				return nil, true, err
+			}
+			return got, true, err
+		case opPortStatus:
+			st, err := p.PortStatus(ctx, ref)
+			if st.State == "" {
+				return nil, true, err
+			}
+			return st, true, err
+		}
+		return nil, true, p.CancelPort(ctx, ref)
 	case opCheck:
 		ch, ok := c.(carrier.Checker)
 		if !ok {

@@ -46,11 +46,13 @@ type fakeTelnyx struct {
 	listFailFrom int
 	listFail     func(w http.ResponseWriter)
 	patches      []string // bodies of the routing updates
+	port         fakePort // porting orders (port_fake_test.go)
 }
 
 func newFakeTelnyx(t *testing.T) *fakeTelnyx {
 	f := &fakeTelnyx{t: t, orderFinal: "order_success.json", createStatus: http.StatusOK, createFile: "order_pending.json",
-		listPages: []string{"phone_numbers_page1.json", "phone_numbers_page2.json", "phone_numbers_page3.json"}}
+		listPages: []string{"phone_numbers_page1.json", "phone_numbers_page2.json", "phone_numbers_page3.json"},
+		port:      fakePort{confirmed: map[string]bool{}, status: map[string]string{}}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -117,6 +119,8 @@ func (f *fakeTelnyx) serve(w http.ResponseWriter, r *http.Request) {
 		f.reply(w, http.StatusOK, "phone_number_deleted.json")
 	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/v2/phone_numbers/"):
 		f.reply(w, http.StatusNotFound, "error_404.json")
+	case strings.HasPrefix(r.URL.Path, "/v2/porting_orders") || r.URL.Path == "/v2/portability_checks" || r.URL.Path == "/v2/documents":
+		f.servePort(w, r) // port_fake_test.go
 	default:
 		f.t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		f.reply(w, http.StatusNotFound, "error_404.json")
