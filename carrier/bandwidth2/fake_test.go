@@ -47,6 +47,7 @@ type fakeBandwidth struct {
 	listPages map[string]string
 	listFail  map[string]func(w http.ResponseWriter)
 	moves     []string // "sites/{site}/sippeers/{peer}:{numbers}" of movetns
+	port      fakePort // port-ins (port_fake_test.go)
 }
 
 func newFakeBandwidth(t *testing.T) *fakeBandwidth {
@@ -135,6 +136,8 @@ func (f *fakeBandwidth) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	case r.Method == http.MethodGet && strings.HasPrefix(rest, "inserviceNumbers/"):
 		f.reply(w, http.StatusNotFound, "")
+	case rest == "lnpchecker" || rest == "portins" || strings.HasPrefix(rest, "portins/"):
+		f.servePort(w, r, rest) // port_fake_test.go
 	default:
 		f.t.Errorf("unexpected request %s %s", r.Method, r.URL)
 		f.reply(w, http.StatusNotFound, "")
