@@ -55,7 +55,7 @@ func (f *fakeBandwidth) servePort(w http.ResponseWriter, r *http.Request, rest s
 		switch {
 		case p.unfiltered:
 			f.reply(w, http.StatusOK, "portin_list_other.xml")
-		case ref != testPortRef || !p.created:
+		case ref != testPortRef || !p.created: // the samples list port-ref-1
 			w.WriteHeader(http.StatusNoContent)
 		case p.submitted:
 			f.reply(w, http.StatusOK, "portin_list_submitted.xml")

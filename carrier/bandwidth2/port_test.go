@@ -9,6 +9,8 @@ import (
 
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/carriertest"
+	"github.com/numan-dev/numan/carrier/internal/porttest"
+	"github.com/numan-dev/numan/internal/ports"
 )
 
 func testSubmission() carrier.PortSubmission {
@@ -186,4 +188,38 @@ func TestPortReplyGarbage(t *testing.T) {
 			t.Errorf("%.40s: %+v, %v", body, o, err)
 		}
 	}
+}
+
+// TestPortEndToEnd: a port request submitted through the ports service
+// goes to Bandwidth and is followed to completion, or to a rejection with
+// Bandwidth's reason, by the background pass.
+func TestPortEndToEnd(t *testing.T) {
+	settings := func(url string) map[string]any {
+		return map[string]any{"api_url": url + "/api", "account_id": testAccount, "api_username": testUser, "api_password": testPassword,
+			"site_id": "2297", "sip_peer": "500651"}
+	}
+	bill := map[string]string{"name": "Acme Widgets", "btn": "3125550100", "account_number": "ACCT-778", "street_number": "600",
+		"street_address": "Congress", "street_type": "Ave", "locality": "Austin", "region": "TX", "postal_code": "78701"}
+	t.Run("completed", func(t *testing.T) {
+		f := newFakeBandwidth(t)
+		f.port.notes = "portin_notes.xml"
+		set := func(file string) func() { return func() { f.mu.Lock(); f.port.status = file; f.mu.Unlock() } }
+		porttest.Run(t, porttest.Plant{Carrier: Name, Settings: settings(f.srv.URL), Numbers: []string{"+13125550101"}, Bill: bill,
+			Steps: []porttest.Step{
+				{Set: set("portin_submitted.xml"), Want: ports.Pending},
+				{Set: set("portin_foc.xml"), Want: ports.Scheduled},
+				{Set: set("portin_complete.xml"), Want: ports.Completed},
+			}})
+		if len(f.port.checks) != 1 || !slices.Equal(f.port.documents, []string{"LOA application/pdf"}) {
+			t.Errorf("checks %v, documents %v", f.port.checks, f.port.documents)
+		}
+	})
+	t.Run("rejected", func(t *testing.T) {
+		f := newFakeBandwidth(t)
+		porttest.Run(t, porttest.Plant{Carrier: Name, Settings: settings(f.srv.URL), Numbers: []string{"+13125550101"}, Bill: bill,
+			Steps: []porttest.Step{
+				{Set: func() { f.mu.Lock(); f.port.status = "portin_exception.xml"; f.mu.Unlock() }, Want: ports.Rejected,
+					Comment: "Invalid account number (code 7206)"},
+			}})
+	})
 }

@@ -67,7 +67,7 @@ func (f *fakeTelnyx) servePort(w http.ResponseWriter, r *http.Request) {
 			PhoneNumbers      []string `json:"phone_numbers"`
 			CustomerReference string   `json:"customer_reference"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.PhoneNumbers) == 0 || body.CustomerReference != testPortRef {
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.PhoneNumbers) == 0 || body.CustomerReference == "" {
 			f.t.Errorf("porting order body %+v: %v", body, err)
 		}
 		if strings.Contains(strings.Join(body.PhoneNumbers, ","), "+13125550199") {

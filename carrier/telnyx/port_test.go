@@ -9,6 +9,8 @@ import (
 
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/carriertest"
+	"github.com/numan-dev/numan/carrier/internal/porttest"
+	"github.com/numan-dev/numan/internal/ports"
 )
 
 func testSubmission() carrier.PortSubmission {
@@ -224,4 +226,38 @@ func TestPortReplyGarbage(t *testing.T) {
 	if _, err := parsePortingOrders(readTestdata(t, "porting_orders_created.json")); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestPortEndToEnd: a port request submitted through the ports service
+// goes to Telnyx and is followed to completion, or to a rejection with
+// Telnyx's reason, by the background pass.
+func TestPortEndToEnd(t *testing.T) {
+	settings := func(url string) map[string]any {
+		return map[string]any{"api_key": testKey, "api_url": url}
+	}
+	bill := map[string]string{"name": "Acme Widgets", "btn": "3125550100", "account_number": "ACCT-778", "street_number": "600",
+		"street_address": "Congress", "street_type": "Ave", "locality": "Austin", "region": "TX", "postal_code": "78701"}
+	t.Run("completed", func(t *testing.T) {
+		f := newFakeTelnyx(t)
+		f.port.comments = "porting_comments.json"
+		set := func(file string) func() { return func() { f.port.status[testPortOrder] = file } }
+		porttest.Run(t, porttest.Plant{Carrier: Name, Settings: settings(f.srv.URL), Numbers: []string{"+13125550101"}, Bill: bill,
+			Steps: []porttest.Step{
+				{Set: set("porting_order_in_process.json"), Want: ports.Pending},
+				{Set: set("porting_order_foc.json"), Want: ports.Scheduled},
+				{Set: set("porting_order_ported.json"), Want: ports.Completed},
+			}})
+		if len(f.port.documents) != 1 || !strings.HasPrefix(f.port.documents[0], "loa.pdf") {
+			t.Errorf("documents: %v (the generated LOA)", f.port.documents)
+		}
+	})
+	t.Run("rejected", func(t *testing.T) {
+		f := newFakeTelnyx(t)
+		porttest.Run(t, porttest.Plant{Carrier: Name, Settings: settings(f.srv.URL), Numbers: []string{"+13125550101"}, Bill: bill,
+			Steps: []porttest.Step{
+				{Set: func() { f.port.status[testPortOrder] = "porting_order_submitted.json" }, Want: ports.Pending},
+				{Set: func() { f.port.status[testPortOrder] = "porting_order_exception.json" }, Want: ports.Rejected,
+					Comment: "The account number does not match the losing carrier's records"},
+			}})
+	})
 }
