@@ -61,6 +61,7 @@ func commands() map[string]command {
 		"numbers":   {"numbers: search, list, get, add, activate, reserve, release, delete, used-by, import, export", runNumbers},
 		"config":    {"system config: get, set, delete", runConfig},
 		"features":  {"an account's number_manager settings, routing jobs, manual feature actions", runFeatures},
+		"ports":     {"port requests: list, create, get, update, move, comment, timeline, attach, the LOA", runPorts},
 		"quote":     {"what buying (or creating, reserving) numbers would cost an account", runQuote},
 		"bench":     {"load-test GET of a number and search over HTTP", runBench},
 		"carriers":  {"list carriers and their settings; 'carriers test NAME' checks one, 'carriers audit NAME' compares its numbers with Numan's", runCarriers},
