@@ -803,7 +803,7 @@ func TestPortAttachments(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *env) {
 		const limit = 64 << 10
 		e.srv = New(Options{Manager: e.srv.mgr, Config: e.srv.cfg, Auth: e.srv.auth, Now: e.clock.now, Node: "test-node",
-			Ports: ports.New(e.srv.mgr, ports.Options{MaxAttachmentBytes: limit, Now: e.clock.now})})
+			Ports: ports.New(e.srv.mgr, ports.Options{MaxAttachmentBytes: limit, Now: e.clock.now, Keys: e.srv.cfg.Keyring()})})
 		a, tA := e.child(e.master, "a")
 		id := e.createPort(a, tA, "+14155550700")
 		pdf := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{0, 1, 2, 255, '\r', '\n'}, 1000)...)
@@ -951,4 +951,39 @@ func checkPDF(t *testing.T, pdf []byte, texts ...string) {
 			t.Errorf("the PDF does not say %q", text)
 		}
 	}
+}
+
+// The losing carrier's account PIN is sealed at rest and never shown.
+func TestPortPINSealed(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		a, tA := e.child(e.master, "a")
+		id := e.createPort(a, tA, "+14155550800") // the seed's bill.pin is 1234
+		pin := func(r *resp) any { return r.dataMap()["bill"].(map[string]any)["pin"] }
+		r := e.must(200, "GET", portPath(a, id), tA, nil)
+		if pin(r) != "********" {
+			t.Errorf("pin shown: %v", pin(r))
+		}
+		stored, err := e.st.GetPort(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(stored.Doc, []byte(`"1234"`)) || !bytes.Contains(stored.Doc, []byte(`"pin":"numan-sealed:`)) {
+			t.Errorf("stored document: %s", stored.Doc)
+		}
+		// Sending back what was read keeps it; a new PIN replaces it.
+		doc := r.dataMap()
+		e.must(200, "POST", portPath(a, id), tA, map[string]any{"data": doc})
+		again, _ := e.st.GetPort(context.Background(), id)
+		if !bytes.Contains(again.Doc, []byte(`"pin":"numan-sealed:`)) {
+			t.Errorf("a masked PIN sent back lost the PIN: %s", again.Doc)
+		}
+		doc["bill"].(map[string]any)["pin"] = "5678"
+		if r := e.must(200, "POST", portPath(a, id), tA, map[string]any{"data": doc}); pin(r) != "********" {
+			t.Errorf("new pin shown: %v", pin(r))
+		}
+		doc["bill"].(map[string]any)["pin"] = "numan-sealed:v1:0000:forged"
+		if r := e.do("POST", portPath(a, id), tA, map[string]any{"data": doc}); r.code != 400 {
+			t.Errorf("a sealed-looking PIN: %d", r.code)
+		}
+	})
 }

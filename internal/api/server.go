@@ -96,7 +96,11 @@ func New(o Options) *Server {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if o.Ports == nil {
-		o.Ports = ports.New(o.Manager, ports.Options{Logger: o.Logger, Now: o.Now})
+		po := ports.Options{Logger: o.Logger, Now: o.Now}
+		if o.Config != nil {
+			po.Keys = o.Config.Keyring()
+		}
+		o.Ports = ports.New(o.Manager, po)
 	}
 	s := &Server{
 		mgr: o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,

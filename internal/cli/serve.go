@@ -167,7 +167,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	portSvc := ports.New(mgr, ports.Options{Logger: log, MaxAttachmentBytes: *maxAttachment})
+	portSvc := ports.New(mgr, ports.Options{Logger: log, MaxAttachmentBytes: *maxAttachment, Keys: src.Keyring()})
 	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node,
 		Billing: bill, Users: people, MaxBodyBytes: *maxBody, Ports: portSvc})
 

@@ -450,6 +450,11 @@ func (s *Service) submission(ctx context.Context, sc scope, order CarrierOrder) 
 			PostalCode:  bill["postal_code"],
 		},
 	}
+	pin, err := s.openPIN(sub.PIN)
+	if err != nil {
+		return sub, err
+	}
+	sub.PIN = pin
 	if btn, err := s.mgr.Normalize(ctx, sub.BillingNumber); err == nil {
 		sub.BillingNumber = btn
 	}

@@ -200,6 +200,9 @@ func (p *Port) view(seePrivate bool) View {
 	for k, raw := range p.Public {
 		v[k] = raw
 	}
+	if bill, ok := p.Public["bill"]; ok {
+		v["bill"] = maskPIN(bill)
+	}
 	comments := []Comment{}
 	for _, c := range p.Comments {
 		if seePrivate || !c.IsPrivate {

@@ -19,6 +19,7 @@ import (
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/ports"
+	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/storetest"
@@ -51,6 +52,7 @@ type world struct {
 	clock  *clock
 	master *number.Account
 	child  *number.Account
+	keys   *secrets.Keyring
 }
 
 func newWorld(t *testing.T, st store.Store, portCarrier bool) *world {
@@ -79,9 +81,14 @@ func newWorld(t *testing.T, st store.Store, portCarrier bool) *world {
 			t.Fatal(err)
 		}
 	}
-	src := config.NewSource(st, "", 0)
+	kr, err := secrets.NewKeyring(secrets.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := config.NewSource(st, "", 0, config.SealWith(kr))
 	mgr := manager.New(st, src, manager.Options{Now: clk.now, Accounts: accounts.New(st, accounts.Options{Now: clk.now})})
-	return &world{t: t, st: st, mgr: mgr, svc: ports.New(mgr, ports.Options{Now: clk.now}), fake: fake, clock: clk, master: accs[0], child: accs[2]}
+	svc := ports.New(mgr, ports.Options{Now: clk.now, Keys: kr})
+	return &world{t: t, st: st, mgr: mgr, svc: svc, fake: fake, clock: clk, master: accs[0], child: accs[2], keys: kr}
 }
 
 func eachWorld(t *testing.T, portCarrier bool, fn func(t *testing.T, w *world)) {
@@ -173,6 +180,9 @@ func TestFollowedToCompletion(t *testing.T) {
 		var kinds []string
 		for _, d := range s.Documents {
 			kinds = append(kinds, d.Kind)
+		}
+		if s.PIN != "9999" {
+			t.Errorf("the carrier was sent PIN %q", s.PIN)
 		}
 		if s.Reference != id+"-1" || !slices.Equal(s.Numbers, []string{"+14155550101", "+14155550102"}) || s.EntityName != "Acme" ||
 			s.BillingNumber != "+14155550000" || s.AuthorizedBy != "Jane Doe" || s.Address.Street != "Main St" || s.LosingCarrier != "Old Telco" ||

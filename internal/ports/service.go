@@ -27,6 +27,7 @@ import (
 
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -43,6 +44,9 @@ type Options struct {
 	// MaxAttachmentBytes bounds an attachment (LOA, bill); 0 means
 	// DefaultMaxAttachmentBytes.
 	MaxAttachmentBytes int64
+	// Keys seals the losing carrier's account PIN at rest (the config
+	// source's keyring); without it a request with a PIN is refused.
+	Keys *secrets.Keyring
 }
 
 // Service runs port requests. Numbers move only through the manager, in
@@ -54,6 +58,7 @@ type Service struct {
 	log      *slog.Logger
 	now      func() time.Time
 	maxAtt   int64
+	keys     *secrets.Keyring
 }
 
 // New returns a Service over the manager's store and accounts.
@@ -67,7 +72,7 @@ func New(mgr *manager.Manager, opts Options) *Service {
 	if opts.MaxAttachmentBytes <= 0 {
 		opts.MaxAttachmentBytes = DefaultMaxAttachmentBytes
 	}
-	return &Service{st: mgr.Store(), mgr: mgr, accounts: mgr.Accounts(), log: opts.Logger, now: opts.Now, maxAtt: opts.MaxAttachmentBytes}
+	return &Service{st: mgr.Store(), mgr: mgr, accounts: mgr.Accounts(), log: opts.Logger, now: opts.Now, maxAtt: opts.MaxAttachmentBytes, keys: opts.Keys}
 }
 
 // MaxAttachmentBytes is the largest attachment the service stores.
@@ -226,6 +231,9 @@ func (s *Service) setDoc(ctx context.Context, sc scope, doc number.Doc, nums map
 		if err := s.checkPortability(ctx, p, keys); err != nil {
 			return err
 		}
+	}
+	if err := s.sealPIN(doc, p.Public); err != nil {
+		return err
 	}
 	raw, err := json.Marshal(nums)
 	if err != nil {
