@@ -5,8 +5,8 @@
 //
 // The required interface is small: search, acquire, disconnect and a
 // static Info. Everything else a carrier may offer is an optional
-// interface found by type assertion (Checker, Holder, and those to come:
-// listing owned numbers, porting, routing, features), so a carrier
+// interface found by type assertion (Checker, Holder, Lister, Router,
+// Porter and PortabilityChecker), so a carrier
 // implements only what its API can do and callers ask only carriers that
 // can answer.
 //
