@@ -52,7 +52,7 @@ func (w *pdfWriter) line(text string, size float64, bold bool, indent float64) {
 	// Helvetica's average glyph is about half its size wide.
 	perLine := max(int(width/(size*0.5)), 10)
 	for _, l := range wrap(text, perLine) {
-		if w.y-size < margin {
+		if w.y-size*1.35 < margin {
 			w.newPage()
 		}
 		w.y -= size * 1.35
