@@ -44,7 +44,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 // below it and the reseller's child; the fake carrier ports numbers in
 // when portCarrier is set.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	st     store.Store
 	mgr    *manager.Manager
 	svc    *ports.Service
@@ -55,7 +55,7 @@ type world struct {
 	keys   *secrets.Keyring
 }
 
-func newWorld(t *testing.T, st store.Store, portCarrier bool) *world {
+func newWorld(t testing.TB, st store.Store, portCarrier bool) *world {
 	ctx := context.Background()
 	carriertest.RegisterFake()
 	fake := carriertest.NewFake(t)
