@@ -17,6 +17,7 @@ import (
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
 )
 
 // Port request tests: Kazoo's scenarios (reference part C) and the rules
@@ -984,6 +985,54 @@ func TestPortPINSealed(t *testing.T) {
 		doc["bill"].(map[string]any)["pin"] = "numan-sealed:v1:0000:forged"
 		if r := e.do("POST", portPath(a, id), tA, map[string]any{"data": doc}); r.code != 400 {
 			t.Errorf("a sealed-looking PIN: %d", r.code)
+		}
+	})
+}
+
+// A completed port charges its numbers as created ones, in the
+// completion's transaction: charged once, or (without the credit) not
+// completed at all. (The local carrier's numbers are not billable, as in
+// Kazoo: the ported numbers go to a billable module here.)
+func TestPortCompletionCharges(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		e.withBilling()
+		e.must(200, "PATCH", "/v2/system_configs/number_manager", e.token,
+			map[string]any{"data": map[string]any{"port_in_module_name": "fake"}})
+		ts := newTenants(e)
+		e.must(201, "PUT", "/v2/service_plans", ts.tReseller, `{"data": {"id": "retail", `+apiPlan[1:]+`}`)
+		e.must(200, "POST", "/v2/accounts/"+ts.reseller+"/service_plans/retail", ts.tReseller, nil)
+		e.must(201, "PUT", "/v2/accounts/"+ts.a+"/credits", ts.tReseller, map[string]any{"data": map[string]any{"amount": "4.00"}})
+		nums := []string{"+14155550901", "+14155550902"}
+		id := e.createPort(ts.a, ts.tA, nums...)
+		e.drive(ts.a, id, "submitted", "pending")
+		// 2.60 each (did_us 2.50, the fake carrier 0.10): 5.20 is more than
+		// the 4.00 of credit.
+		r := e.do("PATCH", portPath(ts.a, id, "completed"), e.token, nil)
+		if r.code != 402 || r.env["message"] != "not_enough_credit" {
+			t.Fatalf("completion without the credit: %d %s", r.code, r.raw)
+		}
+		for _, n := range nums {
+			if got := e.storedOrNil(n); got.State != number.PortIn {
+				t.Errorf("%s moved: %+v", n, got)
+			}
+		}
+		if st := e.must(200, "GET", portPath(ts.a, id), ts.tA, nil).dataMap()["port_state"]; st != "pending" {
+			t.Errorf("state %v", st)
+		}
+		e.must(201, "PUT", "/v2/accounts/"+ts.a+"/credits", ts.tReseller, map[string]any{"data": map[string]any{"amount": "2.00"}})
+		e.must(200, "PATCH", portPath(ts.a, id, "completed"), e.token, nil)
+		var debits []string
+		for _, l := range e.ledgerOf(ts.a) {
+			if l.Type == store.LedgerDebit {
+				debits = append(debits, fmt.Sprintf("%s %d", l.Number, l.AmountMinor))
+			}
+		}
+		slices.Sort(debits)
+		if want := []string{"+14155550901 260", "+14155550902 260"}; !slices.Equal(debits, want) {
+			t.Errorf("debits %v, want %v", debits, want)
+		}
+		if c := e.must(200, "GET", "/v2/accounts/"+ts.a+"/credits", ts.tA, nil).dataMap(); c["amount_minor"] != 80.0 {
+			t.Errorf("credit left: %v", c)
 		}
 	})
 }

@@ -51,23 +51,75 @@ type PortMove struct {
 	Numbers   []string // E.164
 }
 
-// PortMoves moves the numbers of port requests. It is made (PortMoves)
-// before the port request's transaction, reading what the moves need
-// (number_manager), so that its methods, which run inside that
-// transaction, read and write through tx only.
+// PortMoves moves the numbers of a port request. It is made (PortMoves)
+// before the request's transaction and reads there what the moves need
+// (number_manager; for a completion, the numbers as stored and the
+// charges of putting them in service), so that its methods, which run
+// inside that transaction, read and write through tx only: a transaction
+// that waited for a second pooled connection could wait forever.
 type PortMoves struct {
 	m   *Manager
 	cfg number.Config
 	now time.Time
+	// For a completion: the version each number was priced at (0: not
+	// stored) and the ledger entries of the numbers it puts in service.
+	priced  map[string]int64
+	entries map[string]*store.LedgerEntry
 }
 
-// PortMoves prepares the number moves of one port request change.
-func (m *Manager) PortMoves(ctx context.Context) (*PortMoves, error) {
+// PortMoves prepares the number moves of one change of port request mv.
+// A completion (complete) is priced now, as a creation of its numbers
+// (Kazoo billed ported numbers for real): Complete charges each number in
+// the transaction that puts it in service, and fails KindConflict when a
+// number changed since it was priced (the caller starts again).
+func (m *Manager) PortMoves(ctx context.Context, mv PortMove, complete bool, requestID string) (*PortMoves, error) {
 	cfg, _, err := m.cfg.NumberManager(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return &PortMoves{m: m, cfg: cfg, now: m.now().UTC()}, nil
+	pm := &PortMoves{m: m, cfg: cfg, now: m.now().UTC()}
+	if !complete {
+		return pm, nil
+	}
+	stored, err := m.store.GetNumbers(ctx, mv.Numbers)
+	if err != nil {
+		return nil, err
+	}
+	pm.priced = map[string]int64{}
+	var changes []number.Change
+	for _, e164 := range sorted(mv.Numbers) {
+		before := stored[e164]
+		after, keep, err := pm.complete(e164, before, mv)
+		if err != nil || keep {
+			continue // refused or left as it is: Complete says so
+		}
+		if before != nil {
+			pm.priced[e164] = before.Version
+		} else {
+			pm.priced[e164] = 0
+		}
+		changes = append(changes, number.Change{Before: before, After: after})
+	}
+	if m.billing != nil && len(changes) > 0 {
+		q, err := m.billing.Quote(ctx, changes)
+		if err != nil {
+			return nil, err
+		}
+		if pm.entries, err = q.Entries(requestID, pm.now); err != nil {
+			return nil, err
+		}
+	}
+	return pm, nil
+}
+
+// owner checks the porting account exists and keeps it until the
+// transaction ends: nothing is ever owned by a missing account.
+func owner(ctx context.Context, tx store.Tx, mv PortMove) error {
+	err := tx.LockAccount(ctx, mv.AccountID)
+	if number.IsKind(err, number.KindNotFound) {
+		return &number.Error{Kind: number.KindAssignFailure, Cause: "account " + mv.AccountID + " does not exist"}
+	}
+	return err
 }
 
 // Claim puts the numbers of a port request being submitted in
@@ -78,6 +130,9 @@ func (m *Manager) PortMoves(ctx context.Context) (*PortMoves, error) {
 // number_exists otherwise. Every write is conditional on the version read
 // inside tx, so an activation racing the claim makes one of them fail.
 func (pm *PortMoves) Claim(ctx context.Context, tx store.Tx, mv PortMove) error {
+	if err := owner(ctx, tx, mv); err != nil {
+		return err
+	}
 	now := pm.now
 	for _, e164 := range sorted(mv.Numbers) {
 		n, err := tx.GetNumberForUpdate(ctx, e164)
@@ -143,69 +198,95 @@ func (pm *PortMoves) Drop(ctx context.Context, tx store.Tx, mv PortMove) error {
 	return nil
 }
 
+// complete is what completion makes of a number stored as before (nil:
+// not stored): the number in service for the account, ported in; keep
+// when it is in service for the account already; an error when another
+// account or request has it.
+func (pm *PortMoves) complete(e164 string, before *number.Number, mv PortMove) (after *number.Number, keep bool, err error) {
+	switch {
+	case before == nil:
+		after = number.New(e164, number.InService, pm.cfg.PortInModuleName, pm.now)
+	case before.State == number.InService && before.AssignedTo == mv.AccountID:
+		return nil, true, nil
+	case before.State == number.PortIn && (PortOf(before) == mv.PortID || PortOf(before) == "" && before.AssignedTo == mv.AccountID),
+		before.State == number.Aging, before.State == number.Available:
+		after = before.Clone()
+		after.State = number.InService
+		after.SetModuleName(pm.cfg.PortInModuleName)
+		delete(after.CarrierData, PortKey)
+	default:
+		return nil, false, &number.Error{Kind: number.KindNumberExists, Number: e164,
+			Cause: fmt.Sprintf("the number is %s for another account or another port request: the port cannot complete", before.State)}
+	}
+	portID, _ := json.Marshal(mv.PortID)
+	after.SetAssignedTo(mv.AccountID)
+	after.PortedIn = true
+	if after.Public == nil {
+		after.Public = number.Doc{}
+	}
+	after.Public["port_id"] = portID
+	after.Modified = pm.now
+	return after, false, nil
+}
+
 // Complete puts a completed port request's numbers in service
 // for its account, ported in (Kazoo's completion: knm_ops:create with
 // ported_in, assign_to the port account and public port_id): a number not
 // stored is created; one in port_in (this request's, or the account's own
 // not tied to any request), aging or available is taken over; one already
-// in service for the account is left as it is. Any other number fails the
-// whole completion, and tx with it: nothing is half done. It returns the
-// changes written, for the charges (PortCharges) once tx committed.
-func (pm *PortMoves) Complete(ctx context.Context, tx store.Tx, mv PortMove) ([]number.Change, error) {
-	cfg, now := pm.cfg, pm.now
-	portID, _ := json.Marshal(mv.PortID)
-	var changes []number.Change
+// in service for the account is left as it is. Each is charged, in tx, as
+// priced by PortMoves. Any other number fails the whole completion, and
+// tx with it: nothing is half done.
+func (pm *PortMoves) Complete(ctx context.Context, tx store.Tx, mv PortMove) error {
+	if err := owner(ctx, tx, mv); err != nil {
+		return err
+	}
+	var entries []*store.LedgerEntry
 	for _, e164 := range sorted(mv.Numbers) {
 		before, err := tx.GetNumberForUpdate(ctx, e164)
-		if err != nil && !number.IsKind(err, number.KindNotFound) {
-			return nil, err
+		if number.IsKind(err, number.KindNotFound) {
+			before, err = nil, nil
 		}
-		var n *number.Number
-		switch {
-		case before == nil:
-			n = number.New(e164, number.InService, cfg.PortInModuleName, now)
-		case before.State == number.InService && before.AssignedTo == mv.AccountID:
+		if err != nil {
+			return err
+		}
+		n, keep, err := pm.complete(e164, before, mv)
+		if err != nil {
+			return err
+		}
+		if keep {
 			continue
-		case before.State == number.PortIn && (PortOf(before) == mv.PortID || PortOf(before) == "" && before.AssignedTo == mv.AccountID),
-			before.State == number.Aging, before.State == number.Available:
-			n = before.Clone()
-			n.State = number.InService
-			n.SetModuleName(cfg.PortInModuleName)
-			delete(n.CarrierData, PortKey)
-		default:
-			return nil, &number.Error{Kind: number.KindNumberExists, Number: e164,
-				Cause: fmt.Sprintf("the number is %s for another account or another port request: the port cannot complete", before.State)}
 		}
-		n.SetAssignedTo(mv.AccountID)
-		n.PortedIn = true
-		if n.Public == nil {
-			n.Public = number.Doc{}
+		var version int64
+		if before != nil {
+			version = before.Version
 		}
-		n.Public["port_id"] = portID
-		n.Modified = now
+		if v, ok := pm.priced[e164]; !ok || v != version {
+			return &number.Error{Kind: number.KindConflict, Number: e164, Message: "number " + e164 + " changed while its port completed"}
+		}
 		if before == nil {
 			err = tx.InsertNumber(ctx, n)
 		} else {
 			err = tx.UpdateNumber(ctx, n)
 		}
 		if err != nil {
-			return nil, claimError(e164, err)
+			return claimError(e164, err)
 		}
-		changes = append(changes, number.Change{Before: before, After: n})
+		if e := pm.entries[e164]; e != nil {
+			entries = append(entries, e)
+		}
 	}
-	return changes, nil
+	if len(entries) > 0 {
+		return tx.AppendLedger(ctx, entries)
+	}
+	return nil
 }
 
-// PortCommitted is called once the transaction that moved a port request's
-// numbers committed: it drops the numbers from this node's cache and
-// records the charges of the numbers a completion put in service (Kazoo
-// billed ported numbers as created).
-func (m *Manager) PortCommitted(ctx context.Context, requestID string, nums []string, changes []number.Change) {
+// PortCommitted is called once the transaction that moved a port
+// request's numbers committed: it drops them from this node's cache.
+func (m *Manager) PortCommitted(nums []string) {
 	for _, n := range nums {
 		m.numbers.forget(n)
-	}
-	if m.billing != nil && len(changes) > 0 {
-		m.recordCharges(ctx, Op{RequestID: requestID}, changes)
 	}
 }
 

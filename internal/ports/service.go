@@ -479,7 +479,7 @@ func (s *Service) mutate(ctx context.Context, by By, accountID, id string, fn fu
 		if m.noop {
 			return nil
 		}
-		changes, err := s.write(ctx, sc, m)
+		err = s.write(ctx, sc, m)
 		if number.IsKind(err, number.KindConflict) && attempt < maxAttempts {
 			continue
 		}
@@ -490,7 +490,7 @@ func (s *Service) mutate(ctx context.Context, by By, accountID, id string, fn fu
 			return err
 		}
 		if m.claim || m.drop || m.complete {
-			s.mgr.PortCommitted(ctx, id, sc.p.Numbers, changes)
+			s.mgr.PortCommitted(sc.p.Numbers)
 		}
 		if m.after != nil {
 			m.after()
@@ -501,7 +501,7 @@ func (s *Service) mutate(ctx context.Context, by By, accountID, id string, fn fu
 
 // write stores a changed request and moves its numbers, in one
 // transaction.
-func (s *Service) write(ctx context.Context, sc scope, m *mutation) ([]number.Change, error) {
+func (s *Service) write(ctx context.Context, sc scope, m *mutation) error {
 	p := sc.p
 	p.Modified = m.now
 	if sc.acc != nil && sc.acc.Name != "" {
@@ -509,18 +509,17 @@ func (s *Service) write(ctx context.Context, sc scope, m *mutation) ([]number.Ch
 	}
 	rec, err := p.record()
 	if err != nil {
-		return nil, err
-	}
-	var moves *manager.PortMoves
-	if m.claim || m.drop || m.complete {
-		// What the moves read (number_manager) is read before the
-		// transaction.
-		if moves, err = s.mgr.PortMoves(ctx); err != nil {
-			return nil, err
-		}
+		return err
 	}
 	mv := manager.PortMove{PortID: p.ID, AccountID: p.AccountID, Numbers: p.Numbers}
-	var changes []number.Change
+	var moves *manager.PortMoves
+	if m.claim || m.drop || m.complete {
+		// What the moves read (number_manager; a completion's numbers and
+		// their charges) is read before the transaction.
+		if moves, err = s.mgr.PortMoves(ctx, mv, m.complete, "port_request:"+p.ID); err != nil {
+			return err
+		}
+	}
 	err = s.st.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.UpdatePort(ctx, rec); err != nil {
 			return err
@@ -530,20 +529,19 @@ func (s *Service) write(ctx context.Context, sc scope, m *mutation) ([]number.Ch
 				return err
 			}
 		}
-		var err error
 		switch {
 		case m.claim:
-			err = moves.Claim(ctx, tx, mv)
+			return moves.Claim(ctx, tx, mv)
 		case m.drop:
-			err = moves.Drop(ctx, tx, mv)
+			return moves.Drop(ctx, tx, mv)
 		case m.complete:
-			changes, err = moves.Complete(ctx, tx, mv)
+			return moves.Complete(ctx, tx, mv)
 		}
-		return err
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.Version = rec.Version
-	return changes, nil
+	return nil
 }
