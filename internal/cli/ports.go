@@ -224,8 +224,11 @@ func readDoc(env *Env, file string) (map[string]json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(raw, &doc); err != nil || doc == nil {
-		return nil, fmt.Errorf("%s: not a JSON object: %v", file, err)
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not a JSON object: %w", file, err)
+	}
+	if doc == nil {
+		return nil, fmt.Errorf("%s: not a JSON object", file)
 	}
 	return doc, nil
 }

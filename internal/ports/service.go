@@ -447,8 +447,6 @@ type mutation struct {
 	notify *notifier
 	// claim, drop and complete move the request's numbers (manager).
 	claim, drop, complete bool
-	// completed are the numbers completion moved.
-	moved []string
 	// after runs once the change committed.
 	after func()
 	// noop: fn decided there is nothing to write.

@@ -62,12 +62,12 @@ func (s *Service) move(ctx context.Context, sc scope, m *mutation, by By, to Sta
 		Reason:        reason, Timestamp: manager.Gregorian(m.now), Transition: mv, Type: "transition",
 	}}, p.Transitions...)
 	p.State = to
-	switch {
-	case to == Submitted:
+	switch to {
+	case Submitted:
 		m.claim = true
-	case to == Rejected || to == Canceled:
+	case Rejected, Canceled:
 		m.drop = from.holdsNumbers()
-	case to == Completed:
+	case Completed:
 		m.complete = true
 		p.PortedNumbers = p.Public["numbers"]
 		p.Public["numbers"] = json.RawMessage(`{}`)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -332,7 +333,7 @@ func testPortTx(t *testing.T, s store.Store) {
 		}
 		return fail
 	})
-	if err != fail {
+	if !errors.Is(err, fail) {
 		t.Fatalf("InTx = %v", err)
 	}
 	if got, _ := s.GetPort(ctx, "p1"); got.State != "submitted" || got.Version != 1 {
