@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -199,9 +198,10 @@ func (s *suite) runFault(t *testing.T, newCarrier func(t *testing.T, baseURL str
 		srv, n := FaultServer(t, f.handler)
 		url, count = srv.URL, n
 	} else {
-		srv := httptest.NewServer(http.NotFoundHandler())
-		url = srv.URL
-		srv.Close() // nothing listens any more
+		// Port 1 (tcpmux) is privileged and unused: a connection is
+		// refused. (A test server closed for the purpose could see its
+		// port taken by another subtest's server meanwhile.)
+		url = "http://127.0.0.1:1"
 		// Whether the call would have sent anything is asked of a server
 		// that fails every request.
 		count = func() int { return s.requests(t, newCarrier, op) }
