@@ -357,13 +357,10 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 // Disconnect places a Bandwidth disconnect order for the number and
 // follows it until it settles.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
-	if !c.cfg.EnableProvisioning {
-		// Kazoo never released numbers at the carrier; with provisioning
-		// off Numan does not either, and warns unless this is a sandbox.
-		if !c.cfg.SandboxProvisioning {
-			c.logger.WarnContext(ctx, "provisioning disabled: number not released at the carrier", "carrier", Name, "number", n.Number)
-		}
-		return nil
+	// Kazoo never released numbers at the carrier with provisioning off;
+	// Numan does not either, and says the carrier keeps the number.
+	if skip, err := carrier.DisconnectOff(c.cfg.EnableProvisioning, c.cfg.SandboxProvisioning); skip {
+		return err
 	}
 	tn, err := nationalNumber(n.Number)
 	if err != nil {

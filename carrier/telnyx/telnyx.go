@@ -344,13 +344,10 @@ func (c *Carrier) describePollError(num, orderID string, o order, err error) err
 // numbers Kazoo bought, from a lookup by number. A number Telnyx no
 // longer has is already released, which is what was asked.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
-	if !c.cfg.EnableProvisioning {
-		// Kazoo never released numbers at the carrier; with provisioning
-		// off Numan does not either, and warns unless this is a sandbox.
-		if !c.cfg.SandboxProvisioning {
-			c.logger.WarnContext(ctx, "provisioning disabled: number not released at the carrier", "carrier", Name, "number", n.Number)
-		}
-		return nil
+	// Kazoo never released numbers at the carrier with provisioning off;
+	// Numan does not either, and says the carrier keeps the number.
+	if skip, err := carrier.DisconnectOff(c.cfg.EnableProvisioning, c.cfg.SandboxProvisioning); skip {
+		return err
 	}
 	var id string
 	if !n.CarrierData.Get("phone_number_id", &id) || id == "" {

@@ -234,13 +234,10 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 // sid comes from carrier data or a lookup by number; a number Twilio no
 // longer has is already released, which is what was asked.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
-	if !c.cfg.EnableProvisioning {
-		// Kazoo never released numbers at the carrier; with provisioning
-		// off Numan does not either, and warns unless this is a sandbox.
-		if !c.cfg.SandboxProvisioning {
-			c.logger.WarnContext(ctx, "provisioning disabled: number not released at the carrier", "carrier", Name, "number", n.Number)
-		}
-		return nil
+	// Kazoo never released numbers at the carrier with provisioning off;
+	// Numan does not either, and says the carrier keeps the number.
+	if skip, err := carrier.DisconnectOff(c.cfg.EnableProvisioning, c.cfg.SandboxProvisioning); skip {
+		return err
 	}
 	var sid string
 	if !n.CarrierData.Get("sid", &sid) || sid == "" {

@@ -197,7 +197,7 @@ func (c *Carrier) Acquire(ctx context.Context, n *number.Number) (carrier.Acquir
 // Disconnect releases the number with releaseDID; enable_provisioning
 // gates it as it gates Acquire.
 func (c *Carrier) Disconnect(ctx context.Context, n *number.Number) error {
-	if skip, err := c.provisioningOff(n.Number); skip {
+	if skip, err := carrier.DisconnectOff(c.cfg.EnableProvisioning, c.cfg.SandboxProvisioning); skip {
 		return err
 	}
 	tn, err := nationalDigits(n.Number)

@@ -2,6 +2,7 @@ package voipinnovations
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -151,9 +152,9 @@ func TestProvisioningFlags(t *testing.T) {
 	if e := number.AsError(err); e.Kind != number.KindUnspecified || e.Msg() != "provisioning_disabled" {
 		t.Fatalf("acquire err = %v, want unspecified_fault provisioning_disabled", err)
 	}
-	err = c.Disconnect(testCtx(t), n)
-	if e := number.AsError(err); e.Kind != number.KindUnspecified || e.Msg() != "provisioning_disabled" {
-		t.Fatalf("disconnect err = %v, want unspecified_fault provisioning_disabled", err)
+	// Releasing with provisioning off: the carrier keeps the number.
+	if err := c.Disconnect(testCtx(t), n); !errors.Is(err, carrier.ErrKept) {
+		t.Fatalf("disconnect err = %v, want carrier.ErrKept", err)
 	}
 	if _, ok := f.lastCall(); ok {
 		t.Fatal("the carrier was called")

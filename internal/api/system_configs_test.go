@@ -117,6 +117,15 @@ func TestSystemConfigs(t *testing.T) {
 		if r.code != 400 {
 			t.Errorf("unknown carrier key: %d %s", r.code, r.raw)
 		}
+		// The keys every carrier's document takes beside its own settings.
+		for _, b := range []map[string]any{{"release_policy": "sometimes"}, {"purchase_timeout_s": -1}, {"release_policy": 3}} {
+			r := e.do("PATCH", "/v2/system_configs/number_manager.fake", e.token, map[string]any{"data": b})
+			if r.code != 400 {
+				t.Errorf("%v: status %d: %s", b, r.code, r.raw)
+			}
+		}
+		e.must(200, "PATCH", "/v2/system_configs/number_manager.fake", e.token,
+			map[string]any{"data": map[string]any{"release_policy": "keep", "purchase_timeout_s": 300}})
 	})
 
 	t.Run("a change takes effect without a restart", func(t *testing.T) {

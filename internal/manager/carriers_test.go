@@ -339,3 +339,27 @@ func TestNormalizePrefix(t *testing.T) {
 		t.Errorf("GB: %q", got)
 	}
 }
+
+// A carrier that keeps a released number on purpose (provisioning off:
+// carrier.ErrKept) still holds it: the number goes back to the pool rather
+// than being forgotten, and no retry is left queued.
+func TestReleaseKeptByTheCarrier(t *testing.T) {
+	w := newWorld(t)
+	f := carriertest.NewFake(t)
+	f.Offer(offered)
+	w.withCarrier(t, f, "")
+	search(t, w, "415", 1, 0)
+	one(t, w.m.Move(ctx, []string{offered}, reseller, as(reseller)))
+	f.FailDisconnect("", carrier.ErrKept)
+	one(t, w.m.Release(ctx, []string{offered}, as(reseller)))
+	if s := w.stored(t, offered); s.State != number.Available || s.AssignedTo != "" {
+		t.Fatalf("kept at the carrier: %+v", s)
+	}
+	w.now = w.now.Add(24 * time.Hour)
+	if done, err := w.m.RetryDisconnects(ctx); err != nil || done != 0 {
+		t.Fatalf("a retry was left: %d %v", done, err)
+	}
+	if got := f.Calls(carriertest.OpDisconnect); got != 1 {
+		t.Fatalf("%d release calls", got)
+	}
+}

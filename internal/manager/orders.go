@@ -186,7 +186,11 @@ func (m *Manager) callDisconnect(ctx context.Context, d store.PendingDisconnect)
 func (m *Manager) finishDisconnect(ctx context.Context, n *number.Number) (gone bool, err error) {
 	ctx = context.WithoutCancel(ctx)
 	d := m.pendingDisconnect(n)
-	if err := m.callDisconnect(ctx, d); err != nil {
+	err = m.callDisconnect(ctx, d)
+	if errors.Is(err, carrier.ErrKept) {
+		return false, m.keptAtCarrier(ctx, d, n)
+	}
+	if err != nil {
 		d.Attempts = 1
 		d.LastError = number.AsError(err).Error()
 		if qerr := m.store.QueueDisconnect(ctx, d); qerr != nil {
@@ -195,6 +199,45 @@ func (m *Manager) finishDisconnect(ctx context.Context, n *number.Number) (gone 
 		return false, err
 	}
 	return m.disconnected(ctx, d.Number, n)
+}
+
+// keptAtCarrier records that the carrier keeps a number Numan meant to give
+// back (carrier.ErrKept): the retry record goes, and a released number goes
+// back to the pool (released_state), since the operator still holds it. A
+// deleted number's record is gone: the carrier audit finds it.
+func (m *Manager) keptAtCarrier(ctx context.Context, d store.PendingDisconnect, released *number.Number) error {
+	m.log.WarnContext(ctx, "provisioning is off: the number stays at its carrier", "number", d.Number, "carrier", d.Carrier)
+	cfg, _, err := m.cfg.NumberManager(ctx)
+	if err != nil {
+		return err
+	}
+	defer m.numbers.forget(d.Number)
+	return m.store.InTx(ctx, func(tx store.Tx) error {
+		n := released
+		if n == nil {
+			cur, err := tx.GetNumber(ctx, d.Number)
+			if err != nil && !number.IsKind(err, number.KindNotFound) {
+				return err
+			}
+			n = cur
+		}
+		if n != nil && n.State == number.Released {
+			back := n.Clone()
+			back.State = cfg.ReleasedState
+			if back.State == "" || back.State == number.Released {
+				back.State = number.Available
+			}
+			back.Modified = m.now().UTC()
+			if err := tx.UpdateNumber(ctx, back); err != nil {
+				return err
+			}
+			*n = *back
+		}
+		if err := tx.DeleteDisconnect(ctx, d.Number); err != nil && !number.IsKind(err, number.KindNotFound) {
+			return err
+		}
+		return nil
+	})
 }
 
 // disconnected records that the carrier took number e164 back: the retry
@@ -259,7 +302,14 @@ func (m *Manager) RetryDisconnects(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		if err := m.callDisconnect(ctx, d); err != nil {
+		err := m.callDisconnect(ctx, d)
+		if errors.Is(err, carrier.ErrKept) {
+			if err := m.keptAtCarrier(ctx, d, nil); err != nil {
+				return done, err
+			}
+			continue
+		}
+		if err != nil {
 			d.Attempts++
 			d.NextAttempt = m.now().Add(disconnectDelay(d.Attempts))
 			d.LastError = number.AsError(err).Error()
