@@ -43,7 +43,14 @@ func TestDeleteAccountHoldingNumbers(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// An account without numbers goes as before.
+		// An active port request would outlive its account and keep its
+		// numbers from anyone: the account stays until it is canceled.
+		id := e.createPort(ts.b, ts.tB, "+14155550190")
+		if r := e.do("DELETE", "/v2/accounts/"+ts.b, ts.tReseller, nil); r.code != 409 || !strings.Contains(string(r.raw), "port requests") {
+			t.Fatalf("delete with a port request: %d %s", r.code, r.raw)
+		}
+		e.must(200, "DELETE", portPath(ts.b, id), ts.tB, nil)
+		// An account without numbers or ports goes as before.
 		e.must(200, "DELETE", "/v2/accounts/"+ts.b, ts.tReseller, nil)
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/internal/config"
+	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/store"
 )
@@ -113,8 +114,12 @@ func runSecrets(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "sealed %d document(s) again with key %s; you may now remove key(s) %s from NUMAN_SECRET_KEY\n",
-			len(ids), before[0], strings.Join(before[1:], ", "))
+		pins, err := ports.ResealPINs(ctx, s.st, kr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "sealed %d document(s) and %d port PIN(s) again with key %s; you may now remove key(s) %s from NUMAN_SECRET_KEY\n",
+			len(ids), pins, before[0], strings.Join(before[1:], ", "))
 		return nil
 	}
 	// A key file: the new key goes first while the old ones still open
@@ -135,11 +140,15 @@ func runSecrets(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%w (the key file %s holds the new key and the old one: run rotate again)", err, s.keys.File)
 	}
+	pins, err := ports.ResealPINs(ctx, s.st, kr)
+	if err != nil {
+		return fmt.Errorf("%w (the key file %s holds the new key and the old one: run rotate again)", err, s.keys.File)
+	}
 	if err := secrets.WriteKeyFile(s.keys.File, fresh); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "rotated the secret key %s -> %s in %s; sealed %d document(s) again\n",
-		before[0], secrets.KeyID(fresh), s.keys.File, len(ids))
+	fmt.Fprintf(env.Stdout, "rotated the secret key %s -> %s in %s; sealed %d document(s) and %d port PIN(s) again\n",
+		before[0], secrets.KeyID(fresh), s.keys.File, len(ids), pins)
 	fmt.Fprintln(env.Stdout, "database backups taken before now need the old key: keep a copy of it with them if you need them")
 	return nil
 }

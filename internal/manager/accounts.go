@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
 )
 
 // Relations loads the accounts named (and the requester's) so the
@@ -26,6 +27,24 @@ func (m *Manager) Relations(ctx context.Context, ids ...string) (number.Accounts
 // orphaned.
 func (m *Manager) DeleteAccount(ctx context.Context, by, acc *number.Account, releaseNumbers bool, requestID string) (*Result, error) {
 	res := &Result{}
+	// A port request holding numbers for the account would outlive it
+	// and keep its numbers from anyone else (Kazoo refused too: "Account
+	// has active port request").
+	ports, err := m.store.ListPorts(ctx, store.PortQuery{AccountIDs: []string{acc.ID}})
+	if err != nil {
+		return res, err
+	}
+	open := 0
+	for _, p := range ports {
+		if p.Active {
+			open++
+		}
+	}
+	if open > 0 {
+		return res, &number.Error{Kind: number.KindAccountHasNumbers, Number: acc.ID,
+			Message: fmt.Sprintf("account %s has %d active port requests; cancel or delete them first", acc.ID, open),
+			Cause:   fmt.Sprintf("%d active port requests", open)}
+	}
 	if releaseNumbers {
 		op := Op{AuthBy: number.SystemRequester, RequestID: requestID}
 		if by != nil {

@@ -1,10 +1,13 @@
 package ports
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
 )
 
 // pinMask is what the losing carrier's account PIN (bill.pin) shows as:
@@ -78,4 +81,51 @@ func (s *Service) openPIN(sealed string) (string, error) {
 	}
 	plain, err := s.keys.Open(sealed)
 	return string(plain), err
+}
+
+// ResealPINs seals again, under the keyring's current key, every port
+// request's PIN sealed under an older key (numan secrets rotate), each
+// write conditional on the request's version; it returns how many it
+// sealed again.
+func ResealPINs(ctx context.Context, st store.Ports, kr *secrets.Keyring) (int, error) {
+	all, err := st.ListPorts(ctx, store.PortQuery{})
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for _, p := range all {
+		// The stored document keeps the request's fields under "public".
+		var doc, public map[string]json.RawMessage
+		if json.Unmarshal(p.Doc, &doc) != nil || json.Unmarshal(doc["public"], &public) != nil {
+			continue
+		}
+		var bill map[string]json.RawMessage
+		if json.Unmarshal(public["bill"], &bill) != nil {
+			continue
+		}
+		var pin string
+		if json.Unmarshal(bill["pin"], &pin) != nil || !secrets.IsSealed(pin) || !kr.NeedsReseal(pin) {
+			continue
+		}
+		plain, err := kr.Open(pin)
+		if err != nil {
+			return done, fmt.Errorf("port request %s: %w", p.ID, err)
+		}
+		sealed, err := kr.Seal(plain)
+		if err != nil {
+			return done, err
+		}
+		bill["pin"], _ = json.Marshal(sealed)
+		public["bill"], _ = json.Marshal(bill)
+		doc["public"], _ = json.Marshal(public)
+		next := *p
+		if next.Doc, err = json.Marshal(doc); err != nil {
+			return done, err
+		}
+		if err := st.UpdatePort(ctx, &next); err != nil {
+			return done, fmt.Errorf("port request %s: %w", p.ID, err)
+		}
+		done++
+	}
+	return done, nil
 }

@@ -53,6 +53,7 @@ type world struct {
 	master *number.Account
 	child  *number.Account
 	keys   *secrets.Keyring
+	rawKey []byte // the key keys holds, to build a rotated keyring
 }
 
 func newWorld(t testing.TB, st store.Store, portCarrier bool) *world {
@@ -81,14 +82,15 @@ func newWorld(t testing.TB, st store.Store, portCarrier bool) *world {
 			t.Fatal(err)
 		}
 	}
-	kr, err := secrets.NewKeyring(secrets.GenerateKey())
+	rawKey := secrets.GenerateKey()
+	kr, err := secrets.NewKeyring(rawKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := config.NewSource(st, "", 0, config.SealWith(kr))
 	mgr := manager.New(st, src, manager.Options{Now: clk.now, Accounts: accounts.New(st, accounts.Options{Now: clk.now})})
 	svc := ports.New(mgr, ports.Options{Now: clk.now, Keys: kr})
-	return &world{t: t, st: st, mgr: mgr, svc: svc, fake: fake, clock: clk, master: accs[0], child: accs[2], keys: kr}
+	return &world{t: t, st: st, mgr: mgr, svc: svc, fake: fake, clock: clk, master: accs[0], child: accs[2], keys: kr, rawKey: rawKey}
 }
 
 func eachWorld(t *testing.T, portCarrier bool, fn func(t *testing.T, w *world)) {
@@ -516,6 +518,46 @@ func TestPortWritePaths(t *testing.T) {
 		wg.Wait()
 		if errs.Load() != 0 || len(w.comments(id, w.child)) != 10 {
 			t.Errorf("%d failed, %d comments, want 10", errs.Load(), len(w.comments(id, w.child)))
+		}
+	})
+}
+
+// ResealPINs (numan secrets rotate) seals every port PIN sealed under an
+// older key again under the current one; the PIN opens the same.
+func TestResealPINs(t *testing.T) {
+	eachWorld(t, false, func(t *testing.T, w *world) {
+		id := w.create("+14155550140")
+		rotated, err := secrets.NewKeyring(secrets.GenerateKey(), w.rawKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := ports.ResealPINs(context.Background(), w.st, rotated)
+		if err != nil || n != 1 {
+			t.Fatalf("resealed %d, %v", n, err)
+		}
+		p, err := w.st.GetPort(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Public struct {
+				Bill struct {
+					Pin string `json:"pin"`
+				} `json:"bill"`
+			} `json:"public"`
+		}
+		if err := json.Unmarshal(p.Doc, &doc); err != nil {
+			t.Fatal(err)
+		}
+		pin := doc.Public.Bill.Pin
+		if !secrets.IsSealed(pin) || rotated.NeedsReseal(pin) {
+			t.Fatalf("not sealed under the new key: %s", pin)
+		}
+		if plain, err := rotated.Open(pin); err != nil || string(plain) != "9999" {
+			t.Fatalf("opens to %q, %v", plain, err)
+		}
+		if n, err := ports.ResealPINs(context.Background(), w.st, rotated); err != nil || n != 0 {
+			t.Fatalf("second pass resealed %d, %v", n, err)
 		}
 	})
 }
