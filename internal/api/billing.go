@@ -416,39 +416,13 @@ func creditJSON(cr *billing.Credit) map[string]any {
 // {"limit": "10.00"} (or "limit_minor": 1000)}: how far below zero the
 // account's balance may go. Who may set it is who may add credit.
 func handleCreditLimit(c *call) {
-	b := c.bill()
-	if b == nil {
-		return
-	}
-	if err := billing.MayAddCredit(c.auth, c.account); err != nil {
-		c.fail(err)
-		return
-	}
-	env, err := c.body()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	data, err := env.data()
-	if err != nil {
-		c.fail(err)
+	b, data, ok := c.creditBody()
+	if !ok {
 		return
 	}
 	var v validationErrors
-	var limit int64
-	switch {
-	case data["limit_minor"] != nil:
-		if json.Unmarshal(data["limit_minor"], &limit) != nil {
-			v.add("limit_minor", "type", "Value did not match type(s): integer")
-		}
-	case data["limit"] != nil:
-		if limit, err = billing.ParseJSONAmount(data["limit"], b.CreditCurrency(c.ctx, c.account.ID)); err != nil {
-			v.add("limit", "type", err.Error())
-		}
-	default:
-		v.add("limit", "required", "Field is required but missing")
-	}
-	if limit < 0 && v.err() == nil {
+	limit, given := v.money(data, "limit", b.CreditCurrency(c.ctx, c.account.ID))
+	if given && limit < 0 && v.err() == nil {
 		v.add("limit", "minimum", "the limit may not be negative")
 	}
 	if err := v.err(); err != nil {
@@ -463,27 +437,59 @@ func handleCreditLimit(c *call) {
 	c.ok(creditJSON(cr))
 }
 
+// creditBody checks the caller may change the path account's credit
+// (billing.MayAddCredit, asked before the body is read) and reads the
+// body's data; ok is false once a reply was sent.
+func (c *call) creditBody() (*billing.Service, number.Doc, bool) {
+	b := c.bill()
+	if b == nil {
+		return nil, nil, false
+	}
+	if err := billing.MayAddCredit(c.auth, c.account); err != nil {
+		c.fail(err)
+		return nil, nil, false
+	}
+	env, err := c.body()
+	if err != nil {
+		c.fail(err)
+		return nil, nil, false
+	}
+	data, err := env.data()
+	if err != nil {
+		c.fail(err)
+		return nil, nil, false
+	}
+	return b, data, true
+}
+
+// money reads the amount field (a decimal in currency) or field_minor (an
+// integer of minor units) of data, adding a validation error when it is
+// missing or malformed; given says one was sent.
+func (v *validationErrors) money(data number.Doc, field, currency string) (amount int64, given bool) {
+	var err error
+	switch {
+	case data[field+"_minor"] != nil:
+		if json.Unmarshal(data[field+"_minor"], &amount) != nil {
+			v.add(field+"_minor", "type", "Value did not match type(s): integer")
+		}
+	case data[field] != nil:
+		if amount, err = billing.ParseJSONAmount(data[field], currency); err != nil {
+			v.add(field, "type", err.Error())
+		}
+	default:
+		v.add(field, "required", "Field is required but missing")
+		return 0, false
+	}
+	return amount, true
+}
+
 // handleCreditAdd is PUT /v2/accounts/{A}/credits with {"data": {"amount":
 // "25.00" (or "amount_minor": 2500), "currency": "USD", "description"}}.
 // Who may add credit is billing.MayAddCredit's to say; it is asked before
 // the body is read.
 func handleCreditAdd(c *call) {
-	b := c.bill()
-	if b == nil {
-		return
-	}
-	if err := billing.MayAddCredit(c.auth, c.account); err != nil {
-		c.fail(err)
-		return
-	}
-	env, err := c.body()
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	data, err := env.data()
-	if err != nil {
-		c.fail(err)
+	b, data, ok := c.creditBody()
+	if !ok {
 		return
 	}
 	var v validationErrors
@@ -493,20 +499,8 @@ func handleCreditAdd(c *call) {
 			v.add("currency", "pattern", "an ISO 4217 code such as USD", "value", string(raw))
 		}
 	}
-	var amount int64
-	switch {
-	case data["amount_minor"] != nil:
-		if json.Unmarshal(data["amount_minor"], &amount) != nil {
-			v.add("amount_minor", "type", "Value did not match type(s): integer")
-		}
-	case data["amount"] != nil:
-		if amount, err = billing.ParseJSONAmount(data["amount"], currency); err != nil {
-			v.add("amount", "type", err.Error())
-		}
-	default:
-		v.add("amount", "required", "Field is required but missing")
-	}
-	if amount <= 0 && v.err() == nil {
+	amount, given := v.money(data, "amount", currency)
+	if given && amount <= 0 && v.err() == nil {
 		v.add("amount", "minimum", "the amount must be positive")
 	}
 	var desc string
