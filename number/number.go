@@ -48,6 +48,29 @@ func (d Doc) Set(key string, v any) {
 	d[key] = raw
 }
 
+// JSONType names the JSON type of raw as JSON Schema does: object, array,
+// string, boolean, null or number (an empty value is null). It looks at the
+// first character only; whether raw is valid JSON is another question.
+func JSONType(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return "null"
+	}
+	switch t[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
 // Number is one phone number as Numan keeps it: the indexed fields, the
 // private fields only Numan writes, the public fields users write, and a
 // version for optimistic concurrency.

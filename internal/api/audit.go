@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/numan-dev/numan/internal/manager"
+	"github.com/numan-dev/numan/number"
 )
 
 // handleCarrierAudit is GET /v2/carriers/{CARRIER}/audit (compare what the
@@ -39,7 +40,7 @@ func handleCarrierAudit(c *call) {
 			return
 		}
 		if raw, ok := data["import"]; ok {
-			if jsonType(raw) != "boolean" {
+			if number.JSONType(raw) != "boolean" {
 				var v validationErrors
 				v.add("import", "type", "Value did not match type(s): boolean", "target", "boolean")
 				c.fail(v.err())

@@ -29,7 +29,7 @@ func handleAPIAuth(c *call) {
 		v.add("api_key", "required", "Field is required but missing")
 		c.fail(v.err())
 		return
-	} else if jsonType(raw) != "string" || json.Unmarshal(raw, &key) != nil || key == "" {
+	} else if number.JSONType(raw) != "string" || json.Unmarshal(raw, &key) != nil || key == "" {
 		var v validationErrors
 		v.stringRule("api_key", raw, 1, -1)
 		c.fail(v.err())

@@ -81,7 +81,7 @@ func (c *call) planBody() (*billing.Plan, string, bool) {
 		c.fail(err)
 		return nil, "", false
 	}
-	if jsonType(env.Data) != "object" {
+	if number.JSONType(env.Data) != "object" {
 		var v validationErrors
 		v.add("data", "type", "Value did not match type(s): object", "target", "object")
 		c.fail(v.err())

@@ -163,10 +163,10 @@ func checkAcceptChargesJSON(field string, raw json.RawMessage) error {
 // data returns the envelope's data as an object ({} when absent); any other
 // JSON type is a validation error.
 func (env *requestEnvelope) data() (number.Doc, error) {
-	if len(env.Data) == 0 || jsonType(env.Data) == "null" {
+	if len(env.Data) == 0 || number.JSONType(env.Data) == "null" {
 		return number.Doc{}, nil
 	}
-	if jsonType(env.Data) != "object" {
+	if number.JSONType(env.Data) != "object" {
 		var v validationErrors
 		v.add("data", "type", "Value did not match type(s): object", "target", "object")
 		return nil, v.err()

@@ -252,7 +252,7 @@ func (c *call) collectionBody() (nums []string, rest number.Doc, accept bool, er
 	switch {
 	case !ok:
 		v.add("numbers", "required", "list of numbers missing")
-	case jsonType(raw) != "array":
+	case number.JSONType(raw) != "array":
 		v.add("numbers", "type", "numbers must be a list")
 	default:
 		var items []json.RawMessage
@@ -263,7 +263,7 @@ func (c *call) collectionBody() (nums []string, rest number.Doc, accept bool, er
 		seen := map[string]bool{}
 		for i, it := range items {
 			var s string
-			if jsonType(it) != "string" || json.Unmarshal(it, &s) != nil {
+			if number.JSONType(it) != "string" || json.Unmarshal(it, &s) != nil {
 				v.add("numbers."+strconv.Itoa(i), "type", "Value did not match type(s): string", "target", "string")
 				continue
 			}
@@ -712,7 +712,7 @@ func (c *call) numbersList() ([]string, error) {
 	switch {
 	case !ok:
 		v.add("numbers", "required", "list of numbers missing")
-	case jsonType(raw) != "array" || json.Unmarshal(raw, &nums) != nil:
+	case number.JSONType(raw) != "array" || json.Unmarshal(raw, &nums) != nil:
 		v.add("numbers", "type", "numbers must be a list of strings")
 	case len(nums) == 0:
 		v.add("numbers", "minimum", "minimum 1 number required")

@@ -187,7 +187,7 @@ func handlePortTransition(c *call) {
 	}
 	reason := c.r.URL.Query().Get("reason")
 	if raw, ok := data["reason"]; ok && reason == "" {
-		if jsonType(raw) != "string" {
+		if number.JSONType(raw) != "string" {
 			var v validationErrors
 			v.add("reason", "type", "Value did not match type(s): string", "target", "string")
 			c.fail(v.err())

@@ -110,7 +110,7 @@ func handleConfigWrite(c *call) {
 	}
 	for k, v := range data {
 		switch {
-		case c.r.Method == http.MethodPatch && jsonType(v) == "null":
+		case c.r.Method == http.MethodPatch && number.JSONType(v) == "null":
 			delete(next, k)
 		default:
 			// A client sending back what it read (secrets masked, in a URL

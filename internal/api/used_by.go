@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/numan-dev/numan/number"
 )
 
 // usedByBody reads the application of a used_by write: data.used_by, a
@@ -17,8 +19,8 @@ func (c *call) usedByBody(data map[string]json.RawMessage) (string, error) {
 	switch {
 	case !ok:
 		v.add("used_by", "required", "Field is required but missing: the application (callflow, trunkstore, ...), or null to clear it")
-	case jsonType(raw) == "null":
-	case jsonType(raw) != "string" || json.Unmarshal(raw, &app) != nil:
+	case number.JSONType(raw) == "null":
+	case number.JSONType(raw) != "string" || json.Unmarshal(raw, &app) != nil:
 		v.add("used_by", "type", "Value did not match type(s): string", "target", "string")
 	}
 	return app, v.err()

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,31 +70,10 @@ func (v validationErrors) err() error {
 	return v
 }
 
-// jsonType names the JSON type of raw as JSON Schema does.
-func jsonType(raw json.RawMessage) string {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 {
-		return "null"
-	}
-	switch t[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
-
 // stringRule checks an optional string field's type and length bounds
 // (max < 0: unbounded).
 func (v *validationErrors) stringRule(path string, raw json.RawMessage, min, max int) {
-	if jsonType(raw) != "string" {
+	if number.JSONType(raw) != "string" {
 		v.add(path, "type", "Value did not match type(s): string", "target", "string", "value", raw)
 		return
 	}
@@ -114,7 +92,7 @@ func (v *validationErrors) stringRule(path string, raw json.RawMessage, min, max
 }
 
 func (v *validationErrors) typeRule(path string, raw json.RawMessage, want string) bool {
-	if got := jsonType(raw); got != want {
+	if got := number.JSONType(raw); got != want {
 		v.add(path, "type", "Value did not match type(s): "+want, "target", want, "value", raw)
 		return false
 	}
@@ -123,7 +101,7 @@ func (v *validationErrors) typeRule(path string, raw json.RawMessage, want strin
 
 func (v *validationErrors) enumRule(path string, raw json.RawMessage, allowed []string) {
 	var s string
-	if jsonType(raw) != "string" || json.Unmarshal(raw, &s) != nil || !contains(allowed, s) {
+	if number.JSONType(raw) != "string" || json.Unmarshal(raw, &s) != nil || !contains(allowed, s) {
 		v.add(path, "enum", "Value not found in enumerated list of values", "target", allowed, "value", raw)
 	}
 }

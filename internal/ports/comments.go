@@ -23,7 +23,7 @@ const maxCommentBytes = 8 << 10
 // comment or ask for action (403); nobody may ask for action in a private
 // comment (400).
 func newComments(p *Port, raw json.RawMessage, by By, authority bool, now time.Time) ([]Comment, error) {
-	if raw == nil || jsonType(raw) == "null" {
+	if raw == nil || number.JSONType(raw) == "null" {
 		return nil, nil
 	}
 	var items []json.RawMessage
@@ -36,7 +36,7 @@ func newComments(p *Port, raw json.RawMessage, by By, authority bool, now time.T
 	for i, item := range items {
 		path := "comments." + strconv.Itoa(i)
 		var m map[string]json.RawMessage
-		if json.Unmarshal(item, &m) != nil || jsonType(item) != "object" {
+		if json.Unmarshal(item, &m) != nil || number.JSONType(item) != "object" {
 			v.add(path, "type", "Value did not match type(s): object", "target", "object")
 			continue
 		}

@@ -358,7 +358,7 @@ func mergeDoc(p *Port, mode UpdateMode, body number.Doc) number.Doc {
 	}
 	doc := p.Public.Clone()
 	for k, v := range body {
-		if jsonType(v) == "null" {
+		if number.JSONType(v) == "null" {
 			delete(doc, k)
 			continue
 		}

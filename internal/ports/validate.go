@@ -1,7 +1,6 @@
 package ports
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,29 +32,8 @@ func publicPart(body number.Doc) number.Doc {
 	return out
 }
 
-// jsonType names raw's JSON type as JSON Schema does.
-func jsonType(raw json.RawMessage) string {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 {
-		return "null"
-	}
-	switch t[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	case '"':
-		return "string"
-	case 't', 'f':
-		return "boolean"
-	case 'n':
-		return "null"
-	}
-	return "number"
-}
-
 func (v violations) typeRule(path string, raw json.RawMessage, want string) bool {
-	got := jsonType(raw)
+	got := number.JSONType(raw)
 	if want == "integer" && got == "number" {
 		var n int64
 		if json.Unmarshal(raw, &n) == nil {
