@@ -52,7 +52,7 @@ func FuzzParseIncomingList(f *testing.F) {
 func FuzzErrorMessage(f *testing.F) {
 	f.Add(readTestdata(f, "error_401.json"))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		_ = errorMessage(400, body)
+		_ = ErrorMessage(400, body)
 	})
 }
 

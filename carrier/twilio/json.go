@@ -100,8 +100,11 @@ func parseIncomingList(body []byte) ([]incoming, error) {
 	return *r.Numbers, nil
 }
 
-// errorMessage renders Twilio's {"code","message","more_info","status"}.
-func errorMessage(_ int, body []byte) string {
+// ErrorMessage renders Twilio's error document {"code","message",
+// "more_info","status"} as "message (code 21628)", for httpx's
+// ErrorMessage; the feature providers acting through Twilio's API use it
+// too.
+func ErrorMessage(_ int, body []byte) string {
 	var r struct {
 		Code    json.RawMessage `json:"code"`
 		Message string          `json:"message"`

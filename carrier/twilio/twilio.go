@@ -94,7 +94,7 @@ func New(cfg Config, deps carrier.Deps) (*Carrier, error) {
 			Auth:         httpx.BasicAuth{User: cfg.AccountSID, Password: cfg.AuthToken},
 			Logger:       deps.Logger,
 			Header:       http.Header{"Accept": {"application/json"}},
-			ErrorMessage: errorMessage,
+			ErrorMessage: ErrorMessage,
 			Classify:     classify,
 			Now:          deps.Now,
 		},

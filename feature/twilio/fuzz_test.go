@@ -3,6 +3,8 @@ package twilio
 import (
 	"testing"
 
+	carriertwilio "github.com/numan-dev/numan/carrier/twilio"
+
 	"github.com/numan-dev/numan/feature/internal/fakeapi"
 )
 
@@ -21,6 +23,6 @@ func FuzzParse(f *testing.F) {
 		if a, err := parseAddress(E911, body); err != nil && a.SID != "" || err == nil && a.SID == "" {
 			t.Fatalf("address %+v %v", a, err)
 		}
-		_ = errorMessage(400, body)
+		_ = carriertwilio.ErrorMessage(400, body)
 	})
 }

@@ -1,8 +1,6 @@
 package twilio
 
 import (
-	"encoding/json"
-	"strconv"
 	"strings"
 
 	"github.com/numan-dev/numan/carrier/httpx"
@@ -60,25 +58,4 @@ func parseAddress(name string, body []byte) (address, error) {
 
 func malformed(name, what string) error {
 	return &number.Error{Kind: number.KindByCarrier, Cause: name + ": malformed reply: " + what, Details: map[string]any{"provider": name}}
-}
-
-// errorMessage extracts Twilio's message and code: "message (code 21628)".
-func errorMessage(_ int, body []byte) string {
-	var r struct {
-		Code    json.RawMessage `json:"code"`
-		Message string          `json:"message"`
-	}
-	if json.Unmarshal(body, &r) != nil {
-		return ""
-	}
-	msg := strings.TrimSpace(r.Message)
-	if msg == "" {
-		return ""
-	}
-	if code := strings.Trim(string(r.Code), `"`); code != "" {
-		if _, err := strconv.ParseInt(code, 10, 64); err == nil {
-			msg += " (code " + code + ")"
-		}
-	}
-	return msg
 }

@@ -21,6 +21,8 @@ import (
 	"net/url"
 	"strings"
 
+	carriertwilio "github.com/numan-dev/numan/carrier/twilio"
+
 	"github.com/numan-dev/numan/carrier/httpx"
 	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/number"
@@ -131,7 +133,7 @@ func register(info feature.Info, build func(*client, Settings) (feature.Provider
 			Auth:         httpx.BasicAuth{User: s.AccountSID, Password: s.AuthToken},
 			Logger:       deps.Logger,
 			Header:       http.Header{"Accept": {"application/json"}},
-			ErrorMessage: errorMessage,
+			ErrorMessage: carriertwilio.ErrorMessage,
 			Now:          deps.Now,
 		}}, s)
 	})
