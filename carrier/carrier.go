@@ -72,6 +72,11 @@ type Info struct {
 	// (Kazoo's available_carriers: reserved, reserved_reseller, local),
 	// whatever carrier_modules says.
 	AccountSearchRank int
+	// Stored means the carrier offers only numbers Numan already stores
+	// (carrier/storesearch): a search of such carriers alone pages
+	// straight from the store, in number order, and keeps no discovery
+	// records, since the numbers are already held.
+	Stored bool
 }
 
 // Checker is implemented by carriers that can tell the status of numbers

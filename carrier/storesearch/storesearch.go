@@ -131,6 +131,7 @@ func reservedFor(account string) []carrier.NumberQuery {
 func init() {
 	for i := range kinds {
 		k := &kinds[i]
+		k.info.Stored = true
 		carrier.Define(k.info, DefaultConfig, func(cfg Config, deps carrier.Deps) (*Carrier, error) { return newCarrier(k, deps) })
 	}
 }

@@ -134,6 +134,17 @@ func searchCarriers(cfg number.Config, req SearchRequest) []string {
 	return slices.DeleteFunc(names, func(n string) bool { return !carrier.Registered(n) })
 }
 
+// allStored reports whether every carrier named answers from the store
+// (carrier.Info.Stored).
+func allStored(names []string) bool {
+	for _, n := range names {
+		if i, ok := carrier.Lookup(n); !ok || !i.Stored {
+			return false
+		}
+	}
+	return true
+}
+
 // accountFirstCarriers are the registered carriers with an
 // AccountSearchRank, in rank order.
 func accountFirstCarriers() []string {
@@ -178,10 +189,6 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 	if req.Offset < 0 {
 		req.Offset = 0
 	}
-	if resp, ok := m.recallSearch(ctx, req, quantity); ok {
-		resp.Numbers = m.sighted(ctx, req.By, resp.Numbers)
-		return resp, nil
-	}
 	if req.AccountID != "" {
 		// The carriers the account's resellers chose (carrier_modules of
 		// their number_manager documents), else system config's.
@@ -192,6 +199,16 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 		cfg.CarrierModules = settings.CarrierModules
 	}
 	names := searchCarriers(cfg, req)
+	if allStored(names) {
+		// Numbers Numan already holds need no discovery record, and their
+		// pages come straight from the store's number order: the search
+		// costs its indexed query, offset+quantity rows per carrier.
+		req.QueryID = ""
+	}
+	if resp, ok := m.recallSearch(ctx, req, quantity); ok {
+		resp.Numbers = m.sighted(ctx, req.By, resp.Numbers)
+		return resp, nil
+	}
 	timeout := time.Duration(cfg.NumberSearchTimeoutMS) * time.Millisecond
 	opts := carrier.SearchOptions{
 		Country: req.Country, Dialcode: Dialcode(req.Country), AccountID: req.AccountID,
