@@ -43,6 +43,11 @@ type call struct {
 	query  url.Values
 	body   any // encoded as JSON: the whole envelope, e.g. {"data": ...}
 	token  string
+	// raw is a body sent as it is (a document upload), with contentType.
+	raw         []byte
+	contentType string
+	// accept is the Accept header (e.g. application/pdf for an LOA).
+	accept string
 }
 
 // memWriter is the in-memory ResponseWriter an in-process call writes to.
@@ -70,7 +75,9 @@ func (m *memWriter) Write(p []byte) (int, error) {
 // the real client), same context.
 func (a *apiClient) request(ctx context.Context, orig *http.Request, c call) (*http.Request, error) {
 	var body io.Reader = http.NoBody
-	if c.body != nil {
+	if c.raw != nil {
+		body = bytes.NewReader(c.raw)
+	} else if c.body != nil {
 		raw, err := json.Marshal(c.body)
 		if err != nil {
 			return nil, err
@@ -85,8 +92,14 @@ func (a *apiClient) request(ctx context.Context, orig *http.Request, c call) (*h
 	if err != nil {
 		return nil, err
 	}
-	if c.body != nil {
+	switch {
+	case c.raw != nil:
+		req.Header.Set("Content-Type", c.contentType)
+	case c.body != nil:
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.accept != "" {
+		req.Header.Set("Accept", c.accept)
 	}
 	if c.token != "" {
 		req.Header.Set("X-Auth-Token", c.token)

@@ -348,6 +348,36 @@ func TestBrowser(t *testing.T) {
 	wantText(`[data-test="users"]`, "rita")
 	shots.shoot(ctx, "09-users")
 
+	// Port two numbers in: the request starts as a draft from the
+	// dialog, takes a comment, and is submitted.
+	step("open the porting dialog",
+		chromedp.Navigate(base+acme+"/ports"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="ports"]`)),
+		chromedp.Click(chromedp.CSS(`[data-test="new-port"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dlg-new-port`)),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-new-port input[name="name"]`), "Head office"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test="port-numbers"]`), "+14155550900\n+14155550901"),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-new-port input[name="bill_name"]`), "Acme Inc"),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-new-port input[name="bill_carrier"]`), "Old Telco"),
+	)
+	shots.shoot(ctx, "13-port-new")
+	step("create the port request",
+		chromedp.Click(chromedp.CSS(`[data-test="create-port"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="port-title"]`)),
+	)
+	wantText(`[data-test="port-state"]`, "Draft")
+	wantText(`[data-test="port-numbers"]`, "+14155550901")
+	step("comment and submit",
+		chromedp.SendKeys(chromedp.CSS(`[data-test="port-comment"]`), "The bill follows by mail"),
+		chromedp.Click(chromedp.CSS(`[data-test="port-comment-add"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"]`)),
+		chromedp.Click(chromedp.CSS(`[data-test="port-move-submitted"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"]`)),
+	)
+	wantText(`[data-test="port-state"]`, "Submitted")
+	wantText(`[data-test="port-timeline"]`, "The bill follows by mail")
+	shots.shoot(ctx, "14-port")
+
 	// Sign out.
 	step("sign out",
 		chromedp.Click(chromedp.CSS(`[data-test="logout"]`)),

@@ -46,8 +46,10 @@ func (c *Console) funcs() template.FuncMap {
 			}
 			return s
 		},
-		"action": func(s string) string { return actionLabels[s] },
-		"has":    func(list []string, s string) bool { return slices.Contains(list, s) },
+		"action":    func(s string) string { return actionLabels[s] },
+		"portstate": func(s string) string { return or(portStateLabels[s], s) },
+		"portmove":  func(s string) string { return or(portMoveLabels[s], s) },
+		"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
 		"date": func(g int64) string {
 			if g == 0 {
 				return ""
@@ -60,4 +62,12 @@ func (c *Console) funcs() template.FuncMap {
 		"plural": plural,
 		"indent": func(d int) string { return strings.Repeat("· ", min(max(d-1, 0), 8)) },
 	}
+}
+
+// or is a when it is not empty, else b.
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -216,6 +216,11 @@ func (b *browser) sendFrom(origin, method, path string, form url.Values) *httpte
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Sec-Fetch-Site", "cross-site")
 	}
+	return b.serve(req)
+}
+
+// serve sends req with the jar's cookies and keeps the cookies set.
+func (b *browser) serve(req *http.Request) *httptest.ResponseRecorder {
 	for _, c := range b.jar {
 		req.AddCookie(c)
 	}
