@@ -59,6 +59,8 @@ type Data interface {
 	Billing
 	Users
 	Ports
+	Recurring
+	Requests
 }
 
 // Tx is a transaction of InTx, valid only while InTx's fn runs. Its reads

@@ -57,6 +57,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("transactions", func(t *testing.T) { runTx(t, open) })
 	t.Run("users", func(t *testing.T) { runUsers(t, open) })
 	t.Run("port requests", func(t *testing.T) { runPorts(t, open) })
+	t.Run("recurring charges", func(t *testing.T) { runRecurring(t, open) })
+	t.Run("idempotency keys and rate buckets", func(t *testing.T) { runRequests(t, open) })
 }
 
 // suite is a list of tests, each run on a fresh store.
