@@ -188,7 +188,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *jobsEvery > 0 {
 		go func() {
 			defer close(jobsDone)
-			_ = (&jobs.Runner{Manager: mgr, Ports: portSvc, Logger: log, Every: *jobsEvery}).Run(jobsCtx)
+			_ = (&jobs.Runner{Manager: mgr, Ports: portSvc, Books: billing.NewBooks(st, bill), Logger: log, Every: *jobsEvery}).Run(jobsCtx)
 		}()
 	} else {
 		close(jobsDone)

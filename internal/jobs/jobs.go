@@ -1,8 +1,9 @@
 // Package jobs runs Numan's background work: aging released numbers back
 // to available, dropping expired search results, retrying failed carrier
 // releases, settling interrupted purchases, finishing what feature
-// providers left open (SettleFeatures), and following port requests at
-// the carriers they were submitted to (ports.FollowCarriers). Each pass is one call of
+// providers left open (SettleFeatures), following port requests at
+// the carriers they were submitted to (ports.FollowCarriers), and posting
+// the monthly charges (billing.Books). Each pass is one call of
 // RunOnce; Run repeats it on a ticker until its context ends. Time comes
 // from the manager's clock and the injected ticker, so tests never sleep.
 package jobs
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/ports"
 )
@@ -31,6 +33,14 @@ type Runner struct {
 	StalePurchase time.Duration
 	// Tick returns the channel that paces the passes; nil uses a time.Ticker.
 	Tick func(d time.Duration) (<-chan time.Time, func())
+	// Books, when set, records the accounts' daily bills and posts the
+	// monthly charges (billing.Books), at most once every BooksEvery
+	// (default an hour): a pass is a query per account.
+	Books      *billing.Books
+	BooksEvery time.Duration
+	// Now is the clock of the bookkeeping (default time.Now).
+	Now       func() time.Time
+	lastBooks time.Time
 }
 
 // Report says what one pass did.
@@ -41,6 +51,7 @@ type Report struct {
 	Reconciled   manager.ReconcileReport
 	Features     manager.FeatureReport
 	Ports        ports.FollowReport
+	Books        billing.BooksReport
 	Errors       []error
 }
 
@@ -66,6 +77,24 @@ func (r *Runner) RunOnce(ctx context.Context) Report {
 	if r.Ports != nil {
 		rep.Ports = r.Ports.FollowCarriers(ctx)
 		rep.Errors = append(rep.Errors, rep.Ports.Errors...)
+	}
+	if r.Books != nil {
+		now := time.Now
+		if r.Now != nil {
+			now = r.Now
+		}
+		every := r.BooksEvery
+		if every <= 0 {
+			every = time.Hour
+		}
+		if t := now(); r.lastBooks.IsZero() || t.Sub(r.lastBooks) >= every {
+			r.lastBooks = t
+			rep.Books, err = r.Books.Run(ctx, t)
+			if err != nil {
+				rep.Errors = append(rep.Errors, err)
+			}
+			rep.Errors = append(rep.Errors, rep.Books.Errors...)
+		}
 	}
 	return rep
 }
@@ -114,6 +143,9 @@ func (r *Runner) log(ctx context.Context, rep Report) {
 	}
 	if p := rep.Ports; p.Submitted+p.Moved+p.Canceled > 0 {
 		r.Logger.InfoContext(ctx, "port requests followed at their carriers", "submitted", p.Submitted, "moved", p.Moved, "canceled", p.Canceled)
+	}
+	if b := rep.Books; b.Recorded+b.Posted+b.Owed > 0 {
+		r.Logger.InfoContext(ctx, "bookkeeping", "bills_recorded", b.Recorded, "months_posted", b.Posted, "months_owed", b.Owed)
 	}
 	if rep.Aged+rep.Purged+rep.Disconnected+len(rep.Reconciled.Recorded)+len(rep.Reconciled.Dropped) > 0 {
 		r.Logger.InfoContext(ctx, "background jobs", "aged", rep.Aged, "purged_search_results", rep.Purged,

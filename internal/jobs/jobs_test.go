@@ -11,6 +11,7 @@ import (
 	// defaults name (Kazoo's knm_local).
 	"github.com/numan-dev/numan/carrier/carriertest"
 	_ "github.com/numan-dev/numan/carrier/storesearch"
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
@@ -99,5 +100,38 @@ func TestPortRequestsFollowed(t *testing.T) {
 	rep := (&jobs.Runner{Manager: m, Ports: svc}).RunOnce(ctx)
 	if rep.Ports.Submitted != 1 || len(fake.PortSubmissions()) != 1 {
 		t.Fatalf("pass: %+v", rep)
+	}
+}
+
+// TestBookkeepingPace: the runner records the accounts' bills at its
+// first pass and then at most once every BooksEvery, on its clock.
+func TestBookkeepingPace(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "numan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	acc := &number.Account{ID: "00000000000000000000000000000009", Name: "A", Tree: []string{}, Enabled: true, Created: now, Modified: now}
+	if err := st.InsertAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	n := number.New("+14155550100", number.InService, "local", now)
+	n.AssignedTo = acc.ID
+	if err := st.InsertNumbers(ctx, []*number.Number{n}); err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return now }
+	m := manager.New(st, config.NewSource(st, "", time.Nanosecond), manager.Options{Now: clock})
+	bill := billing.New(st, billing.ClassifyWith(m), billing.Options{Now: clock})
+	r := &jobs.Runner{Manager: m, Books: billing.NewBooks(st, bill), BooksEvery: time.Hour, Now: clock}
+	for i, want := range []int{1, 0, 1} {
+		if i == 2 {
+			now = now.Add(24 * time.Hour)
+		}
+		if rep := r.RunOnce(ctx); rep.Books.Recorded != want || len(rep.Errors) > 0 {
+			t.Fatalf("pass %d: %+v", i, rep)
+		}
 	}
 }
