@@ -41,7 +41,11 @@ type Config struct {
 	PortCarrier string `json:"port_carrier,omitempty"`
 	// PortCheckIntervalS is how often a port request submitted to a
 	// carrier is looked at there. Numan's key.
-	PortCheckIntervalS int            `json:"port_check_interval_s"`
+	PortCheckIntervalS int `json:"port_check_interval_s"`
+	// EventRetentionDays is how long events (a number's history, webhook
+	// deliveries and their log) are kept; 0 keeps them forever. Numan's
+	// key.
+	EventRetentionDays int            `json:"event_retention_days"`
 	Extra              map[string]any `json:"-"` // keys Numan does not interpret, kept as stored
 }
 
@@ -68,5 +72,6 @@ func DefaultConfig() Config {
 		DiscoveryExpiryS:      86400,
 		AgingExpiryD:          90,
 		PortCheckIntervalS:    900,
+		EventRetentionDays:    90,
 	}
 }

@@ -156,6 +156,9 @@ func (c Config) Validate() error {
 	if c.AgingExpiryD < 0 {
 		return bad("aging_expiry_d", "must not be negative, got %d", c.AgingExpiryD)
 	}
+	if c.EventRetentionDays < 0 {
+		return bad("event_retention_days", "must not be negative, got %d", c.EventRetentionDays)
+	}
 	if c.PortCheckIntervalS < 1 {
 		return bad("port_check_interval_s", "must be at least 1, got %d", c.PortCheckIntervalS)
 	}

@@ -61,6 +61,7 @@ type Data interface {
 	Ports
 	Recurring
 	Requests
+	Events
 }
 
 // Tx is a transaction of InTx, valid only while InTx's fn runs. Its reads

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/config"
@@ -149,6 +150,18 @@ func (c *call) param(name string) string {
 // actor is the caller as the users service sees it.
 func (c *call) actor() users.Actor { return users.Actor{Account: c.auth, User: c.user} }
 
+// eventActor is the caller as events record it.
+func (c *call) eventActor() event.Actor {
+	a := event.Actor{Via: "api"}
+	if c.auth != nil {
+		a.AccountID = c.auth.ID
+	}
+	if c.user != nil {
+		a.UserID = c.user.ID
+	}
+	return a
+}
+
 // requester is the caller as the manager sees it.
 func (c *call) requester() number.Requester {
 	if c.auth == nil {
@@ -230,6 +243,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.fail(err)
 		return
 	}
+	c.ctx = event.WithClock(event.WithActor(c.ctx, c.eventActor(), c.requestID), s.now)
 	if err := s.authorizeAccount(c); err != nil {
 		c.fail(err)
 		return

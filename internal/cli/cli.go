@@ -18,6 +18,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/numan-dev/numan/event"
 )
 
 // Version is the numan version, set at build time with
@@ -80,6 +82,9 @@ func Main(ctx context.Context, args []string) int {
 // 0 on success, 2 on a usage error, 1 on any other failure. Help (numan
 // help, -h, --help, at any level) goes to stdout and exits 0.
 func Run(ctx context.Context, args []string, env *Env) int {
+	// What the command changes in a store it opens is recorded as done by
+	// the command line (the server sets its own actor per request).
+	ctx = event.WithActor(ctx, event.Actor{Via: "cli"}, "")
 	if len(args) == 0 {
 		usage(env.Stderr)
 		return 2

@@ -3,7 +3,8 @@
 // releases, settling interrupted purchases, finishing what feature
 // providers left open (SettleFeatures), following port requests at
 // the carriers they were submitted to (ports.FollowCarriers), and posting
-// the monthly charges (billing.Books). Each pass is one call of
+// the monthly charges (billing.Books), and pruning events older than
+// event_retention_days. Each pass is one call of
 // RunOnce; Run repeats it on a ticker until its context ends. Time comes
 // from the manager's clock and the injected ticker, so tests never sleep.
 package jobs
@@ -13,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/ports"
@@ -52,6 +54,7 @@ type Report struct {
 	Features     manager.FeatureReport
 	Ports        ports.FollowReport
 	Books        billing.BooksReport
+	PrunedEvents int64 // events older than event_retention_days removed
 	Errors       []error
 }
 
@@ -59,6 +62,7 @@ type Report struct {
 func (r *Runner) RunOnce(ctx context.Context) Report {
 	var rep Report
 	var err error
+	ctx = event.WithClock(event.WithActor(ctx, event.Actor{Via: "job"}, ""), r.Manager.Now)
 	if rep.Aged, err = r.Manager.AgeNumbers(ctx); err != nil {
 		rep.Errors = append(rep.Errors, err)
 	}
@@ -69,6 +73,9 @@ func (r *Runner) RunOnce(ctx context.Context) Report {
 		rep.Errors = append(rep.Errors, err)
 	}
 	if rep.Reconciled, err = r.Manager.Reconcile(ctx, r.stale()); err != nil {
+		rep.Errors = append(rep.Errors, err)
+	}
+	if rep.PrunedEvents, err = r.Manager.PruneEvents(ctx); err != nil {
 		rep.Errors = append(rep.Errors, err)
 	}
 	if rep.Features, err = r.Manager.SettleFeatures(ctx); err != nil {

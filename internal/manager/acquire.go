@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -161,10 +162,14 @@ func (m *Manager) claimPurchase(ctx context.Context, it *item, op Op) (*number.N
 			}
 		}
 		claim.CarrierData.Set(PurchaseKey, p)
+		write := tx.UpdateNumber
 		if it.before == nil {
-			return tx.InsertNumber(ctx, claim)
+			write = tx.InsertNumber
 		}
-		return tx.UpdateNumber(ctx, claim)
+		if err := write(ctx, claim); err != nil {
+			return err
+		}
+		return tx.AppendEvents(ctx, []*event.Event{purchaseEvent(ctx, event.PurchasePending, claim)})
 	})
 	if err != nil {
 		return nil, number.WithNumber(err, it.key)
@@ -189,7 +194,7 @@ func (m *Manager) settleDetached(claim *number.Number, res acquired) {
 	ctx := context.Background()
 	switch {
 	case res.err == nil:
-		if _, err := m.completePurchase(ctx, claim, res.got); err != nil {
+		if _, err := m.completePurchase(ctx, claim, res.got, event.PurchaseCompleted); err != nil {
 			m.log.ErrorContext(ctx, "recording a purchase completed after its buyer left; left for reconciliation",
 				"number", claim.Number, "err", err)
 		}

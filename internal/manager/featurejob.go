@@ -111,7 +111,7 @@ func (m *Manager) settleNumber(ctx context.Context, stored *number.Number, rep *
 	}
 	n.Modified = m.now().UTC()
 	defer m.numbers.forget(n.Number)
-	if err := m.store.UpdateNumber(ctx, n); err != nil {
+	if err := m.updateWithEvents(ctx, stored, n); err != nil {
 		if !number.IsKind(err, number.KindConflict) {
 			m.log.ErrorContext(ctx, "writing a settled feature", "number", n.Number, "err", err)
 		}

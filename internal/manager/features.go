@@ -263,7 +263,7 @@ func (m *Manager) keepRecords(ctx context.Context, it *item, cause error) {
 	}
 	stored.Modified = m.now().UTC()
 	defer m.numbers.forget(stored.Number)
-	if err := m.store.UpdateNumber(ctx, stored); err != nil {
+	if err := m.updateWithEvents(ctx, it.before, stored); err != nil {
 		m.log.ErrorContext(ctx, "keeping a feature provider's record failed", "number", stored.Number, "err", err, "cause", cause)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/numan-dev/numan/carrier"
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
@@ -397,7 +398,7 @@ func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (Recon
 			}
 			continue
 		}
-		if _, err := m.completePurchase(ctx, n, carrier.Acquired{}); err != nil {
+		if _, err := m.completePurchase(ctx, n, carrier.Acquired{}, event.PurchaseSettled); err != nil {
 			if number.IsKind(err, number.KindConflict) || number.IsKind(err, number.KindNotFound) {
 				continue // another node settled it
 			}
@@ -414,7 +415,7 @@ func (m *Manager) Reconcile(ctx context.Context, olderThan time.Duration) (Recon
 // the purchase carried, in one transaction conditional on the claim's
 // version, so a purchase is recorded and charged once however many settle
 // it.
-func (m *Manager) completePurchase(ctx context.Context, claim *number.Number, got carrier.Acquired) (*number.Number, error) {
+func (m *Manager) completePurchase(ctx context.Context, claim *number.Number, got carrier.Acquired, typ string) (*number.Number, error) {
 	p, ok := purchaseOf(claim)
 	if !ok {
 		return nil, &number.Error{Kind: number.KindConflict, Number: claim.Number, Cause: "no purchase to complete"}
@@ -431,6 +432,9 @@ func (m *Manager) completePurchase(ctx context.Context, claim *number.Number, go
 	defer m.numbers.forget(claim.Number)
 	err := m.store.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.UpdateNumber(ctx, done); err != nil {
+			return err
+		}
+		if err := tx.AppendEvents(ctx, []*event.Event{purchaseEvent(ctx, typ, claim)}); err != nil {
 			return err
 		}
 		if err := releaseHoldOf(ctx, tx, claim); err != nil {
@@ -456,6 +460,9 @@ func (m *Manager) abandonPurchase(ctx context.Context, claim *number.Number) err
 	defer m.numbers.forget(claim.Number)
 	return m.store.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.DeleteNumber(ctx, claim.Number, claim.Version); err != nil {
+			return err
+		}
+		if err := tx.AppendEvents(ctx, []*event.Event{purchaseEvent(ctx, event.PurchaseFailed, claim)}); err != nil {
 			return err
 		}
 		return releaseHoldOf(ctx, tx, claim)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -210,6 +211,16 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 			err = tx.UpdateNumber(ctx, n)
 		}
 		if err != nil {
+			return err
+		}
+		es := featureEvents(ctx, it.before, n)
+		if n.State == number.Deleted {
+			es = nil
+		}
+		if it.purchased && it.before != nil {
+			es = append(es, purchaseEvent(ctx, event.PurchaseCompleted, it.before))
+		}
+		if err := tx.AppendEvents(ctx, es); err != nil {
 			return err
 		}
 		if it.before != nil {

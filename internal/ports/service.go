@@ -25,6 +25,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/secrets"
@@ -454,6 +455,9 @@ type mutation struct {
 	// inTx, when set, writes more in the request's transaction
 	// (attachments).
 	inTx func(tx store.Tx) error
+	// prev is the request's state before fn: a change of state appends
+	// a port_request.changed event in the request's transaction.
+	prev State
 }
 
 // mutate changes a port request: it reads it, lets fn change it, then
@@ -470,7 +474,7 @@ func (s *Service) mutate(ctx context.Context, by By, accountID, id string, fn fu
 			return err
 		}
 		now := s.now().UTC()
-		m := &mutation{now: now, notify: &notifier{s: s, ctx: ctx, p: sc.p, by: by, ts: manager.Gregorian(now)}}
+		m := &mutation{now: now, notify: &notifier{s: s, ctx: ctx, p: sc.p, by: by, ts: manager.Gregorian(now)}, prev: sc.p.State}
 		if err := fn(sc, m); err != nil {
 			return err
 		}
@@ -524,6 +528,13 @@ func (s *Service) write(ctx context.Context, sc scope, m *mutation) error {
 		}
 		if m.inTx != nil {
 			if err := m.inTx(tx); err != nil {
+				return err
+			}
+		}
+		if p.State != m.prev {
+			e := event.New(ctx, event.PortChanged, p.AccountID, "", map[string]any{
+				"port_request_id": p.ID, "state": p.State, "previous_state": m.prev, "numbers": p.Numbers})
+			if err := tx.AppendEvents(ctx, []*event.Event{e}); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -82,31 +83,39 @@ func (x *executor) numberArgs(n *number.Number, version int64) ([]any, error) {
 		x.d.time(n.Created), x.d.time(n.Modified), version, string(doc)}, nil
 }
 
-// InsertNumber implements store.Numbers.
+// InsertNumber implements store.Numbers, appending its event.NumberChange
+// in the same transaction.
 func (x *executor) InsertNumber(ctx context.Context, n *number.Number) error {
-	args, err := x.numberArgs(n, 1)
-	if err != nil {
-		return err
-	}
-	_, err = x.exec(ctx, "INSERT INTO numbers ("+numberColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
-	if x.d.is(err, uniqueViolation) {
-		return number.NewError(number.KindNumberExists, n.Number)
-	}
-	if err != nil {
-		return x.d.internal("insert number", n.Number, err)
-	}
-	n.Version = 1
-	return nil
+	return x.atomic(ctx, func(x *executor) error {
+		args, err := x.numberArgs(n, 1)
+		if err != nil {
+			return err
+		}
+		_, err = x.exec(ctx, "INSERT INTO numbers ("+numberColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
+		if x.d.is(err, uniqueViolation) {
+			return number.NewError(number.KindNumberExists, n.Number)
+		}
+		if err != nil {
+			return x.d.internal("insert number", n.Number, err)
+		}
+		n.Version = 1
+		return x.appendNumberEvent(ctx, nil, n)
+	})
 }
 
 var numberColumnList = []string{"number", "state", "assigned_to", "module_name", "pool", "created", "modified", "version", "doc"}
 
 // InsertNumbers implements store.Numbers, in one transaction (inside InTx,
-// in a savepoint of it, so that a duplicate can still be named).
+// in a savepoint of it, so that a duplicate can still be named), with an
+// event.NumberChange per number.
 func (x *executor) InsertNumbers(ctx context.Context, ns []*number.Number) error {
 	if len(ns) == 0 {
 		return nil
 	}
+	return x.atomic(ctx, func(x *executor) error { return x.insertNumbers(ctx, ns) })
+}
+
+func (x *executor) insertNumbers(ctx context.Context, ns []*number.Number) error {
 	rows := make([][]any, len(ns))
 	for i, n := range ns {
 		row, err := x.numberArgs(n, 1)
@@ -117,10 +126,12 @@ func (x *executor) InsertNumbers(ctx context.Context, ns []*number.Number) error
 	}
 	err := x.savepoint(ctx, func() error { return x.insertRows(ctx, "numbers", numberColumnList, rows) })
 	if err == nil {
-		for _, n := range ns {
+		es := make([]*event.Event, len(ns))
+		for i, n := range ns {
 			n.Version = 1
+			es[i] = event.NumberChange(ctx, nil, n)
 		}
-		return nil
+		return x.AppendEvents(ctx, es)
 	}
 	if !x.d.is(err, uniqueViolation) {
 		return x.d.internal("insert numbers", "", err)
@@ -151,34 +162,53 @@ func (x *executor) savepoint(ctx context.Context, fn func() error) error {
 	return err
 }
 
-// UpdateNumber implements store.Numbers.
+// UpdateNumber implements store.Numbers, appending its event.NumberChange
+// (from the row it replaces, read in the same transaction).
 func (x *executor) UpdateNumber(ctx context.Context, n *number.Number) error {
-	args, err := x.numberArgs(n, n.Version)
-	if err != nil {
-		return err
-	}
-	changed, err := x.execOne(ctx, "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5,"+
-		" created = $6, modified = $7, doc = $9, version = version + 1 WHERE number = $1 AND version = $8", args...)
-	if err != nil {
-		return x.d.internal("update number", n.Number, err)
-	}
-	if !changed {
-		return x.whyUnchanged(ctx, n.Number, "update number")
-	}
-	n.Version++
-	return nil
+	return x.atomic(ctx, func(x *executor) error {
+		before, err := x.getNumber(ctx, n.Number, "")
+		if err != nil {
+			return err
+		}
+		if before.Version != n.Version {
+			return number.NewError(number.KindConflict, n.Number)
+		}
+		args, err := x.numberArgs(n, n.Version)
+		if err != nil {
+			return err
+		}
+		changed, err := x.execOne(ctx, "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5,"+
+			" created = $6, modified = $7, doc = $9, version = version + 1 WHERE number = $1 AND version = $8", args...)
+		if err != nil {
+			return x.d.internal("update number", n.Number, err)
+		}
+		if !changed {
+			return x.whyUnchanged(ctx, n.Number, "update number")
+		}
+		n.Version++
+		return x.appendNumberEvent(ctx, before, n)
+	})
 }
 
-// DeleteNumber implements store.Numbers.
+// DeleteNumber implements store.Numbers, appending its event.NumberChange.
 func (x *executor) DeleteNumber(ctx context.Context, e164 string, version int64) error {
-	changed, err := x.execOne(ctx, "DELETE FROM numbers WHERE number = $1 AND version = $2", e164, version)
-	if err != nil {
-		return x.d.internal("delete number", e164, err)
-	}
-	if !changed {
-		return x.whyUnchanged(ctx, e164, "delete number")
-	}
-	return nil
+	return x.atomic(ctx, func(x *executor) error {
+		before, err := x.getNumber(ctx, e164, "")
+		if err != nil {
+			return err
+		}
+		if before.Version != version {
+			return number.NewError(number.KindConflict, e164)
+		}
+		changed, err := x.execOne(ctx, "DELETE FROM numbers WHERE number = $1 AND version = $2", e164, version)
+		if err != nil {
+			return x.d.internal("delete number", e164, err)
+		}
+		if !changed {
+			return x.whyUnchanged(ctx, e164, "delete number")
+		}
+		return x.appendNumberEvent(ctx, before, nil)
+	})
 }
 
 // ConfirmNumber succeeds only once the number is durably stored at

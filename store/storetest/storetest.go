@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("port requests", func(t *testing.T) { runPorts(t, open) })
 	t.Run("recurring charges", func(t *testing.T) { runRecurring(t, open) })
 	t.Run("idempotency keys and rate buckets", func(t *testing.T) { runRequests(t, open) })
+	t.Run("events", func(t *testing.T) { runEvents(t, open) })
 }
 
 // suite is a list of tests, each run on a fresh store.

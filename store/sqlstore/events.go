@@ -1,0 +1,480 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/numan-dev/numan/event"
+	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
+)
+
+// eventDoc is the stored document of an event: what is not a column.
+type eventDoc struct {
+	Actor     event.Actor     `json:"actor"`
+	RequestID string          `json:"request_id,omitempty"`
+	Before    json.RawMessage `json:"before,omitempty"`
+	After     json.RawMessage `json:"after,omitempty"`
+	Data      json.RawMessage `json:"data,omitempty"`
+}
+
+const eventColumns = "seq, id, type, created, account_id, number, doc"
+
+var eventColumnList = []string{"id", "type", "created", "account_id", "number", "doc"}
+
+func (x *executor) eventArgs(e *event.Event) ([]any, error) {
+	doc, err := json.Marshal(eventDoc{Actor: e.Actor, RequestID: e.RequestID, Before: e.Before, After: e.After, Data: e.Data})
+	if err != nil {
+		return nil, err
+	}
+	e.Time = storedTime(e.Time)
+	return []any{e.ID, e.Type, x.d.time(e.Time), e.AccountID, e.Number, string(doc)}, nil
+}
+
+func scanEvent(row scanner) (*event.Event, error) {
+	var (
+		e   event.Event
+		doc []byte
+	)
+	if err := row.Scan(&e.Seq, &e.ID, &e.Type, scanTime(&e.Time), &e.AccountID, &e.Number, &doc); err != nil {
+		return nil, err
+	}
+	var d eventDoc
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, err
+	}
+	e.Actor, e.RequestID, e.Before, e.After, e.Data = d.Actor, d.RequestID, d.Before, d.After, d.Data
+	return &e, nil
+}
+
+// bulkEvents is from how many events AppendEvents inserts in bulk (and
+// leaves Seq unset) rather than one statement per event.
+const bulkEvents = 20
+
+// AppendEvents implements store.Events.
+func (x *executor) AppendEvents(ctx context.Context, es []*event.Event) error {
+	if len(es) == 0 {
+		return nil
+	}
+	return x.atomic(ctx, func(x *executor) error {
+		rows := make([][]any, len(es))
+		for i, e := range es {
+			if e.ID == "" || e.Type == "" {
+				return number.NewError(number.KindInternal, e.Number)
+			}
+			args, err := x.eventArgs(e)
+			if err != nil {
+				return x.d.internal("append events", e.Number, err)
+			}
+			rows[i] = args
+		}
+		if len(es) >= bulkEvents {
+			if err := x.insertRows(ctx, "events", eventColumnList, rows); err != nil {
+				return x.d.internal("append events", "", err)
+			}
+			return nil
+		}
+		for i, e := range es {
+			if err := x.queryRow(ctx, "INSERT INTO events (id, type, created, account_id, number, doc)"+
+				" VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq", rows[i]...).Scan(&e.Seq); err != nil {
+				return x.d.internal("append event", e.Number, err)
+			}
+		}
+		return nil
+	})
+}
+
+// eventsWhere returns the conditions of q.
+func (x *executor) eventsWhere(q event.Query) *where {
+	var w where
+	if q.ID != "" {
+		w.and("id = " + w.arg(q.ID))
+	}
+	if q.Number != "" {
+		w.and("number <> ''")
+		w.and("number = " + w.arg(q.Number))
+	}
+	if q.AccountID != "" {
+		if q.Tree {
+			a := w.arg(q.AccountID)
+			w.and("account_id IN (SELECT id FROM accounts WHERE id = " + a +
+				" OR (path > (SELECT path FROM accounts WHERE id = " + a + ")" +
+				" AND path < (SELECT substr(path, 1, length(path) - 1) || '0' FROM accounts WHERE id = " + a + ")))")
+		} else {
+			w.and("account_id = " + w.arg(q.AccountID))
+		}
+	}
+	w.in("type", q.Types)
+	if q.AfterSeq > 0 {
+		w.and("seq > " + w.arg(q.AfterSeq))
+	}
+	if !q.Since.IsZero() {
+		w.and("created >= " + w.arg(x.d.time(q.Since)))
+	}
+	if !q.Until.IsZero() {
+		w.and("created < " + w.arg(x.d.time(q.Until)))
+	}
+	return &w
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// ListEvents implements store.Events.
+func (x *executor) ListEvents(ctx context.Context, q event.Query) ([]*event.Event, error) {
+	w := x.eventsWhere(q)
+	query := "SELECT " + eventColumns + " FROM events" + w.sql() + " ORDER BY seq"
+	if q.Limit > 0 {
+		query += " LIMIT " + w.arg(q.Limit)
+	}
+	es, err := nonNil(collect(x.query(ctx, query, w.args...), scanEvent))
+	if err != nil {
+		return nil, x.d.internal("list events", q.Number, err)
+	}
+	return es, nil
+}
+
+// PruneEvents implements store.Events.
+func (x *executor) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := x.atomic(ctx, func(x *executor) error {
+		old := "(SELECT seq FROM events WHERE created < $1 AND " + x.d.dispatched(true) + ")"
+		t := x.d.time(before)
+		if _, err := x.exec(ctx, "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN "+old+")", t); err != nil {
+			return err
+		}
+		if _, err := x.exec(ctx, "DELETE FROM deliveries WHERE event_seq IN "+old, t); err != nil {
+			return err
+		}
+		res, err := x.exec(ctx, "DELETE FROM events WHERE created < $1 AND "+x.d.dispatched(true), t)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, x.d.internal("prune events", "", err)
+	}
+	return n, nil
+}
+
+// dispatched is the condition "an event was dispatched" (or not), as
+// the partial index of each dialect spells it.
+func (d *dialect) dispatched(yes bool) string {
+	switch {
+	case d.name == "sqlite" && yes:
+		return "dispatched = 1"
+	case d.name == "sqlite":
+		return "dispatched = 0"
+	case yes:
+		return "dispatched"
+	}
+	return "NOT dispatched"
+}
+
+// appendNumberEvent appends the event of a number write, in x's
+// transaction.
+func (x *executor) appendNumberEvent(ctx context.Context, before, after *number.Number) error {
+	return x.AppendEvents(ctx, []*event.Event{event.NumberChange(ctx, before, after)})
+}
+
+// Webhooks.
+
+const webhookColumns = "id, account_id, enabled, doc, secret_sealed, failures, last_success, created, modified, version"
+
+func scanWebhook(row scanner) (*store.Webhook, error) {
+	var (
+		h   store.Webhook
+		doc []byte
+	)
+	if err := row.Scan(&h.ID, &h.AccountID, &h.Enabled, &doc, &h.SecretSealed, &h.Failures,
+		nullTimeScanner{&h.LastSuccess}, scanTime(&h.Created), scanTime(&h.Modified), &h.Version); err != nil {
+		return nil, err
+	}
+	h.Doc = doc
+	return &h, nil
+}
+
+// InsertWebhook implements store.Events.
+func (x *executor) InsertWebhook(ctx context.Context, h *store.Webhook) error {
+	h.Created, h.Modified = storedTime(h.Created), storedTime(h.Modified)
+	_, err := x.exec(ctx, "INSERT INTO webhooks ("+webhookColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)",
+		h.ID, h.AccountID, h.Enabled, string(h.Doc), h.SecretSealed, h.Failures, x.d.nullTime(h.LastSuccess),
+		x.d.time(h.Created), x.d.time(h.Modified))
+	if x.d.is(err, uniqueViolation) {
+		return number.NewError(number.KindConflict, h.ID)
+	}
+	if err != nil {
+		return x.d.internal("insert webhook", h.ID, err)
+	}
+	h.Version = 1
+	return nil
+}
+
+// GetWebhook implements store.Events.
+func (x *executor) GetWebhook(ctx context.Context, id string) (*store.Webhook, error) {
+	h, err := scanWebhook(x.queryRow(ctx, "SELECT "+webhookColumns+" FROM webhooks WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, number.NewError(number.KindNotFound, id)
+	}
+	if err != nil {
+		return nil, x.d.internal("get webhook", id, err)
+	}
+	return h, nil
+}
+
+// ListWebhooks implements store.Events.
+func (x *executor) ListWebhooks(ctx context.Context, accountID string) ([]*store.Webhook, error) {
+	query, args := "SELECT "+webhookColumns+" FROM webhooks ORDER BY id", []any(nil)
+	if accountID != "" {
+		query, args = "SELECT "+webhookColumns+" FROM webhooks WHERE account_id = $1 ORDER BY id", []any{accountID}
+	}
+	hs, err := nonNil(collect(x.query(ctx, query, args...), scanWebhook))
+	if err != nil {
+		return nil, x.d.internal("list webhooks", accountID, err)
+	}
+	return hs, nil
+}
+
+// UpdateWebhook implements store.Events.
+func (x *executor) UpdateWebhook(ctx context.Context, h *store.Webhook) error {
+	h.Modified = storedTime(h.Modified)
+	changed, err := x.execOne(ctx, "UPDATE webhooks SET enabled = $2, doc = $3, secret_sealed = $4, failures = $5,"+
+		" last_success = $6, modified = $7, version = version + 1 WHERE id = $1 AND version = $8",
+		h.ID, h.Enabled, string(h.Doc), h.SecretSealed, h.Failures, x.d.nullTime(h.LastSuccess), x.d.time(h.Modified), h.Version)
+	if err != nil {
+		return x.d.internal("update webhook", h.ID, err)
+	}
+	if !changed {
+		if _, err := x.GetWebhook(ctx, h.ID); err != nil {
+			return err
+		}
+		return number.NewError(number.KindConflict, h.ID)
+	}
+	h.Version++
+	return nil
+}
+
+// DeleteWebhook implements store.Events.
+func (x *executor) DeleteWebhook(ctx context.Context, id string) error {
+	return x.atomic(ctx, func(x *executor) error {
+		changed, err := x.execOne(ctx, "DELETE FROM webhooks WHERE id = $1", id)
+		if err != nil {
+			return x.d.internal("delete webhook", id, err)
+		}
+		if !changed {
+			return number.NewError(number.KindNotFound, id)
+		}
+		if _, err := x.exec(ctx, "DELETE FROM delivery_attempts WHERE sink = $1", id); err != nil {
+			return x.d.internal("delete webhook", id, err)
+		}
+		if _, err := x.exec(ctx, "DELETE FROM deliveries WHERE sink = $1", id); err != nil {
+			return x.d.internal("delete webhook", id, err)
+		}
+		return nil
+	})
+}
+
+// Deliveries.
+
+const deliveryColumns = "id, event_seq, event_id, sink, account_id, subject, status, attempts, next_attempt, created, modified"
+
+func scanDelivery(row scanner) (*store.Delivery, error) {
+	var d store.Delivery
+	err := row.Scan(&d.ID, &d.EventSeq, &d.EventID, &d.Sink, &d.AccountID, &d.Subject, &d.Status, &d.Attempts,
+		scanTime(&d.NextAttempt), scanTime(&d.Created), scanTime(&d.Modified))
+	return &d, err
+}
+
+var deliveryInsertColumns = []string{"event_seq", "event_id", "sink", "account_id", "subject", "status", "attempts",
+	"next_attempt", "lease_owner", "lease_until", "created", "modified"}
+
+// DispatchEvents implements store.Events.
+func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time, route func(*event.Event) []store.Delivery) (int, error) {
+	es, err := collect(x.query(ctx, "SELECT "+eventColumns+" FROM events WHERE "+x.d.dispatched(false)+
+		" ORDER BY seq LIMIT $1", limit), scanEvent)
+	if err != nil {
+		return 0, x.d.internal("dispatch events", "", err)
+	}
+	if len(es) == 0 {
+		return 0, nil
+	}
+	done := 0
+	err = x.atomic(ctx, func(x *executor) error {
+		var rows [][]any
+		for _, e := range es {
+			// Conditional: of two nodes dispatching one event, one does.
+			mine, err := x.execOne(ctx, "UPDATE events SET dispatched = $2 WHERE seq = $1 AND "+x.d.dispatched(false), e.Seq, true)
+			if err != nil {
+				return err
+			}
+			if !mine {
+				continue
+			}
+			done++
+			for _, d := range route(e) {
+				t := x.d.time(now)
+				rows = append(rows, []any{e.Seq, e.ID, d.Sink, d.AccountID, e.Number, store.DeliveryPending, 0,
+					t, "", x.d.time(time.Unix(0, 0)), t, t})
+			}
+		}
+		return x.insertRows(ctx, "deliveries", deliveryInsertColumns, rows)
+	})
+	if err != nil {
+		return 0, x.d.internal("dispatch events", "", err)
+	}
+	return done, nil
+}
+
+// ClaimDeliveries implements store.Events.
+func (x *executor) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, sinks []string) ([]*store.Delivery, error) {
+	var w where
+	t := w.arg(x.d.time(now))
+	w.and("d.status = 'pending'")
+	w.and("d.next_attempt <= " + t)
+	w.and("d.lease_until <= " + t)
+	w.in("d.sink", sinks)
+	w.and("NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.status = 'pending' AND p.sink = d.sink" +
+		" AND p.subject = d.subject AND d.subject <> '' AND p.event_seq < d.event_seq)")
+	query := "SELECT d.id FROM deliveries d" + w.sql() + " ORDER BY d.next_attempt, d.id LIMIT " + w.arg(limit)
+	ids, err := collect(x.query(ctx, query, w.args...), func(r scanner) (id int64, err error) { return id, r.Scan(&id) })
+	if err != nil {
+		return nil, x.d.internal("claim deliveries", "", err)
+	}
+	var out []*store.Delivery
+	for _, id := range ids {
+		// The lease: conditional on no live lease, so one node wins.
+		mine, err := x.execOne(ctx, "UPDATE deliveries SET lease_owner = $2, lease_until = $3 WHERE id = $1"+
+			" AND status = 'pending' AND lease_until <= $4", id, owner, x.d.time(leaseUntil), x.d.time(now))
+		if err != nil {
+			return nil, x.d.internal("claim delivery", "", err)
+		}
+		if !mine {
+			continue
+		}
+		d, err := scanDelivery(x.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = $1", id))
+		if err != nil {
+			return nil, x.d.internal("claim delivery", "", err)
+		}
+		if d.Event, err = scanEvent(x.queryRow(ctx, "SELECT "+eventColumns+" FROM events WHERE seq = $1", d.EventSeq)); err != nil {
+			return nil, x.d.internal("claim delivery", "", err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// FinishDelivery implements store.Events.
+func (x *executor) FinishDelivery(ctx context.Context, owner string, d *store.Delivery, a store.DeliveryAttempt) error {
+	return x.atomic(ctx, func(x *executor) error {
+		d.Modified = storedTime(a.At)
+		mine, err := x.execOne(ctx, "UPDATE deliveries SET status = $3, attempts = $4, next_attempt = $5, lease_owner = '',"+
+			" lease_until = $6, modified = $7 WHERE id = $1 AND lease_owner = $2", d.ID, owner, d.Status, d.Attempts,
+			x.d.time(d.NextAttempt), x.d.time(time.Unix(0, 0)), x.d.time(d.Modified))
+		if err != nil {
+			return x.d.internal("finish delivery", "", err)
+		}
+		if !mine {
+			return number.NewError(number.KindConflict, strconv.FormatInt(d.ID, 10))
+		}
+		if _, err := x.exec(ctx, "INSERT INTO delivery_attempts (delivery_id, attempt, event_id, sink, at, status_code, latency_us, error)"+
+			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", d.ID, a.Attempt, d.EventID, d.Sink, x.d.time(storedTime(a.At)),
+			a.StatusCode, a.Latency.Microseconds(), a.Error); err != nil {
+			return x.d.internal("finish delivery", "", err)
+		}
+		// The webhook's run of failures, which disables it when too long.
+		if a.Error == "" {
+			_, err = x.exec(ctx, "UPDATE webhooks SET failures = 0, last_success = $2 WHERE id = $1", d.Sink, x.d.time(storedTime(a.At)))
+		} else {
+			_, err = x.exec(ctx, "UPDATE webhooks SET failures = failures + 1 WHERE id = $1", d.Sink)
+		}
+		if err != nil {
+			return x.d.internal("finish delivery", "", err)
+		}
+		return nil
+	})
+}
+
+// ListDeliveries implements store.Events.
+func (x *executor) ListDeliveries(ctx context.Context, q store.DeliveryQuery) ([]*store.Delivery, error) {
+	var w where
+	w.and("sink = " + w.arg(q.Sink))
+	if q.Status != "" {
+		w.and("status = " + w.arg(q.Status))
+	}
+	query := "SELECT " + deliveryColumns + " FROM deliveries" + w.sql() + " ORDER BY event_seq DESC"
+	if q.Limit > 0 {
+		query += " LIMIT " + w.arg(q.Limit)
+	}
+	ds, err := nonNil(collect(x.query(ctx, query, w.args...), scanDelivery))
+	if err != nil {
+		return nil, x.d.internal("list deliveries", "", err)
+	}
+	return ds, nil
+}
+
+// ListAttempts implements store.Events.
+func (x *executor) ListAttempts(ctx context.Context, sink string, limit int) ([]*store.DeliveryAttempt, error) {
+	query := "SELECT delivery_id, attempt, event_id, sink, at, status_code, latency_us, error FROM delivery_attempts" +
+		" WHERE sink = $1 ORDER BY id DESC"
+	args := []any{sink}
+	if limit > 0 {
+		query += " LIMIT $2"
+		args = append(args, limit)
+	}
+	as, err := nonNil(collect(x.query(ctx, query, args...), func(r scanner) (*store.DeliveryAttempt, error) {
+		var (
+			a  store.DeliveryAttempt
+			us int64
+		)
+		err := r.Scan(&a.DeliveryID, &a.Attempt, &a.EventID, &a.Sink, scanTime(&a.At), &a.StatusCode, &us, &a.Error)
+		a.Latency = time.Duration(us) * time.Microsecond
+		return &a, err
+	}))
+	if err != nil {
+		return nil, x.d.internal("list attempts", sink, err)
+	}
+	return as, nil
+}
+
+// ReplayDeliveries implements store.Events.
+func (x *executor) ReplayDeliveries(ctx context.Context, sink, accountID string, q event.Query, now time.Time) (int64, error) {
+	var n int64
+	err := x.atomic(ctx, func(x *executor) error {
+		es, err := x.ListEvents(ctx, q)
+		if err != nil {
+			return err
+		}
+		t := x.d.time(now)
+		for _, e := range es {
+			again, err := x.execOne(ctx, "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt = $3, modified = $3"+
+				" WHERE sink = $1 AND event_seq = $2", sink, e.Seq, t)
+			if err != nil {
+				return err
+			}
+			if !again {
+				if _, err := x.exec(ctx, "INSERT INTO deliveries ("+strings.Join(deliveryInsertColumns, ", ")+
+					") VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, '', $7, $6, $6)",
+					e.Seq, e.ID, sink, accountID, e.Number, t, x.d.time(time.Unix(0, 0))); err != nil {
+					return err
+				}
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, x.d.internal("replay deliveries", sink, err)
+	}
+	return n, nil
+}
