@@ -89,6 +89,7 @@ func (s *Server) routes() []*route {
 		r(PUT, num+"/activate", "phone_numbers.activate", authRequired, "Buy a number into the account", handleNumberActivate),
 		r(PUT, num+"/reserve", "phone_numbers.reserve", authRequired, "Reserve a number for the account", handleNumberReserve),
 		r(PUT, num+"/port", "phone_numbers.port", authRequired, "Create a number being ported in", handleNumberPort),
+		r(GET, num+"/history", "phone_numbers.history", authRequired, "A number's history: every change, who made it, from which request, before and after", handleNumberHistory),
 		r(GET, num+"/identify", "phone_numbers.identify", authRequired, "The account a number routes to", handleNumberIdentify),
 		r(PUT, num+"/used_by", "phone_numbers.used_by", authRequired, "Set the application that routes a number (callflow, trunkstore, ...)", handleNumberUsedBy),
 		r(DELETE, num+"/used_by", "phone_numbers.used_by_clear", authRequired, "Clear the application that routes a number", handleNumberUsedBy),

@@ -60,7 +60,7 @@ func commands() map[string]command {
 		"version":   {"print the version", runVersion},
 		"login":     {"trade an API key for an auth token", runLogin},
 		"accounts":  {"accounts: create, list, get, api-key, delete", runAccounts},
-		"numbers":   {"numbers: search, list, get, add, activate, reserve, release, delete, used-by, import, export", runNumbers},
+		"numbers":   {"numbers: search, list, get, history, add, activate, reserve, release, delete, used-by, import, export", runNumbers},
 		"config":    {"system config: get, set, delete", runConfig},
 		"features":  {"an account's number_manager settings, routing jobs, manual feature actions", runFeatures},
 		"ports":     {"port requests: list, create, get, update, move, comment, timeline, attach, the LOA", runPorts},

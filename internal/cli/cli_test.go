@@ -139,6 +139,10 @@ func TestAccountsAndNumbers(t *testing.T) {
 	if code, out, _ := s.run(t, "", "numbers", "get", acct, "+14155550100"); code != 0 || !strings.Contains(out, `"state": "in_service"`) {
 		t.Errorf("numbers get: %d %s", code, out)
 	}
+	if code, out, errs := s.run(t, "", "numbers", "history", acct, "+14155550100"); code != 0 || !strings.Contains(out, "number.created") ||
+		!strings.Contains(out, "in_service") || !strings.Contains(out, "api:") {
+		t.Errorf("numbers history: %d %s %s", code, out, errs)
+	}
 	if code, out, _ := s.run(t, "", "numbers", "list", acct); code != 0 || strings.Count(out, "+1415555010") != 3 {
 		t.Errorf("numbers list: %d %s", code, out)
 	}

@@ -22,6 +22,7 @@ var subcommands = map[string][]cmdHelp{
 		{"search", "--prefix 415 [--quantity 10] [--country US]", "search the carriers for numbers to buy"},
 		{"list", "[--state S,...] [--all | --start-key KEY]", "the account's numbers, a page at a time"},
 		{"get", "NUMBER", "one number's JSON"},
+		{"history", "[--all] NUMBER", "every change of a number: when, what, who, from which request, the state and owner before and after"},
 		{"add", "[--state S] [--carrier NAME] NUMBER...", "create numbers (admins and accounts allowed additions)"},
 		{"activate", "NUMBER...", "buy numbers into the account"},
 		{"reserve", "NUMBER...", "reserve numbers for the account"},

@@ -49,6 +49,8 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 	case "add":
 		state = fs.String("state", "", "create_with_state: the state to create the numbers in")
 		carrierName = fs.String("carrier", "", "the carrier module the numbers belong to (admins), e.g. inventory")
+	case "history":
+		all = fs.Bool("all", false, "every page, not just the first 500 events")
 	case "used-by":
 		clear = fs.Bool("clear", false, "clear used_by: no app routes the numbers (they are spare)")
 	case "delete":
@@ -93,6 +95,11 @@ func runNumbers(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		return printJSON(env.Stdout, data)
+	case "history":
+		if err := needNumbers(); err != nil {
+			return err
+		}
+		return history(ctx, env, c, nums[0], *all)
 	}
 	if sub == "used-by" {
 		return usedBy(ctx, env, c, nums, *clear)

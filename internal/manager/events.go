@@ -91,12 +91,17 @@ func (m *Manager) PruneEvents(ctx context.Context) (int64, error) {
 	return m.store.PruneEvents(ctx, m.now().AddDate(0, 0, -cfg.EventRetentionDays))
 }
 
-// History returns the events of number e164 after the position after
+// History returns the events of number raw (normalised) after the position after
 // (0: from the first), at most limit (0: all), if by may see the number:
 // its owner and the owner's ancestors, and admins; others get
-// KindNotFound, as for a number they may not see. An unowned number, or
-// one no longer stored, has a history for admins only.
-func (m *Manager) History(ctx context.Context, by number.Requester, e164 string, after int64, limit int) ([]*event.Event, error) {
+// KindForbidden, as for reading a number they may not see. An unowned
+// number has a history for admins only, and one no longer stored is
+// KindNotFound for everyone else.
+func (m *Manager) History(ctx context.Context, by number.Requester, raw string, after int64, limit int) ([]*event.Event, error) {
+	e164, err := m.Normalize(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
 	n, err := m.store.GetNumber(ctx, e164)
 	switch {
 	case number.IsKind(err, number.KindNotFound):
@@ -113,9 +118,12 @@ func (m *Manager) History(ctx context.Context, by number.Requester, e164 string,
 		if err != nil {
 			return nil, err
 		}
-		seen := by.IsAdmin(rel) || n != nil && n.AssignedTo != "" && number.IsAuthorized(n, "", by, rel)
-		if !seen {
+		switch {
+		case by.IsAdmin(rel):
+		case n == nil:
 			return nil, number.NewError(number.KindNotFound, e164)
+		case n.AssignedTo == "" || !number.IsAuthorized(n, "", by, rel):
+			return nil, number.NewError(number.KindForbidden, e164)
 		}
 	}
 	return m.store.ListEvents(ctx, event.Query{Number: e164, AfterSeq: after, Limit: limit})

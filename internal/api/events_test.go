@@ -1,0 +1,68 @@
+package api
+
+import (
+	"testing"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// A number's history lists every change, with who made it and from which
+// request, oldest first, a page at a time; the owner's tree and admins
+// see it, another tenant does not (as it does not see the number).
+func TestNumberHistory(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *env) {
+		a, tA := e.child(e.master, "reseller-a")
+		a1, tA1 := e.child(a, "customer-a1")
+		b, tB := e.child(e.master, "tenant-b")
+		const n = "+14155550901"
+		e.seed(a1, number.InService, n)
+		patch := e.must(200, "PATCH", e.numPath(a1, n), tA1, map[string]any{"data": map[string]any{"my_label": "front desk"}})
+		reqID := patch.header.Get("X-Request-Id")
+		e.must(200, "PUT", e.numPath(a1, n)+"/used_by", tA, map[string]any{"data": map[string]any{"used_by": "callflow"}})
+
+		for _, who := range []struct{ name, account, token string }{{"owner", a1, tA1}, {"ancestor", a, tA}, {"admin", e.master, e.token}} {
+			r := e.must(200, "GET", e.numPath(who.account, n)+"/history", who.token, nil)
+			es, _ := r.data().([]any)
+			if len(es) != 3 {
+				t.Fatalf("%s: %d events, want 3: %s", who.name, len(es), r.raw)
+			}
+			first, second := es[0].(map[string]any), es[1].(map[string]any)
+			if first["type"] != "number.created" || second["type"] != "number.updated" {
+				t.Errorf("%s: types %v, %v", who.name, first["type"], second["type"])
+			}
+			actor, _ := second["actor"].(map[string]any)
+			if actor["account_id"] != a1 || actor["via"] != "api" || second["request_id"] != reqID || reqID == "" {
+				t.Errorf("%s: the patch's event has actor %v request %v, want %s via api from %s", who.name, actor, second["request_id"], a1, reqID)
+			}
+			if second["before"] == nil || second["after"] == nil || second["id"] == "" || second["timestamp"] == "" {
+				t.Errorf("%s: event without before, after, id or timestamp: %v", who.name, second)
+			}
+		}
+		// Paging.
+		r := e.must(200, "GET", e.numPath(a1, n)+"/history?page_size=2", tA1, nil)
+		next, _ := r.env["next_start_key"].(string)
+		if es, _ := r.data().([]any); len(es) != 2 || next == "" {
+			t.Fatalf("first page: %d events, next %q", len(es), next)
+		}
+		r = e.must(200, "GET", e.numPath(a1, n)+"/history?page_size=2&start_key="+next, tA1, nil)
+		if es, _ := r.data().([]any); len(es) != 1 || r.env["next_start_key"] != nil {
+			t.Fatalf("second page: %d events, next %v", len(es), r.env["next_start_key"])
+		}
+		// Another tenant: refused as the number itself is.
+		get := e.do("GET", e.numPath(b, n), tB, nil)
+		hist := e.do("GET", e.numPath(b, n)+"/history", tB, nil)
+		if hist.code != get.code || hist.code < 400 || hist.code >= 500 {
+			t.Errorf("another tenant: history %d, the number %d; want the same refusal\n%s", hist.code, get.code, hist.raw)
+		}
+		if hist.code == 200 {
+			t.Fatalf("another tenant read the history: %s", hist.raw)
+		}
+		// Its own path to the number does not help either.
+		if r := e.do("GET", e.numPath(a1, n)+"/history", tB, nil); r.code < 400 {
+			t.Errorf("another tenant through the owner's path: %d", r.code)
+		}
+		// A bad page size is a validation error.
+		e.must(400, "GET", e.numPath(a1, n)+"/history?page_size=0", tA1, nil)
+
+	})
+}
