@@ -78,6 +78,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
 	quiet := fs.Bool("quiet-requests", false, "do not log each request")
+	routeIndex := fs.Bool("route-index", boolEnv(env, "NUMAN_ROUTE_INDEX", true), "answer identify (the switch's per-call lookup) from an in-memory index of the routable numbers, kept current by this node's writes and, on PostgreSQL, other nodes' through LISTEN/NOTIFY; about 100 MB per million routable numbers (NUMAN_ROUTE_INDEX)")
 	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation, port requests at carriers); 0 runs none (NUMAN_JOBS_EVERY)")
 	keyFile := keyFileFlag(fs, env)
 	lim := api.DefaultLimits()
@@ -150,6 +151,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	mgr := manager.New(st, src, manager.Options{Logger: log, Accounts: accs, NumberCacheTTL: *numberTTL})
 	defer mgr.Close() // after the HTTP server stopped: background jobs stop and report
+	if *routeIndex {
+		t0 := time.Now()
+		if err := mgr.StartRouteIndex(ctx); err != nil {
+			return fmt.Errorf("route index: %w", err)
+		}
+		log.Info("route index built", "numbers", mgr.RouteIndexSize(), "took", time.Since(t0).Round(time.Millisecond))
+	}
 	var bill *billing.Service
 	if bs, ok := st.(billing.Store); ok {
 		// Every number write is priced (402 accept charges), checked against

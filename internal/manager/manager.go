@@ -37,6 +37,8 @@ type Manager struct {
 	billing  Billing
 	accounts *accounts.Service
 	numbers  *numberCache
+	// routes, when set (StartRouteIndex), answers Identify from memory.
+	routes *routeIndex
 	// remembered is what this node last wrote for each search query id
 	// (rememberedSearch), so an unchanged answer is not written again.
 	remembered sync.Map

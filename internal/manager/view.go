@@ -176,6 +176,15 @@ func (m *Manager) Identify(ctx context.Context, raw string, by number.Requester)
 	if err != nil {
 		return nil, err
 	}
+	if l, ok, err := m.identifyFromIndex(ctx, cfg, e164, by); ok {
+		return l, err
+	}
+	return m.identifyFromStore(ctx, cfg, e164, by)
+}
+
+// identifyFromStore is Identify reading the number and its account from
+// the store.
+func (m *Manager) identifyFromStore(ctx context.Context, cfg number.Config, e164 string, by number.Requester) (*Lookup, error) {
 	n, err := m.store.GetNumber(ctx, e164)
 	if err != nil {
 		return nil, err

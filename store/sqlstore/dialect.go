@@ -66,6 +66,12 @@ type dialect struct {
 	// and a write; readOnly means the database serves reads only (a
 	// standby), so Ready does not try a write.
 	beforeReady func(ctx context.Context, s *Store) (readOnly bool, err error)
+	// listen, when set, hears other nodes' writes of numbers (see
+	// Store.WatchNumbers): it opens a connection of its own on dsn,
+	// listens on NotifyChannel, calls started, then calls got with each
+	// payload meant for its schema (the schema dropped) until ctx ends or
+	// the connection fails.
+	listen func(ctx context.Context, dsn string, started func(), got func(nums string)) error
 
 	// lostConn, when set, tells a failure of the connection itself (the
 	// server went away, the connection was killed) from a failure of the

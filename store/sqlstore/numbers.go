@@ -99,6 +99,7 @@ func (x *executor) InsertNumber(ctx context.Context, n *number.Number) error {
 			return x.d.internal("insert number", n.Number, err)
 		}
 		n.Version = 1
+		x.noteWritten(n)
 		return x.appendNumberEvent(ctx, nil, n)
 	})
 }
@@ -131,6 +132,7 @@ func (x *executor) insertNumbers(ctx context.Context, ns []*number.Number) error
 			n.Version = 1
 			es[i] = event.NumberChange(ctx, nil, n)
 		}
+		x.noteWritten(ns...)
 		return x.AppendEvents(ctx, es)
 	}
 	if !x.d.is(err, uniqueViolation) {
@@ -186,6 +188,7 @@ func (x *executor) UpdateNumber(ctx context.Context, n *number.Number) error {
 			return x.whyUnchanged(ctx, n.Number, "update number")
 		}
 		n.Version++
+		x.noteWritten(n)
 		return x.appendNumberEvent(ctx, before, n)
 	})
 }
@@ -207,6 +210,7 @@ func (x *executor) DeleteNumber(ctx context.Context, e164 string, version int64)
 		if !changed {
 			return x.whyUnchanged(ctx, e164, "delete number")
 		}
+		x.noteDeleted(e164)
 		return x.appendNumberEvent(ctx, before, nil)
 	})
 }

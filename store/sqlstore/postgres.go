@@ -52,6 +52,7 @@ var postgresDialect = &dialect{
 	lostConn:       pgLostConn,
 	copier:         pgCopy{},
 	beforeReady:    pgStandby,
+	listen:         pgListen,
 	rowReader:      pgRows{},
 	openPools:      openPostgres,
 	migrations:     migrations.Postgres,
@@ -189,4 +190,36 @@ func pgLostConn(err error) (lost, unsent bool) {
 		return true, unsent
 	}
 	return unsent, unsent
+}
+
+// pgListen implements dialect.listen with LISTEN on a pgx connection of
+// its own (the pool's pool_* settings are not sent to the server).
+func pgListen(ctx context.Context, dsn string, started func(), got func(nums string)) error {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	c, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.WithoutCancel(ctx))
+	var schema string
+	if err := c.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return err
+	}
+	if _, err := c.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
+		return err
+	}
+	started()
+	prefix := schema + " "
+	for {
+		n, err := c.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if nums, ok := strings.CutPrefix(n.Payload, prefix); ok {
+			got(nums)
+		}
+	}
 }

@@ -70,6 +70,8 @@ type Store struct {
 	writeDB *sql.DB // writes and transactions (SQLite: the one write connection)
 
 	readStmts sync.Map // query -> *sql.Stmt on readDB, see readStmt
+
+	watch watchers // see WatchNumbers
 }
 
 var _ store.Store = (*Store)(nil)
@@ -174,6 +176,9 @@ type executor struct {
 	write queryer
 	tx    *sql.Tx
 	conn  *sql.Conn // the transaction's connection, for the dialect's raw access (COPY)
+	// changes are the transaction's writes of numbers, reported to the
+	// Store's watches once it commits (nil outside a transaction).
+	changes *[]store.NumberChange
 }
 
 // maxPreparedArgs bounds the queries kept prepared: longer argument lists
@@ -365,7 +370,8 @@ func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error
 			_ = tx.Rollback() // after a panic too
 		}
 	}()
-	if err := fn(&executor{s: s, d: s.d, read: tx, write: tx, tx: tx, conn: conn}); err != nil {
+	var changes []store.NumberChange
+	if err := fn(&executor{s: s, d: s.d, read: tx, write: tx, tx: tx, conn: conn, changes: &changes}); err != nil {
 		if lost, _ := s.d.lost(err); lost {
 			return s.d.unavailable("transaction", number.AsError(err).Number, err, false)
 		}
@@ -373,11 +379,17 @@ func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error
 	}
 	committed = true
 	if err := tx.Commit(); err != nil {
+		// Maybe committed: the watches read the numbers again.
+		for i := range changes {
+			changes[i].Written = nil
+		}
+		s.notify(changes)
 		if lost, _ := s.d.lost(err); lost {
 			return s.d.unavailable("commit", "", err, true)
 		}
 		return s.d.internal("commit", "", err)
 	}
+	s.notify(changes)
 	return nil
 }
 

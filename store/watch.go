@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+
+	"github.com/numan-dev/numan/number"
+)
+
+// NumberChange is a committed write of a number that a NumberWatcher hears
+// of. Written is what the write stored (a copy the watcher may keep), nil
+// when the number was deleted or when only its key is known (another
+// node's write): the watcher reads the number again then.
+type NumberChange struct {
+	Number  string
+	Written *number.Number
+}
+
+// NumberWatch receives a store's number writes. Changed is called after
+// the commit of every write of numbers, with the numbers written, on the
+// writer's goroutine for this store's own writes (so a request that wrote
+// sees its change in the watcher at once) and on the store's listening
+// goroutine for other nodes' writes. Resync is called when changes may
+// have been missed (the store started listening, or its listening
+// connection was lost and opened again): the watcher must read every
+// number again. Lost, when set, is called when the store stops hearing
+// other nodes' writes (its listening connection failed); Resync follows
+// once it hears them again. All must be quick and safe for concurrent use.
+type NumberWatch struct {
+	Changed func(changes []NumberChange)
+	Resync  func()
+	Lost    func()
+}
+
+// NumberWatcher is implemented by stores that report writes of numbers
+// (store/sqlstore does; on PostgreSQL it hears other nodes' writes through
+// LISTEN/NOTIFY). Watch registers w until ctx ends; the store's own
+// writes are reported at once, other nodes' within the time the database
+// takes to deliver a notification.
+type NumberWatcher interface {
+	WatchNumbers(ctx context.Context, w NumberWatch) error
+}
