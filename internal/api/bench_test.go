@@ -64,13 +64,16 @@ func benchSearch(b *testing.B, e *env) {
 // connections, each sending its next request when the previous reply has
 // been read. The client is a bare HTTP/1.1 writer and parser, so the
 // benchmark's CPU goes to the server, not to net/http's client transport.
-func loadBench(b *testing.B, e *env, paths []string) {
-	hs := httptest.NewServer(e.srv)
+func loadBench(b *testing.B, e *env, paths []string) { loadBenchHandler(b, e.srv, e.token, paths) }
+
+// loadBenchHandler is loadBench on any handler.
+func loadBenchHandler(b *testing.B, h http.Handler, token string, paths []string) {
+	hs := httptest.NewServer(h)
 	defer hs.Close()
 	addr := strings.TrimPrefix(hs.URL, "http://")
 	reqs := make([][]byte, len(paths))
 	for i, p := range paths {
-		reqs[i] = []byte("GET " + p + " HTTP/1.1\r\nHost: " + addr + "\r\nX-Auth-Token: " + e.token + "\r\n\r\n")
+		reqs[i] = []byte("GET " + p + " HTTP/1.1\r\nHost: " + addr + "\r\nX-Auth-Token: " + token + "\r\n\r\n")
 	}
 	var mu sync.Mutex
 	var lat []time.Duration
