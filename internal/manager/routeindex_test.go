@@ -3,6 +3,7 @@ package manager_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -121,7 +122,7 @@ func routeWrites(t *testing.T, w *world, after func(step string)) {
 			return err
 		}
 		return rolledBack
-	}); err != rolledBack {
+	}); !errors.Is(err, rolledBack) {
 		t.Fatal(err)
 	}
 	after("rolled back transaction")
