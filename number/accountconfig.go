@@ -30,6 +30,40 @@ type AccountConfig struct {
 	// who handles the port requests of the account and the accounts below
 	// it.
 	Port *PortSettings `json:"port,omitempty"`
+	// RateLimits bound the API requests of the account's callers (and of
+	// the accounts below it, unless one of them sets its own).
+	RateLimits *RateLimits `json:"rate_limits,omitempty"`
+}
+
+// RateLimits are token buckets for API requests, per account (every
+// caller of the account together) and per credential (one API key or one
+// user's token): a bucket holds up to Burst requests and refills at
+// PerMinute a minute. 0 turns a bucket off. PerKey, when set, is the
+// credential's bucket; otherwise each credential has the account's.
+type RateLimits struct {
+	WritesPerMinute float64     `json:"writes_per_minute,omitempty"`
+	WritesBurst     float64     `json:"writes_burst,omitempty"`
+	ReadsPerMinute  float64     `json:"reads_per_minute,omitempty"`
+	ReadsBurst      float64     `json:"reads_burst,omitempty"`
+	PerKey          *RateLimits `json:"per_key,omitempty"`
+}
+
+// Validate checks the limits are not negative and a bucket that refills
+// holds at least one request.
+func (r *RateLimits) Validate(path string) error {
+	if r == nil {
+		return nil
+	}
+	for _, b := range [][3]any{{"writes", r.WritesPerMinute, r.WritesBurst}, {"reads", r.ReadsPerMinute, r.ReadsBurst}} {
+		rate, burst := b[1].(float64), b[2].(float64)
+		if rate < 0 || burst < 0 || (rate > 0 && burst < 1) {
+			return Errorf(KindInvalid, "", "%s.%s: per_minute and burst must be >= 0, and burst >= 1 when per_minute is set", path, b[0])
+		}
+	}
+	if r.PerKey != nil && r.PerKey.PerKey != nil {
+		return Errorf(KindInvalid, "", "%s.per_key: has no per_key of its own", path)
+	}
+	return r.PerKey.Validate(path + ".per_key")
 }
 
 // PortSettings name an account's port authority (Kazoo's whitelabel
@@ -123,6 +157,9 @@ func (c AccountConfig) Validate() error {
 			return Errorf(KindInvalid, "", "number_manager.routing.%s: must be an object", carrier)
 		}
 	}
+	if err := c.RateLimits.Validate("number_manager.rate_limits"); err != nil {
+		return err
+	}
 	if p := c.Port; p != nil && p.Authority != "" && !IsAccountID(p.Authority) {
 		return Errorf(KindInvalid, "", "number_manager.port.authority: %q is not an account id", p.Authority)
 	}
@@ -142,6 +179,9 @@ type AccountSettings struct {
 	Routing map[string]json.RawMessage
 	// RoutingFrom is the account whose document set each carrier's route.
 	RoutingFrom map[string]string
+	// RateLimits are the nearest document's, else system config's (nil:
+	// no limits).
+	RateLimits *RateLimits
 }
 
 // ResolveAccountConfig computes the settings for an account from system
@@ -165,6 +205,7 @@ func ResolveAccountConfig(sys Config, ids []string, docs []AccountConfig) Accoun
 		FeaturesDeny:   slices.Clone(sys.FeaturesDeny),
 		E911Provider:   sys.E911Provider,
 		CNAMProvider:   sys.CNAMProvider,
+		RateLimits:     sys.RateLimits,
 	}
 	allowSet, denySet := false, false
 	for i, d := range docs {
@@ -176,6 +217,9 @@ func ResolveAccountConfig(sys Config, ids []string, docs []AccountConfig) Accoun
 		}
 		if d.CNAMProvider != "" {
 			s.CNAMProvider = d.CNAMProvider
+		}
+		if d.RateLimits != nil {
+			s.RateLimits = d.RateLimits
 		}
 		if f := d.Features; f != nil {
 			if f.Allow != nil {

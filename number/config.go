@@ -26,6 +26,9 @@ type Config struct {
 	FeaturesDeny             []string    `json:"features.deny,omitempty"`
 	DiscoveryExpiryS         int         `json:"discovery_expiry_s"` // Numan: how long search results stay in discovery
 	AgingExpiryD             int         `json:"aging_expiry_d"`
+	// RateLimits bound every account's API requests unless an account's
+	// number_manager document (or an ancestor's) sets its own; nil: none.
+	RateLimits *RateLimits `json:"rate_limits,omitempty"`
 	// E911Provider and CNAMProvider name the feature providers that serve
 	// e911 and cnam (Kazoo's keys; "" = dash_e911 and cnam_notifier). A
 	// reseller's account document may name others for its accounts.

@@ -115,6 +115,9 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return Errorf(KindInvalid, "", "number_manager."+key+": "+format, args...)
 	}
+	if err := c.RateLimits.Validate("number_manager.rate_limits"); err != nil {
+		return err
+	}
 	for i, conv := range c.E164Converters {
 		if conv.Regex == "" {
 			return bad("e164_converters", "entry %d has no regex", i)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind classifies an error by what went wrong. Each kind has Kazoo's error
@@ -41,6 +42,9 @@ const (
 	// KindUnavailable: a dependency (the database) failed in a way that
 	// may be temporary; the request may be retried.
 	KindUnavailable Kind = "unavailable"
+	// KindIdempotencyMismatch: an Idempotency-Key sent again with another
+	// request than the one it was first used for.
+	KindIdempotencyMismatch Kind = "idempotency_key_reused"
 )
 
 type kindInfo struct {
@@ -73,6 +77,7 @@ var kinds = map[Kind]kindInfo{
 	KindPurchasePending:        {"purchase_pending", "purchase of number %s is pending at the carrier", true},
 	KindUnavailable:            {"unavailable", "temporarily unavailable; retry", false},
 	KindAccountHasNumbers:      {"account_has_numbers", "account %s holds numbers; release them first", false},
+	KindIdempotencyMismatch:    {"idempotency_key_reused", "Idempotency-Key reused with another request", false},
 }
 
 // Name is the value of the "error" field Kazoo renders for the kind.
@@ -92,6 +97,9 @@ type Error struct {
 	Cause   string // Kazoo's "cause"
 	Details any    // extra structured detail (carrier's message, validation errors)
 	Err     error  // the underlying error, if any
+	// RetryAfter, when set, is how long the client should wait before
+	// trying again (a rate limit, a request in progress).
+	RetryAfter time.Duration
 }
 
 // Errorf returns an *Error of kind k about num whose cause is the formatted text.

@@ -34,16 +34,9 @@ func (c *call) body() (*requestEnvelope, error) {
 	if c.r.Body == nil {
 		return env, nil
 	}
-	raw, err := io.ReadAll(c.r.Body)
+	raw, err := c.readAll()
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errTooLarge(mbe.Limit)
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, errRequestTimeout()
-		}
-		return nil, errMalformedJSON(err)
+		return nil, err
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return env, nil
@@ -58,6 +51,23 @@ func (c *call) body() (*requestEnvelope, error) {
 		return nil, err
 	}
 	return env, nil
+}
+
+// readAll reads the request's body: 413 when it is larger than the
+// limit, 408 when the client is too slow sending it.
+func (c *call) readAll() ([]byte, error) {
+	raw, err := io.ReadAll(c.r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge(mbe.Limit)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, errRequestTimeout()
+		}
+		return nil, errMalformedJSON(err)
+	}
+	return raw, nil
 }
 
 // checkJSON refuses what encoding/json would quietly accept: bytes that

@@ -3,11 +3,14 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/numan-dev/numan/number"
 )
 
 // A reply is one response in Kazoo's envelope. The envelope is written by
@@ -131,7 +134,10 @@ func (c *call) created(data any) { c.write(reply{status: http.StatusCreated, dat
 // fail sends err as an error envelope; see errorReply.
 func (c *call) fail(err error) {
 	rp := errorReply(err)
-	if rp.status == http.StatusServiceUnavailable {
+	var ne *number.Error
+	if errors.As(err, &ne) && ne.RetryAfter > 0 {
+		c.w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds(ne.RetryAfter)))
+	} else if rp.status == http.StatusServiceUnavailable {
 		// A dependency failed in a way that may pass (a lost database
 		// connection): the client may retry shortly.
 		c.w.Header().Set("Retry-After", "1")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/numan-dev/numan/feature"
 	"github.com/numan-dev/numan/internal/billing"
@@ -107,6 +108,10 @@ var kindStatus = map[number.Kind]int{
 	// An account holding numbers is not deleted: the numbers' state
 	// conflicts with the request until they are released.
 	number.KindAccountHasNumbers: http.StatusConflict,
+	// An Idempotency-Key sent with another request than its first: the
+	// request is well formed, but cannot be processed (as Stripe and the
+	// IETF draft answer).
+	number.KindIdempotencyMismatch: http.StatusUnprocessableEntity,
 }
 
 // statusOf is the HTTP status of an error kind; a kind the table does not
@@ -126,6 +131,9 @@ func errorObject(e *number.Error) map[string]any {
 		"code":    statusOf(e.Kind),
 		"error":   e.Kind.Name(),
 		"message": e.Msg(),
+	}
+	if e.RetryAfter > 0 {
+		m["retry_after"] = retryAfterSeconds(e.RetryAfter)
 	}
 	if cause := e.CauseText(); cause != "" {
 		m["cause"] = cause
@@ -217,4 +225,9 @@ func numberFailure(err error) any {
 		return map[string]any{"code": 500, "error": "internal_error", "message": "internal_error"}
 	}
 	return errorObject(number.AsError(err))
+}
+
+// retryAfterSeconds is a wait in whole seconds, rounded up, at least 1.
+func retryAfterSeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }

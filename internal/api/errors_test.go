@@ -35,6 +35,7 @@ func TestKindStatus(t *testing.T) {
 		{number.KindPurchasePending, 409},
 		{number.KindUnavailable, 503},
 		{number.KindAccountHasNumbers, 409},
+		{number.KindIdempotencyMismatch, 422},
 		{number.Kind("no_such_kind"), 500},
 	}
 	for _, tc := range tests {

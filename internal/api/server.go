@@ -23,6 +23,7 @@ import (
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/ports"
+	"github.com/numan-dev/numan/internal/requests"
 	"github.com/numan-dev/numan/internal/users"
 	"github.com/numan-dev/numan/number"
 )
@@ -56,6 +57,10 @@ type Options struct {
 	Users *users.Service
 	// Ports serves port requests; nil builds one over Manager.
 	Ports *ports.Service
+	// Requests keeps idempotency keys and rate limits; nil builds one over
+	// Manager's store, with the rate limits of number_manager and keys
+	// kept 24 hours.
+	Requests *requests.Service
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -76,6 +81,7 @@ type Server struct {
 	billing  *billing.Service
 	users    *users.Service
 	ports    *ports.Service
+	requests *requests.Service
 	maxBody  int64
 }
 
@@ -103,8 +109,12 @@ func New(o Options) *Server {
 		}
 		o.Ports = ports.New(o.Manager, po)
 	}
+	if o.Requests == nil {
+		o.Requests = requests.New(o.Manager.Store(), requests.Options{Limits: o.Manager.RateLimits, Now: o.Now})
+	}
 	s := &Server{
-		mgr: o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
+		requests: o.Requests,
+		mgr:      o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
 		billing: o.Billing, users: o.Users, ports: o.Ports, maxBody: o.MaxBodyBytes,
 	}
@@ -135,6 +145,9 @@ type call struct {
 	user      *users.User     // the user of a user's token; nil for an API key's
 	account   *number.Account // the {ACCOUNT_ID} of the path, when there is one
 	status    int
+	// keep, when set, keeps the reply for the request's Idempotency-Key
+	// once it is answered (idempotency.go).
+	keep func()
 }
 
 // param returns the path parameter name.
@@ -191,6 +204,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				c.fail(errInternal)
 			}
 		}
+		if c.keep != nil {
+			c.keep()
+		}
 		s.finish(c, start)
 		if abort {
 			panic(v)
@@ -246,6 +262,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.ctx = event.WithClock(event.WithActor(c.ctx, c.eventActor(), c.requestID), s.now)
 	if err := s.authorizeAccount(c); err != nil {
 		c.fail(err)
+		return
+	}
+	if err := s.requests.Allow(c.ctx, c.caller(), !readOnly(r.Method)); err != nil {
+		c.fail(err)
+		return
+	}
+	if s.idempotent(c) {
 		return
 	}
 	rt.handle(c)

@@ -20,6 +20,7 @@ import (
 	"github.com/numan-dev/numan/internal/jobs"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/ports"
+	"github.com/numan-dev/numan/internal/requests"
 	"github.com/numan-dev/numan/internal/users"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
@@ -89,6 +90,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&lim.MaxHeaderBytes, "max-header-bytes", intEnv(env, "NUMAN_MAX_HEADER_BYTES", lim.MaxHeaderBytes), "largest request headers accepted; 431 above (NUMAN_MAX_HEADER_BYTES)")
 	secureCookies := fs.Bool("secure-cookies", boolEnv(env, "NUMAN_SECURE_COOKIES", false), "mark the web console's cookies Secure: set it when the console is reached over HTTPS (NUMAN_SECURE_COOKIES)")
 	maxBody := fs.Int64("max-body-bytes", int64(intEnv(env, "NUMAN_MAX_BODY_BYTES", api.DefaultMaxBodyBytes)), "largest request body accepted; 413 above (NUMAN_MAX_BODY_BYTES)")
+	keyTTL := fs.Duration("idempotency-ttl", durationEnv(env, "NUMAN_IDEMPOTENCY_TTL", 24*time.Hour), "how long a write's Idempotency-Key and its reply are remembered (NUMAN_IDEMPOTENCY_TTL)")
 	maxAttachment := fs.Int64("max-attachment-bytes", int64(intEnv(env, "NUMAN_MAX_ATTACHMENT_BYTES", ports.DefaultMaxAttachmentBytes)), "largest document attached to a port request (LOA, bill); 413 above (NUMAN_MAX_ATTACHMENT_BYTES)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -176,8 +178,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	portSvc := ports.New(mgr, ports.Options{Logger: log, MaxAttachmentBytes: *maxAttachment, Keys: src.Keyring()})
+	reqs := requests.New(st, requests.Options{KeyTTL: *keyTTL, Limits: mgr.RateLimits})
 	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node,
-		Billing: bill, Users: people, MaxBodyBytes: *maxBody, Ports: portSvc})
+		Billing: bill, Users: people, MaxBodyBytes: *maxBody, Ports: portSvc, Requests: reqs})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -196,7 +199,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *jobsEvery > 0 {
 		go func() {
 			defer close(jobsDone)
-			_ = (&jobs.Runner{Manager: mgr, Ports: portSvc, Books: billing.NewBooks(st, bill), Logger: log, Every: *jobsEvery}).Run(jobsCtx)
+			_ = (&jobs.Runner{Manager: mgr, Ports: portSvc, Books: billing.NewBooks(st, bill), Keys: reqs, Logger: log, Every: *jobsEvery}).Run(jobsCtx)
 		}()
 	} else {
 		close(jobsDone)

@@ -40,6 +40,10 @@ type Runner struct {
 	// (default an hour): a pass is a query per account.
 	Books      *billing.Books
 	BooksEvery time.Duration
+	// Keys, when set, forgets the expired idempotency keys on every pass.
+	Keys interface {
+		Purge(ctx context.Context) (int, error)
+	}
 	// Now is the clock of the bookkeeping (default time.Now).
 	Now       func() time.Time
 	lastBooks time.Time
@@ -84,6 +88,11 @@ func (r *Runner) RunOnce(ctx context.Context) Report {
 	if r.Ports != nil {
 		rep.Ports = r.Ports.FollowCarriers(ctx)
 		rep.Errors = append(rep.Errors, rep.Ports.Errors...)
+	}
+	if r.Keys != nil {
+		if _, err := r.Keys.Purge(ctx); err != nil {
+			rep.Errors = append(rep.Errors, err)
+		}
 	}
 	if r.Books != nil {
 		now := time.Now

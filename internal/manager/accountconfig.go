@@ -289,3 +289,18 @@ func checkProviderKey(key, name, feat string) error {
 	}
 	return nil
 }
+
+// RateLimits returns the API rate limits in force for the callers of
+// account: the nearest number_manager document's on its tree, else system
+// config's; nil when there are none.
+func (m *Manager) RateLimits(ctx context.Context, account string) (*number.RateLimits, error) {
+	cfg, _, err := m.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := m.AccountSettings(ctx, cfg, account)
+	if err != nil {
+		return nil, err
+	}
+	return s.RateLimits, nil
+}
