@@ -13,6 +13,7 @@ import (
 	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/store"
+	"github.com/numan-dev/numan/store/sqlstore"
 )
 
 // keyFileFlag adds --secret-key-file: where the key that seals the
@@ -48,8 +49,8 @@ func (s *sealedStore) source(node string, ttl time.Duration) *config.Source {
 // sealed with. A SQLite database that holds no sealed secret yet gets a
 // key file created beside it; one that does and has lost its key file is
 // an error, as is PostgreSQL without a key.
-func openSealed(ctx context.Context, env *Env, db, keyFile string) (*sealedStore, error) {
-	st, err := openStore(ctx, db)
+func openSealed(ctx context.Context, env *Env, db, keyFile string, lim ...sqlstore.SQLiteLimits) (*sealedStore, error) {
+	st, err := openStore(ctx, db, lim...)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redactDSN(db), err)
 	}

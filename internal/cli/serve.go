@@ -45,12 +45,17 @@ func isPostgres(db string) bool { return sqlstore.IsPostgres(db) }
 
 // openStore opens (and migrates) the store db names: a PostgreSQL DSN or a
 // SQLite file path.
-func openStore(ctx context.Context, db string) (store.Store, error) {
+// A SQLite file is opened within lim (the first given), else within
+// sqlstore.DefaultSQLiteLimits.
+func openStore(ctx context.Context, db string, lim ...sqlstore.SQLiteLimits) (store.Store, error) {
 	if isPostgres(db) {
 		if openPostgres == nil {
 			return nil, errors.New("this numan was built without PostgreSQL support")
 		}
 		return openPostgres(ctx, db)
+	}
+	if len(lim) > 0 {
+		return sqlstore.OpenSQLiteLimited(ctx, db, lim[0])
 	}
 	return sqlite.Open(ctx, db)
 }
@@ -79,6 +84,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
 	logLevel := fs.String("log-level", envOr(env, "NUMAN_LOG_LEVEL", "info"), "log level: debug, info, warn, error (NUMAN_LOG_LEVEL)")
 	quiet := fs.Bool("quiet-requests", false, "do not log each request")
+	sqlLim := sqlstore.DefaultSQLiteLimits
+	sqliteCache := fs.Int("sqlite-cache-mib", intEnv(env, "NUMAN_SQLITE_CACHE_MIB", sqlLim.ReaderCacheKiB>>10), "SQLite: page cache of each read connection, in MiB (NUMAN_SQLITE_CACHE_MIB)")
+	sqliteMmap := fs.Int("sqlite-mmap-mib", intEnv(env, "NUMAN_SQLITE_MMAP_MIB", int(sqlLim.MmapBytes>>20)), "SQLite: memory map of the database file, in MiB; its touched pages count as resident memory; 0 turns it off (NUMAN_SQLITE_MMAP_MIB)")
+	sqliteReaders := fs.Int("sqlite-readers", intEnv(env, "NUMAN_SQLITE_READERS", 0), "SQLite: read connections; 0: max(4, CPUs) (NUMAN_SQLITE_READERS)")
+	numberCacheSize := fs.Int("number-cache-size", intEnv(env, "NUMAN_NUMBER_CACHE_SIZE", manager.DefaultNumberCacheSize), "numbers the GET cache holds at most, about 1 KB each (NUMAN_NUMBER_CACHE_SIZE)")
 	routeIndex := fs.Bool("route-index", boolEnv(env, "NUMAN_ROUTE_INDEX", true), "answer identify (the switch's per-call lookup) from an in-memory index of the routable numbers, kept current by this node's writes and, on PostgreSQL, other nodes' through LISTEN/NOTIFY; about 100 MB per million routable numbers (NUMAN_ROUTE_INDEX)")
 	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation, port requests at carriers); 0 runs none (NUMAN_JOBS_EVERY)")
 	keyFile := keyFileFlag(fs, env)
@@ -99,7 +109,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	ss, err := openSealed(ctx, env, *db, *keyFile)
+	sqlLim.ReaderCacheKiB, sqlLim.MmapBytes, sqlLim.Readers = *sqliteCache<<10, int64(*sqliteMmap)<<20, *sqliteReaders
+	ss, err := openSealed(ctx, env, *db, *keyFile, sqlLim)
 	if err != nil {
 		return err
 	}
@@ -151,7 +162,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			"(The variable only sets the master's key when serve creates it on an empty database; a new key: PUT /v2/accounts/{ID}/api_key.)")
 	}
 
-	mgr := manager.New(st, src, manager.Options{Logger: log, Accounts: accs, NumberCacheTTL: *numberTTL})
+	mgr := manager.New(st, src, manager.Options{Logger: log, Accounts: accs, NumberCacheTTL: *numberTTL, NumberCacheSize: *numberCacheSize})
 	defer mgr.Close() // after the HTTP server stopped: background jobs stop and report
 	if *routeIndex {
 		t0 := time.Now()

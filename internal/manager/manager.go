@@ -68,7 +68,14 @@ type Options struct {
 	// another node changed it (this node's writes are seen at once); 0
 	// means no cache. Writes never use the cache.
 	NumberCacheTTL time.Duration
+	// NumberCacheSize bounds the numbers that cache holds (about 1 KB
+	// each); 0 means DefaultNumberCacheSize.
+	NumberCacheSize int
 }
+
+// DefaultNumberCacheSize is the default bound of the number cache: about
+// 20 MB.
+const DefaultNumberCacheSize = 20_000
 
 // Billing prices number writes and records their charges; internal/billing
 // implements it. A manager without one charges nothing.
@@ -99,7 +106,10 @@ func New(st store.Store, src *config.Source, opts Options) *Manager {
 	}
 	m := &Manager{store: st, cfg: src, log: opts.Logger, now: opts.Now, accounts: opts.Accounts}
 	m.bg, m.stopBG = context.WithCancel(context.Background())
-	m.numbers = &numberCache{ttl: opts.NumberCacheTTL, entries: map[string]cachedNumber{}}
+	if opts.NumberCacheSize <= 0 {
+		opts.NumberCacheSize = DefaultNumberCacheSize
+	}
+	m.numbers = &numberCache{ttl: opts.NumberCacheTTL, max: opts.NumberCacheSize, entries: map[string]cachedNumber{}}
 	m.carriers = newCarrierSet(src, st, opts.Logger, opts.HTTPClient, opts.Now)
 	m.providers = newProviderSet(src, opts.Logger, opts.HTTPClient, opts.Now, m.notify)
 	return m

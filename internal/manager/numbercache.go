@@ -16,6 +16,7 @@ import (
 // node's writes are seen within the TTL.
 type numberCache struct {
 	ttl time.Duration
+	max int // entries kept at most; at max the cache starts over
 
 	mu      sync.Mutex
 	entries map[string]cachedNumber
@@ -45,7 +46,7 @@ func (c *numberCache) put(n *number.Number, now time.Time) {
 		return
 	}
 	c.mu.Lock()
-	if len(c.entries) > 100_000 {
+	if len(c.entries) >= c.max {
 		c.entries = map[string]cachedNumber{} // bound memory; it refills
 	}
 	c.entries[n.Number] = cachedNumber{n: n.Clone(), fetched: now}

@@ -73,20 +73,42 @@ func sqliteFileWritable(_ context.Context, s *Store) (bool, error) {
 // holding the file's write lock (another numan on the same file, a backup).
 const busyTimeoutMS = 10000
 
-func sqliteDSN(path string, readOnly bool) string {
+// SQLiteLimits bound the memory a SQLite store holds (issue 13: a server
+// under read load grew to 1.16 GB resident, nearly all of it the 1 GiB
+// memory map of each connection, whose touched pages count as resident,
+// and the page caches of its pooled connections). The most a store holds
+// is about Readers*(ReaderCacheKiB) + WriterCacheKiB + MmapBytes (the
+// connections map the same file, so its pages are resident once).
+type SQLiteLimits struct {
+	// MmapBytes is the memory map of the database file per connection
+	// (PRAGMA mmap_size); 0 reads through system calls only.
+	MmapBytes int64
+	// ReaderCacheKiB is the page cache of each read connection.
+	ReaderCacheKiB int
+	// WriterCacheKiB is the page cache of the write connection: a bigger
+	// one keeps a bulk insert's dirty pages in memory instead of spilling
+	// them to the WAL mid-transaction.
+	WriterCacheKiB int
+	// Readers is the number of read connections; 0: max(4, GOMAXPROCS).
+	Readers int
+}
+
+// DefaultSQLiteLimits are the limits OpenSQLite uses: 128 MiB of memory
+// map, 8 MiB of page cache per reader, 64 MiB for the writer.
+var DefaultSQLiteLimits = SQLiteLimits{MmapBytes: 128 << 20, ReaderCacheKiB: 8 << 10, WriterCacheKiB: 64 << 10}
+
+func sqliteDSN(path string, readOnly bool, lim SQLiteLimits) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)") // durable in WAL mode up to the last checkpointed commit
-	// A bigger page cache keeps a bulk insert's dirty pages in memory instead
-	// of spilling them to the WAL mid-transaction, and memory-mapped reads
-	// skip a system call per page.
-	q.Add("_pragma", "mmap_size(1073741824)")
+	// Memory-mapped reads skip a system call per page.
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", max(lim.MmapBytes, 0)))
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
-		q.Add("_pragma", "cache_size(-16384)") // KiB, per reader
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", max(lim.ReaderCacheKiB, 64))) // KiB, per reader
 	} else {
-		q.Add("_pragma", "cache_size(-65536)")
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", max(lim.WriterCacheKiB, 64)))
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not at the first write
 	}
@@ -96,11 +118,16 @@ func sqliteDSN(path string, readOnly bool) string {
 // openSQLite opens the pools of the SQLite file at path (creating it when
 // first written): the one write connection, and read-only connections.
 func openSQLite(path string) (readers, writer *sql.DB, err error) {
+	return openSQLiteLimited(path, DefaultSQLiteLimits)
+}
+
+// openSQLiteLimited is openSQLite within lim.
+func openSQLiteLimited(path string, lim SQLiteLimits) (readers, writer *sql.DB, err error) {
 	if path == "" || path == ":memory:" || strings.Contains(path, "?") {
 		return nil, nil, number.Errorf(number.KindInvalid, "", "sqlite: %q is not a database file path", path)
 	}
-	if writer, err = sql.Open("sqlite", sqliteDSN(path, false)); err == nil {
-		readers, err = sql.Open("sqlite", sqliteDSN(path, true))
+	if writer, err = sql.Open("sqlite", sqliteDSN(path, false, lim)); err == nil {
+		readers, err = sql.Open("sqlite", sqliteDSN(path, true, lim))
 	}
 	if err != nil {
 		return nil, nil, err
@@ -110,6 +137,9 @@ func openSQLite(path string) (readers, writer *sql.DB, err error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 	n := max(4, runtime.GOMAXPROCS(0))
+	if lim.Readers > 0 {
+		n = lim.Readers
+	}
 	readers.SetMaxOpenConns(n)
 	readers.SetMaxIdleConns(n)
 	readers.SetConnMaxIdleTime(0)
@@ -122,6 +152,13 @@ func openSQLite(path string) (readers, writer *sql.DB, err error) {
 // the two pools two different databases.
 func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	return sqliteDialect.open(ctx, path)
+}
+
+// OpenSQLiteLimited is OpenSQLite with the memory limits lim.
+func OpenSQLiteLimited(ctx context.Context, path string, lim SQLiteLimits) (*Store, error) {
+	d := *sqliteDialect
+	d.openPools = func(path string) (*sql.DB, *sql.DB, error) { return openSQLiteLimited(path, lim) }
+	return d.open(ctx, path)
 }
 
 // MigrateSQLite applies the pending migrations to the SQLite file at path
