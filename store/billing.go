@@ -118,8 +118,9 @@ type Billing interface {
 	// entry creates the balance). An entry in another currency than the
 	// account's balance gives KindInvalid, and a debit the account cannot
 	// cover (Credit.Available) gives KindNotEnoughCredit; then nothing is
-	// stored. The balance is read locked, so concurrent appends to one
-	// account serialise.
+	// stored. Each debit appends its charge.posted event (package event)
+	// in the same transaction. The balance is read locked, so concurrent
+	// appends to one account serialise.
 	AppendLedger(ctx context.Context, entries []*LedgerEntry) error
 	// PlaceHold sets h.AmountMinor aside against h.AccountID's balance, if
 	// the account has credit and can cover it (KindNotEnoughCredit

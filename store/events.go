@@ -15,9 +15,10 @@ import (
 // The store appends the events of number writes itself: InsertNumber(s),
 // UpdateNumber and DeleteNumber each append an event.NumberChange (with the
 // actor and request id of the context, see event.WithActor) in the same
-// transaction as the write, so no write path can forget one. Other events
-// (purchases, features, port requests, charges) are appended by the
-// services with AppendEvents inside the transaction of their change.
+// transaction as the write, so no write path can forget one; AppendLedger
+// appends a charge.posted event with every debit the same way. Other
+// events (purchases, features, port requests) are appended by the services
+// with AppendEvents inside the transaction of their change.
 type Events interface {
 	// AppendEvents adds events to the outbox (atomically on the Store;
 	// inside InTx, as part of the transaction). It sets each event's Seq.

@@ -43,12 +43,12 @@ type BooksStore interface {
 //     credit cannot cover it stays owed (never an overdraft) and is
 //     retried on every pass until credit is added; a crash between the
 //     two steps leaves it owed, never lost and never charged twice.
+//
+// Each posting's ledger entry comes with its charge.posted event (the
+// store writes one with every debit), in the same transaction.
 type Books struct {
 	st   BooksStore
 	bill *Service
-	// Posted, when set, is called in the transaction that posts a month,
-	// with the ledger entry (to write its event in the same transaction).
-	Posted func(ctx context.Context, tx store.Tx, p *store.RecurringPosting, e *store.LedgerEntry) error
 }
 
 // NewBooks returns the bookkeeping job over st, pricing with bill.
@@ -266,13 +266,6 @@ func (b *Books) settle(ctx context.Context, p *store.RecurringPosting, now time.
 		if e != nil {
 			id = e.ID
 		}
-		if err := tx.SettleRecurringPosting(ctx, p.AccountID, p.Period, id, now); err != nil {
-			return err
-		}
-		if b.Posted != nil {
-			p.Status, p.LedgerID = store.PostingPosted, id
-			return b.Posted(ctx, tx, p, e)
-		}
-		return nil
+		return tx.SettleRecurringPosting(ctx, p.AccountID, p.Period, id, now)
 	})
 }

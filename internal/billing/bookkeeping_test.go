@@ -1,11 +1,11 @@
 package billing_test
 
 import (
-	"context"
 	"encoding/json"
 	"testing"
 	"time"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
@@ -26,13 +26,6 @@ func TestMonthlyCharges(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		w.plan(t, "monthly", master, monthlyPlan, child, reseller)
 		nodes := []*billing.Books{billing.NewBooks(w.st, w.bill), billing.NewBooks(w.st, w.bill)}
-		var posted []string
-		for _, b := range nodes {
-			b.Posted = func(_ context.Context, _ store.Tx, p *store.RecurringPosting, _ *store.LedgerEntry) error {
-				posted = append(posted, p.AccountID+" "+p.Period)
-				return nil
-			}
-		}
 		put := func(e164, owner string, st number.State, at time.Time) {
 			t.Helper()
 			n, err := w.st.GetNumber(ctx, e164)
@@ -123,8 +116,14 @@ func TestMonthlyCharges(t *testing.T) {
 				t.Errorf("%s %s: %s %d, want posted %d", p.AccountID, p.Period, p.Status, p.AmountMinor, want[p.AccountID+" "+p.Period])
 			}
 		}
-		if len(posted) != len(want) {
-			t.Errorf("posting events %v, want one a posting", posted)
+		for acc, n := range map[string]int{child: 3, reseller: 3} {
+			es, err := w.st.ListEvents(ctx, event.Query{AccountID: acc, Types: []string{event.ChargePosted}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) != n {
+				t.Errorf("%s has %d charge.posted events, want one a posted month", acc, len(es))
+			}
 		}
 		for acc, months := range map[string][]int64{child: {168, 150, 39}, reseller: {200, 200, 200}} {
 			var got []int64

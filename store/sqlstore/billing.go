@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -204,9 +205,23 @@ func (x *executor) AppendLedger(ctx context.Context, entries []*store.LedgerEntr
 			if err := x.moveCredit(ctx, e); err != nil {
 				return err
 			}
+			if e.Type == store.LedgerDebit {
+				if err := x.AppendEvents(ctx, []*event.Event{chargeEvent(ctx, e)}); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
+}
+
+// chargeEvent is the charge.posted event of a debit: written with the
+// entry, as a number write's event is with the number, so no path that
+// charges can forget it.
+func chargeEvent(ctx context.Context, e *store.LedgerEntry) *event.Event {
+	return event.New(ctx, event.ChargePosted, e.AccountID, e.Number, map[string]any{
+		"ledger_id": e.ID, "reason": e.Reason, "category": e.Category, "item": e.Item, "description": e.Description,
+		"amount_minor": e.AmountMinor, "currency": e.Currency, "request_id": e.RequestID})
 }
 
 func checkEntry(e *store.LedgerEntry) error {
