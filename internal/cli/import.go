@@ -64,7 +64,7 @@ func (o *importOutcome) fail(p *progress, num, reason string) {
 func runImport(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet(env, "numbers import")
 	cf := addClientFlags(fs, env)
-	batchSize := fs.Int("batch", 100, "numbers per request")
+	batchSize := fs.Int("batch", 1000, "numbers per request (the server writes each request's new numbers in one transaction)")
 	workers := fs.Int("workers", 4, "requests in flight")
 	state := fs.String("state", "", "create_with_state for rows without a state column")
 	carrierName := fs.String("carrier", "", "the carrier module every number is created in (admins), e.g. inventory; default: number_manager's available_module_name")

@@ -135,6 +135,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			return
 		}
 	}
+	ready = m.writeNewInBatches(ctx, b, ready, entries)
 	for _, it := range ready {
 		wctx := ctx
 		if it.purchased || it.providerActed {
@@ -242,4 +243,85 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 
 func sortNumbers(ns []*number.Number) {
 	slices.SortFunc(ns, func(a, b *number.Number) int { return strings.Compare(a.Number, b.Number) })
+}
+
+// insertBatch is how many new numbers one transaction of
+// writeNewInBatches inserts.
+const insertBatch = 1000
+
+// writeNewInBatches writes the new numbers among items that need nothing
+// but their insert (no purchase, no provider call, no disconnect: a bulk
+// creation, numan numbers import) insertBatch at a time, each batch in one
+// transaction with its events and ledger entries: the store's bulk insert
+// (COPY on PostgreSQL) instead of a transaction per number (issue 13). A
+// batch that fails is left to the caller's write per number, which names
+// each number's own error. It returns the items still to write.
+func (m *Manager) writeNewInBatches(ctx context.Context, b *batch, items []*item, entries map[string]*store.LedgerEntry) []*item {
+	var fresh, rest []*item
+	for _, it := range items {
+		if it.before == nil && it.n.State != number.Deleted && !it.purchased && !it.providerActed && !it.disconnect {
+			fresh = append(fresh, it)
+		} else {
+			rest = append(rest, it)
+		}
+	}
+	if len(fresh) < 2 {
+		return items
+	}
+	for start := 0; start < len(fresh); start += insertBatch {
+		chunk := fresh[start:min(start+insertBatch, len(fresh))]
+		if err := m.writeBatch(ctx, chunk, entries); err != nil {
+			rest = append(rest, chunk...)
+			continue
+		}
+		for _, it := range chunk {
+			b.res.Succeeded = append(b.res.Succeeded, it.n)
+		}
+	}
+	return rest
+}
+
+// writeBatch inserts new numbers in one transaction, as write does each.
+func (m *Manager) writeBatch(ctx context.Context, items []*item, entries map[string]*store.LedgerEntry) error {
+	ns := make([]*number.Number, len(items))
+	for i, it := range items {
+		ns[i] = it.n
+		m.numbers.forget(it.n.Number)
+	}
+	err := m.store.InTx(ctx, func(tx store.Tx) error {
+		locked := map[string]bool{}
+		for _, n := range ns {
+			if n.AssignedTo == "" || locked[n.AssignedTo] {
+				continue
+			}
+			if err := tx.LockAccount(ctx, n.AssignedTo); err != nil {
+				return err
+			}
+			locked[n.AssignedTo] = true
+		}
+		if err := tx.InsertNumbers(ctx, ns); err != nil {
+			return err
+		}
+		var es []*event.Event
+		var ledger []*store.LedgerEntry
+		for _, n := range ns {
+			es = append(es, featureEvents(ctx, nil, n)...)
+			if e := entries[n.Number]; e != nil {
+				ledger = append(ledger, e)
+			}
+		}
+		if err := tx.AppendEvents(ctx, es); err != nil {
+			return err
+		}
+		if len(ledger) > 0 {
+			return tx.AppendLedger(ctx, ledger)
+		}
+		return nil
+	})
+	if err != nil {
+		for _, n := range ns {
+			n.Version = 0
+		}
+	}
+	return err
 }

@@ -72,6 +72,9 @@ type dialect struct {
 	// payload meant for its schema (the schema dropped) until ctx ends or
 	// the connection fails.
 	listen func(ctx context.Context, dsn string, started func(), got func(nums string)) error
+	// analyze, when set, refreshes the planner's statistics of the
+	// numbers table after bulk loads (Store.maybeAnalyze).
+	analyze string
 
 	// lostConn, when set, tells a failure of the connection itself (the
 	// server went away, the connection was killed) from a failure of the

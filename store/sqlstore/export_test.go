@@ -1,8 +1,18 @@
 package sqlstore
 
+import "context"
+
 // RefuseWritesForTest makes a SQLite store's write connection refuse
 // writes, as a database opened read-only does.
 func RefuseWritesForTest(s *Store) error {
 	_, err := s.writeDB.Exec("PRAGMA query_only = 1")
 	return err
+}
+
+// WaitAnalyses waits for the statistics refreshes maybeAnalyze started.
+func WaitAnalyses(s *Store) { s.analyses.Wait() }
+
+// RawQueryRowForTest scans one row of query.
+func (s *Store) RawQueryRowForTest(ctx context.Context, query string, dest ...any) error {
+	return s.readDB.QueryRowContext(ctx, query).Scan(dest...)
 }

@@ -133,6 +133,7 @@ func (x *executor) insertNumbers(ctx context.Context, ns []*number.Number) error
 			es[i] = event.NumberChange(ctx, nil, n)
 		}
 		x.noteWritten(ns...)
+		x.s.inserted.Add(int64(len(ns)))
 		return x.AppendEvents(ctx, es)
 	}
 	if !x.d.is(err, uniqueViolation) {

@@ -53,6 +53,7 @@ var postgresDialect = &dialect{
 	copier:         pgCopy{},
 	beforeReady:    pgStandby,
 	listen:         pgListen,
+	analyze:        "ANALYZE numbers",
 	rowReader:      pgRows{},
 	openPools:      openPostgres,
 	migrations:     migrations.Postgres,

@@ -53,6 +53,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/numan-dev/numan/number"
@@ -72,6 +73,12 @@ type Store struct {
 	readStmts sync.Map // query -> *sql.Stmt on readDB, see readStmt
 
 	watch watchers // see WatchNumbers
+
+	// inserted counts the numbers bulk-inserted since statistics were
+	// last refreshed; analyzing is set while they are (see maybeAnalyze).
+	inserted  atomic.Int64
+	analyzing atomic.Bool
+	analyses  sync.WaitGroup
 }
 
 var _ store.Store = (*Store)(nil)
@@ -390,7 +397,32 @@ func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error
 		return s.d.internal("commit", "", err)
 	}
 	s.notify(changes)
+	s.maybeAnalyze()
 	return nil
+}
+
+// analyzeAfter is how many numbers bulk inserts add before the store
+// refreshes the planner's statistics of the numbers table.
+const analyzeAfter = 50_000
+
+// maybeAnalyze refreshes the statistics of the numbers table, in the
+// background, once bulk inserts added analyzeAfter numbers since the last
+// time (dialects with an analyze statement): a server whose autovacuum is
+// slow or off would otherwise plan a freshly loaded table from the
+// statistics of an empty one and scan it sequentially (issue 13).
+func (s *Store) maybeAnalyze() {
+	if s.d.analyze == "" || s.inserted.Load() < analyzeAfter || !s.analyzing.CompareAndSwap(false, true) {
+		return
+	}
+	s.inserted.Store(0)
+	s.analyses.Add(1)
+	go func() {
+		defer s.analyses.Done()
+		defer s.analyzing.Store(false)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		_, _ = s.writeDB.ExecContext(ctx, s.d.analyze)
+	}()
 }
 
 // begin takes a connection of the write pool and begins a transaction on
