@@ -122,11 +122,12 @@ func (x *executor) eventsWhere(q event.Query) *where {
 	return &w
 }
 
-func (w *where) sql() string {
-	if len(w.conds) == 0 {
+// sql is the WHERE clause of q's conditions ("" when there are none).
+func (q *where) sql() string {
+	if len(q.conds) == 0 {
 		return ""
 	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
+	return " WHERE " + strings.Join(q.conds, " AND ")
 }
 
 // ListEvents implements store.Events.
