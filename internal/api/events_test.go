@@ -1,8 +1,12 @@
 package api
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
+	"github.com/numan-dev/numan/internal/webhooks"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -64,5 +68,82 @@ func TestNumberHistory(t *testing.T) {
 		// A bad page size is a validation error.
 		e.must(400, "GET", e.numPath(a1, n)+"/history?page_size=0", tA1, nil)
 
+	})
+}
+
+// The webhooks API: Kazoo's shape, the secret shown on create and rotate
+// only, deliveries and their log, replay; another tenant reaches none of
+// it.
+func TestWebhooksAPI(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *env) {
+		a, tA := e.child(e.master, "reseller-a")
+		b, tB := e.child(e.master, "tenant-b")
+		got := make(chan string, 10)
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got <- r.Header.Get("webhook-id")
+		}))
+		defer rcv.Close()
+		base := "/v2/accounts/" + a + "/webhooks"
+		r := e.must(201, "PUT", base, tA, map[string]any{"data": map[string]any{"name": "crm", "uri": rcv.URL, "hook": "number.*", "http_verb": "post", "custom_data": map[string]string{"k": "v"}}})
+		id, _ := r.dataMap()["id"].(string)
+		secret, _ := r.dataMap()["secret"].(string)
+		if id == "" || !strings.HasPrefix(secret, "whsec_") || r.dataMap()["enabled"] != true {
+			t.Fatalf("create: %s", r.raw)
+		}
+		r = e.must(200, "GET", base+"/"+id, tA, nil)
+		if strings.Contains(string(r.raw), secret) || r.dataMap()["secret"] != nil {
+			t.Fatalf("GET shows the secret: %s", r.raw)
+		}
+		if r := e.must(200, "GET", base, tA, nil); len(r.data().([]any)) != 1 {
+			t.Fatalf("list: %s", r.raw)
+		}
+		e.must(400, "PUT", base, tA, map[string]any{"data": map[string]any{"name": "x", "uri": "ftp://x", "hook": "all"}})
+		// Another tenant: not through its own path, not through a's.
+		e.must(404, "GET", "/v2/accounts/"+b+"/webhooks/"+id, tB, nil)
+		if r := e.do("GET", base+"/"+id, tB, nil); r.code < 400 {
+			t.Fatalf("another tenant read the webhook: %d", r.code)
+		}
+		r = e.must(200, "PATCH", base+"/"+id, tA, map[string]any{"data": map[string]any{"enabled": false}})
+		if r.dataMap()["enabled"] != false || r.dataMap()["name"] != "crm" {
+			t.Fatalf("patch: %s", r.raw)
+		}
+		e.must(200, "PATCH", base+"/"+id, tA, map[string]any{"data": map[string]any{"re-enable": true}})
+		r = e.must(200, "POST", base+"/"+id+"/rotate_secret", tA, nil)
+		if s, _ := r.dataMap()["secret"].(string); s == secret || !strings.HasPrefix(s, "whsec_") {
+			t.Fatalf("rotate: %s", r.raw)
+		}
+		// An event of a's number, delivered by a node's deliverer.
+		e.seed(a, number.InService, "+14155550950")
+		d := webhooks.NewDeliverer(e.st, e.keys, webhooks.DelivererOptions{Now: e.clock.now})
+		if _, err := d.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		eventID := <-got
+		r = e.must(200, "GET", base+"/"+id+"/attempts", tA, nil)
+		as, _ := r.data().([]any)
+		if len(as) != 1 || as[0].(map[string]any)["event_id"] != eventID || as[0].(map[string]any)["result"] != "success" {
+			t.Fatalf("attempts: %s", r.raw)
+		}
+		r = e.must(200, "GET", base+"/"+id+"/deliveries?status=delivered", tA, nil)
+		if ds, _ := r.data().([]any); len(ds) != 1 {
+			t.Fatalf("deliveries: %s", r.raw)
+		}
+		e.must(400, "GET", base+"/"+id+"/deliveries?status=lost", tA, nil)
+		r = e.must(200, "POST", base+"/"+id+"/replay", tA, map[string]any{"data": map[string]any{"event_id": eventID}})
+		if r.dataMap()["replayed"] != float64(1) {
+			t.Fatalf("replay: %s", r.raw)
+		}
+		if _, err := d.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if again := <-got; again != eventID {
+			t.Fatalf("replayed %s, want %s", again, eventID)
+		}
+		e.must(400, "POST", base+"/"+id+"/replay", tA, map[string]any{"data": map[string]any{"since": "yesterday"}})
+		if r := e.must(200, "GET", "/v2/webhooks", tA, nil); !strings.Contains(string(r.raw), "number.moved") {
+			t.Fatalf("hooks: %s", r.raw)
+		}
+		e.must(200, "DELETE", base+"/"+id, tA, nil)
+		e.must(404, "GET", base+"/"+id, tA, nil)
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/internal/users"
+	"github.com/numan-dev/numan/internal/webhooks"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/storetest"
@@ -114,7 +115,8 @@ func newEnvOn(t testing.TB, st store.Store) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Manager: mgr, Billing: bill, Users: people, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test"})
+	hooks := webhooks.New(st, kr, webhooks.Options{Now: clk.now})
+	srv := New(Options{Manager: mgr, Billing: bill, Users: people, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test", Webhooks: hooks})
 	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey, keys: kr}
 	e.token = e.login(testMasterKey)
 	return e

@@ -11,6 +11,8 @@ const (
 	pr   = acct + "/port_requests"
 	prID = pr + "/{PORT_ID}"
 	att  = prID + "/attachments"
+	wh   = acct + "/webhooks"
+	whID = wh + "/{WEBHOOK_ID}"
 )
 
 // routes is the whole API: every path, method, handler and who may call
@@ -105,6 +107,19 @@ func (s *Server) routes() []*route {
 		r(GET, acct+"/routing_jobs/{JOB_ID}", "routing_jobs.get", authRequired, "A routing job's progress and failures", handleRoutingJobGet),
 		r(GET, acct+"/manual_actions", "manual_actions.list", authRequired, "Feature actions waiting for an operator", handleManualActions),
 		r(DELETE, num+"/manual_actions/{ACTION_ID}", "manual_actions.done", authRequired, "Mark a manual feature action done (admins)", handleManualActionDone),
+
+		// Webhooks (webhooks.go; Kazoo's cb_webhooks, with Numan's events).
+		r(GET, "/v2/webhooks", "webhooks.hooks", authRequired, "The hooks a webhook may name: event types, categories, all", handleWebhookTypes),
+		r(GET, wh, "webhooks.list", authRequired, "The account's webhooks", handleWebhooksList),
+		r(PUT, wh, "webhooks.create", authRequired, "Create a webhook (the reply shows its signing secret, once)", handleWebhookCreate),
+		r(GET, whID, "webhooks.get", authRequired, "A webhook", handleWebhookGet),
+		r(POST, whID, "webhooks.replace", authRequired, "Replace a webhook", handleWebhookUpdate),
+		r(PATCH, whID, "webhooks.patch", authRequired, "Change a webhook ({\"re-enable\":true} enables it again)", handleWebhookUpdate),
+		r(DELETE, whID, "webhooks.delete", authRequired, "Delete a webhook", handleWebhookDelete),
+		r(POST, whID+"/rotate_secret", "webhooks.rotate_secret", authRequired, "A new signing secret (shown once)", handleWebhookRotate),
+		r(GET, whID+"/attempts", "webhooks.attempts", authRequired, "The delivery log: attempts, status, latency", handleWebhookAttempts),
+		r(GET, whID+"/deliveries", "webhooks.deliveries", authRequired, "Deliveries (?status=pending|delivered|failed)", handleWebhookDeliveries),
+		r(POST, whID+"/replay", "webhooks.replay", authRequired, "Deliver again one event (event_id) or a time range (since, until)", handleWebhookReplay),
 
 		// Port requests (ports.go; Kazoo's cb_port_requests).
 		r(GET, "/v2/port_requests", "port_requests.agent", authRequired, "The port requests the caller handles as port authority (?by_types=, ?by_number=)", handlePortsAgent),

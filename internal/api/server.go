@@ -25,6 +25,7 @@ import (
 	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/internal/requests"
 	"github.com/numan-dev/numan/internal/users"
+	"github.com/numan-dev/numan/internal/webhooks"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -61,6 +62,9 @@ type Options struct {
 	// Manager's store, with the rate limits of number_manager and keys
 	// kept 24 hours.
 	Requests *requests.Service
+	// Webhooks serves the accounts' webhooks; nil leaves those endpoints
+	// unanswered (404).
+	Webhooks *webhooks.Service
 }
 
 // Server is the HTTP API. It is an http.Handler.
@@ -82,6 +86,7 @@ type Server struct {
 	users    *users.Service
 	ports    *ports.Service
 	requests *requests.Service
+	webhooks *webhooks.Service
 	maxBody  int64
 }
 
@@ -116,7 +121,7 @@ func New(o Options) *Server {
 		requests: o.Requests,
 		mgr:      o.Manager, accounts: o.Manager.Accounts(), cfg: o.Config, auth: o.Auth, log: o.Logger, now: o.Now,
 		version: o.Version, node: o.Node, http: o.HTTPClient,
-		billing: o.Billing, users: o.Users, ports: o.Ports, maxBody: o.MaxBodyBytes,
+		billing: o.Billing, users: o.Users, ports: o.Ports, webhooks: o.Webhooks, maxBody: o.MaxBodyBytes,
 	}
 	s.router = newRouter(s.routes())
 	s.metrics = newMetrics(o.Manager.CountNumbersByState)

@@ -22,6 +22,7 @@ import (
 	"github.com/numan-dev/numan/internal/ports"
 	"github.com/numan-dev/numan/internal/requests"
 	"github.com/numan-dev/numan/internal/users"
+	"github.com/numan-dev/numan/internal/webhooks"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/sqlite"
 	"github.com/numan-dev/numan/store/sqlstore"
@@ -91,6 +92,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	numberCacheSize := fs.Int("number-cache-size", intEnv(env, "NUMAN_NUMBER_CACHE_SIZE", manager.DefaultNumberCacheSize), "numbers the GET cache holds at most, about 1 KB each (NUMAN_NUMBER_CACHE_SIZE)")
 	routeIndex := fs.Bool("route-index", boolEnv(env, "NUMAN_ROUTE_INDEX", true), "answer identify (the switch's per-call lookup) from an in-memory index of the routable numbers, kept current by this node's writes and, on PostgreSQL, other nodes' through LISTEN/NOTIFY; about 100 MB per million routable numbers (NUMAN_ROUTE_INDEX)")
 	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation, port requests at carriers); 0 runs none (NUMAN_JOBS_EVERY)")
+	deliverEvery := fs.Duration("deliver-every", durationEnv(env, "NUMAN_DELIVER_EVERY", time.Second), "time between passes of event delivery (webhooks, message bus); 0 delivers nothing from this node (NUMAN_DELIVER_EVERY)")
 	keyFile := keyFileFlag(fs, env)
 	lim := api.DefaultLimits()
 	fs.DurationVar(&lim.HeaderTimeout, "header-timeout", durationEnv(env, "NUMAN_HEADER_TIMEOUT", lim.HeaderTimeout), "how long a client may take to send a request's headers (NUMAN_HEADER_TIMEOUT)")
@@ -190,8 +192,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	portSvc := ports.New(mgr, ports.Options{Logger: log, MaxAttachmentBytes: *maxAttachment, Keys: src.Keyring()})
 	reqs := requests.New(st, requests.Options{KeyTTL: *keyTTL, Limits: mgr.RateLimits})
+	hooks := webhooks.New(st, src.Keyring(), webhooks.Options{})
 	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node,
-		Billing: bill, Users: people, MaxBodyBytes: *maxBody, Ports: portSvc, Requests: reqs})
+		Billing: bill, Users: people, MaxBodyBytes: *maxBody, Ports: portSvc, Requests: reqs, Webhooks: hooks})
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -205,6 +208,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	hs.Handler = con
+	var sinks []webhooks.Sink
+	if *deliverEvery > 0 {
+		if sinks, err = eventSinks(ctx, src, log); err != nil {
+			return err
+		}
+	}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	if *jobsEvery > 0 {
@@ -215,9 +224,27 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	} else {
 		close(jobsDone)
 	}
+	// Event delivery (webhooks, the message bus) runs on every node; a
+	// lease per delivery keeps two nodes from sending one event twice.
+	deliverDone := make(chan struct{})
+	if *deliverEvery > 0 {
+		d := webhooks.NewDeliverer(st, src.Keyring(), webhooks.DelivererOptions{Node: *node, Logger: log, Sinks: sinks})
+		go func() {
+			defer close(deliverDone)
+			t := time.NewTicker(*deliverEvery)
+			defer t.Stop()
+			d.Run(jobsCtx, t.C)
+			for _, s := range sinks {
+				closeSink(s)
+			}
+		}()
+	} else {
+		close(deliverDone)
+	}
 	defer func() {
 		stopJobs()
 		<-jobsDone
+		<-deliverDone
 	}()
 	log.Info("numan serving", "listen", ln.Addr().String(), "db", redactDSN(*db), "node", *node, "version", version())
 	errc := make(chan error, 1)
