@@ -287,6 +287,10 @@ func TestBrowser(t *testing.T) {
 	)
 	wantText(`[data-test="flash"]`, "E911 address saved")
 	wantText(`[data-test="number-features"]`, "E911")
+	wantText(`[data-test="history"]`, "Bought")
+	wantText(`[data-test="history"]`, "1.00 USD")
+	wantText(`[data-test="history"]`, "E911 on")
+	shots.shoot(ctx, "05-number-history")
 
 	// Release it.
 	step("release the number",
@@ -370,9 +374,13 @@ func TestBrowser(t *testing.T) {
 	step("comment and submit",
 		chromedp.SendKeys(chromedp.CSS(`[data-test="port-comment"]`), "The bill follows by mail"),
 		chromedp.Click(chromedp.CSS(`[data-test="port-comment-add"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"]`)),
+		// The new page shows the comment (the old one still shows the
+		// creation's flash).
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="port-timeline"] [data-test="comment"]`)),
 		chromedp.Click(chromedp.CSS(`[data-test="port-move-submitted"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test="flash"]`)),
+		// Only a submitted request offers to move to pending: the new
+		// page, not the comment's flash still on the old one.
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="port-move-pending"]`)),
 	)
 	wantText(`[data-test="port-state"]`, "Submitted")
 	wantText(`[data-test="port-timeline"]`, "The bill follows by mail")

@@ -37,6 +37,8 @@ type numberView struct {
 	Encoded    string     // the number as a path segment
 	ListLink   string
 	Dialogable []string // the feature dialogs the number offers
+	// History is the number's changes (on its page only).
+	History *historyView
 }
 
 type e911Form struct {
@@ -67,6 +69,9 @@ type failoverForm struct {
 func numberPage(p *page) error {
 	v, err := loadNumber(p)
 	if err != nil {
+		return err
+	}
+	if v.History, err = loadHistory(p, v.Number); err != nil {
 		return err
 	}
 	p.Data = v
