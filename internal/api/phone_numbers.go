@@ -499,10 +499,7 @@ func (c *call) listing() {
 		return
 	}
 	by := c.requester()
-	numbers := make(map[string]any, len(page.Numbers))
-	for _, n := range page.Numbers {
-		numbers[n.Number] = c.s.mgr.ListingEntry(c.ctx, n, by)
-	}
+	numbers := c.s.mgr.ListingEntries(c.ctx, page.Numbers, by)
 	if !truthy(q.Get("all_accounts")) && len(lq.Modules) == 0 && (len(lq.States) == 0 || slices.Contains(lq.States, number.PortIn)) {
 		// The account's port requests show in its listing, as Kazoo
 		// merged them.

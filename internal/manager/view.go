@@ -108,12 +108,50 @@ func (m *Manager) isAdmin(ctx context.Context, by number.Requester) bool {
 // ListingEntry is the value of one number in an account's listing
 // (Kazoo's crossbar_listing view plus features_available).
 func (m *Manager) ListingEntry(ctx context.Context, n *number.Number, by number.Requester) map[string]any {
+	return listingEntry(n, m.FeaturesAvailable(ctx, n, by))
+}
+
+// ListingEntries are the listing entries of a page of numbers, keyed by
+// number: ListingEntry of each, with the configuration, the accounts and
+// their settings read once per page rather than once per number.
+func (m *Manager) ListingEntries(ctx context.Context, ns []*number.Number, by number.Requester) map[string]any {
+	out := make(map[string]any, len(ns))
+	cfg, _, cfgErr := m.cfg.NumberManager(ctx)
+	type owner struct {
+		rel    number.Accounts
+		policy number.FeaturePolicy
+		ok     bool
+	}
+	owners := map[string]owner{}
+	for _, n := range ns {
+		o, seen := owners[n.AssignedTo]
+		if !seen && cfgErr == nil {
+			rel, err := m.Relations(ctx, by.AccountID, n.AssignedTo)
+			if err == nil {
+				settings, err := m.AccountSettings(ctx, cfg, n.AssignedTo)
+				if err == nil {
+					o = owner{rel: rel, policy: settings.Policy(cfg.LocalFeatureOverride), ok: true}
+				}
+			}
+			owners[n.AssignedTo] = o
+		}
+		var avail []string
+		if o.ok {
+			avail = nonNil(number.AvailableFeatures(n, o.policy, by, o.rel))
+		}
+		out[n.Number] = listingEntry(n, avail)
+	}
+	return out
+}
+
+// listingEntry is ListingEntry with the features available given.
+func listingEntry(n *number.Number, available []string) map[string]any {
 	e := map[string]any{
 		"state":              n.State,
 		"features":           nonNil(n.FeatureNames()),
 		"features_allowed":   nonNil(n.FeaturesAllow),
 		"features_denied":    nonNil(n.FeaturesDeny),
-		"features_available": m.FeaturesAvailable(ctx, n, by),
+		"features_available": available,
 		"assigned_to":        n.AssignedTo,
 		"created":            Gregorian(n.Created),
 		"updated":            Gregorian(n.Modified),

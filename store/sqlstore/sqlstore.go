@@ -518,3 +518,12 @@ func chunks(s []string, size int) func(func([]string) bool) {
 		}
 	}
 }
+
+// ReadDB is the pool reads outside transactions use, for the bare-query
+// baselines of benchmarks (numan bench, the Go benchmarks): never write
+// through it.
+func (s *Store) ReadDB() *sql.DB { return s.readDB }
+
+// IsPostgresStore reports whether the store is on PostgreSQL (its bare
+// queries use $n parameters; SQLite's accept them too).
+func (s *Store) IsPostgresStore() bool { return s.d.replicated }
