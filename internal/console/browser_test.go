@@ -352,6 +352,26 @@ func TestBrowser(t *testing.T) {
 	wantText(`[data-test="users"]`, "rita")
 	shots.shoot(ctx, "09-users")
 
+	// A webhook: made from the dialog, its secret shown once.
+	step("make a webhook",
+		chromedp.Navigate(base+acme+"/webhooks"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="hooks"]`)),
+		chromedp.Click(chromedp.CSS(`[data-test="new-hook"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#dlg-new-hook`)),
+		chromedp.SendKeys(chromedp.CSS(`#dlg-new-hook input[name="name"]`), "CRM"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test="hook-uri"]`), "https://crm.example.com/numan"),
+		chromedp.Click(chromedp.CSS(`[data-test="create-hook"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="hook-secret"]`)),
+	)
+	wantText(`[data-test="hook-secret"]`, "whsec_")
+	shots.shoot(ctx, "13-webhooks")
+	step("open the webhook",
+		chromedp.Click(chromedp.CSS(`[data-test="hook-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test="hook-attempts"]`)),
+	)
+	wantText(`[data-test="hook-state"]`, "enabled")
+	shots.shoot(ctx, "14-webhook")
+
 	// Port two numbers in: the request starts as a draft from the
 	// dialog, takes a comment, and is submitted.
 	step("open the porting dialog",
@@ -364,7 +384,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#dlg-new-port input[name="bill_name"]`), "Acme Inc"),
 		chromedp.SendKeys(chromedp.CSS(`#dlg-new-port input[name="bill_carrier"]`), "Old Telco"),
 	)
-	shots.shoot(ctx, "13-port-new")
+	shots.shoot(ctx, "15-port-new")
 	step("create the port request",
 		chromedp.Click(chromedp.CSS(`[data-test="create-port"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test="port-title"]`)),
@@ -384,7 +404,7 @@ func TestBrowser(t *testing.T) {
 	)
 	wantText(`[data-test="port-state"]`, "Submitted")
 	wantText(`[data-test="port-timeline"]`, "The bill follows by mail")
-	shots.shoot(ctx, "14-port")
+	shots.shoot(ctx, "16-port")
 
 	// Sign out.
 	step("sign out",

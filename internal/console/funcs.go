@@ -50,6 +50,7 @@ func (c *Console) funcs() template.FuncMap {
 		"portstate": func(s string) string { return or(portStateLabels[s], s) },
 		"portmove":  func(s string) string { return or(portMoveLabels[s], s) },
 		"has":       func(list []string, s string) bool { return slices.Contains(list, s) },
+		"list":      func(s ...string) []string { return s },
 		"date": func(g int64) string {
 			if g == 0 {
 				return ""

@@ -23,6 +23,7 @@ import (
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/secrets"
 	"github.com/numan-dev/numan/internal/users"
+	"github.com/numan-dev/numan/internal/webhooks"
 	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/storetest"
 )
@@ -42,6 +43,7 @@ type world struct {
 	token   string // the master's
 	acme    string
 	acmeKey string
+	keys    *secrets.Keyring // seals the webhooks' secrets
 }
 
 const testMasterKey = "console-master-key-0123456789"
@@ -89,12 +91,13 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Options{Manager: mgr, Billing: bill, Users: people, Config: src, Auth: auth, Node: "test-node", Version: "test"})
+	hooks := webhooks.New(st, kr, webhooks.Options{})
+	srv := api.New(api.Options{Manager: mgr, Billing: bill, Users: people, Config: src, Auth: auth, Node: "test-node", Version: "test", Webhooks: hooks})
 	con, err := New(Options{API: srv})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, st: st, mgr: mgr, api: srv, con: con, fake: fake, master: master.ID}
+	w := &world{t: t, st: st, mgr: mgr, api: srv, con: con, fake: fake, master: master.ID, keys: kr}
 	w.token = w.apiKeyLogin(testMasterKey)
 
 	acme := w.must(201, "PUT", "/v2/accounts/"+w.master, w.token, map[string]any{"data": map[string]any{

@@ -64,6 +64,10 @@ func screens() []*Screen {
 		{Method: post, Path: "/a/{account}/plans", For: managers, Handle: planAction},
 		{Name: "users", Method: get, Path: "/a/{account}/users", Title: "Users", Nav: "Users", Handle: usersPage},
 		{Method: post, Path: "/a/{account}/users", Handle: userAction},
+		{Name: "webhooks", Method: get, Path: "/a/{account}/webhooks", Title: "Webhooks", Nav: "Webhooks", Handle: webhooksPage},
+		{Method: post, Path: "/a/{account}/webhooks", For: writers, Handle: webhookCreate},
+		{Name: "webhook", Method: get, Path: "/a/{account}/webhooks/{id}", Title: "Webhook", Handle: webhookPage},
+		{Method: post, Path: "/a/{account}/webhooks/{id}", For: writers, Handle: webhookAction},
 		{Name: "carriers", Method: get, Path: "/a/{account}/carriers", Title: "Carriers", Nav: "Carriers", For: admins, Handle: carriersPage},
 		{Method: post, Path: "/a/{account}/carriers", For: admins, Handle: carrierSave},
 	}
