@@ -45,8 +45,20 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long to load")
 	seed := fs.Int("seed", 1000, "numbers the in-process server starts with")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole process to this file")
+	suite := fs.Bool("suite", false, "run every workload of issue 13 against --url, whose database --db names, each beside its bare baseline, and print the table")
+	suiteNumbers := fs.Int("numbers", 1_000_000, "--suite: numbers to load (nine in ten in service, through the API; one in ten available)")
+	suitePID := fs.Int("pid", 0, "--suite: the server's process id, to read its resident memory from /proc/<pid>/status (the server must run on this machine)")
+	suiteActivations := fs.Int("activations", 20_000, "--suite: distinct numbers activated by 100 concurrent clients")
+	keyFile := keyFileFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *suite {
+		if *target == "" || *db == "" {
+			return usagef("--suite needs --url and --db (the running server's database)")
+		}
+		return runBenchSuite(ctx, env, suiteOptions{url: *target, db: *db, keyFile: *keyFile, numbers: *suiteNumbers,
+			concurrency: *concurrency, duration: *duration, pid: *suitePID, activations: *suiteActivations})
 	}
 	if *op != "get" && *op != "search" {
 		return usagef("--op must be get or search")

@@ -11,7 +11,8 @@
 // (numbers, accounts, configs), 00002 carrier orders, 00003 billing, 00004
 // credit holds, 00005 account numbers, 00006 users (and the account columns
 // a sign-in looks accounts up by), 00007 port requests, 00010 notifications
-// of writes of numbers (PostgreSQL triggers; nothing on SQLite).
+// of writes of numbers (PostgreSQL triggers; nothing on SQLite), 00011 the
+// numbers index of reserved-stock searches.
 package migrations
 
 import (

@@ -73,8 +73,11 @@ type dialect struct {
 	// the connection fails.
 	listen func(ctx context.Context, dsn string, started func(), got func(nums string)) error
 	// analyze, when set, refreshes the planner's statistics of the
-	// numbers table after bulk loads (Store.maybeAnalyze).
+	// numbers table after bulk loads (Store.maybeAnalyze); statements
+	// separated by ";".
 	analyze string
+	// analyzeAtOpen runs analyze when the store opens.
+	analyzeAtOpen bool
 
 	// lostConn, when set, tells a failure of the connection itself (the
 	// server went away, the connection was killed) from a failure of the
@@ -260,6 +263,12 @@ func (d *dialect) open(ctx context.Context, dsn string) (*Store, error) {
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if d.analyzeAtOpen {
+		if err := s.analyzeNow(ctx); err != nil {
+			s.Close()
+			return nil, d.internal("analyze", "", err)
+		}
 	}
 	return s, nil
 }

@@ -421,8 +421,20 @@ func (s *Store) maybeAnalyze() {
 		defer s.analyzing.Store(false)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
-		_, _ = s.writeDB.ExecContext(ctx, s.d.analyze)
+		_ = s.analyzeNow(ctx)
 	}()
+}
+
+// analyzeNow runs the dialect's analyze statements.
+func (s *Store) analyzeNow(ctx context.Context) error {
+	for _, stmt := range strings.Split(s.d.analyze, ";") {
+		if stmt = strings.TrimSpace(stmt); stmt != "" {
+			if _, err := s.writeDB.ExecContext(ctx, stmt); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // begin takes a connection of the write pool and begins a transaction on
