@@ -90,6 +90,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	sqliteMmap := fs.Int("sqlite-mmap-mib", intEnv(env, "NUMAN_SQLITE_MMAP_MIB", int(sqlLim.MmapBytes>>20)), "SQLite: memory map of the database file, in MiB; its touched pages count as resident memory; 0 turns it off (NUMAN_SQLITE_MMAP_MIB)")
 	sqliteReaders := fs.Int("sqlite-readers", intEnv(env, "NUMAN_SQLITE_READERS", 0), "SQLite: read connections; 0: max(4, CPUs) (NUMAN_SQLITE_READERS)")
 	numberCacheSize := fs.Int("number-cache-size", intEnv(env, "NUMAN_NUMBER_CACHE_SIZE", manager.DefaultNumberCacheSize), "numbers the GET cache holds at most, about 1 KB each (NUMAN_NUMBER_CACHE_SIZE)")
+	pprofListen := fs.String("pprof-listen", envOr(env, "NUMAN_PPROF_LISTEN", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; keep it off public interfaces; empty: off (NUMAN_PPROF_LISTEN)")
 	routeIndex := fs.Bool("route-index", boolEnv(env, "NUMAN_ROUTE_INDEX", true), "answer identify (the switch's per-call lookup) from an in-memory index of the routable numbers, kept current by this node's writes and, on PostgreSQL, other nodes' through LISTEN/NOTIFY; about 100 MB per million routable numbers (NUMAN_ROUTE_INDEX)")
 	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation, port requests at carriers); 0 runs none (NUMAN_JOBS_EVERY)")
 	deliverEvery := fs.Duration("deliver-every", durationEnv(env, "NUMAN_DELIVER_EVERY", time.Second), "time between passes of event delivery (webhooks, message bus); 0 delivers nothing from this node (NUMAN_DELIVER_EVERY)")
@@ -196,6 +197,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	srv := api.New(api.Options{Manager: mgr, Config: src, Auth: auth, Logger: reqLog, Version: version(), Node: *node,
 		Billing: bill, Users: people, MaxBodyBytes: *maxBody, Ports: portSvc, Requests: reqs, Webhooks: hooks})
 
+	if *pprofListen != "" {
+		stopPprof, err := servePprof(*pprofListen)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
