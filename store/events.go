@@ -61,6 +61,10 @@ type Events interface {
 	// and the delivery's new status (and next attempt when still pending),
 	// and releases the lease; KindConflict when owner no longer holds it.
 	FinishDelivery(ctx context.Context, owner string, d *Delivery, a DeliveryAttempt) error
+	// FinishDeliveries is FinishDelivery of many, in one transaction; a
+	// delivery whose lease owner no longer holds is skipped. It returns
+	// how many it recorded.
+	FinishDeliveries(ctx context.Context, owner string, fs []Finished) (int, error)
 	// ListDeliveries returns a sink's deliveries, newest first.
 	ListDeliveries(ctx context.Context, q DeliveryQuery) ([]*Delivery, error)
 	// ListAttempts returns the attempts of a sink's deliveries, newest first.
@@ -121,6 +125,12 @@ type DeliveryAttempt struct {
 	StatusCode int           // the receiver's HTTP status; 0 when it did not answer
 	Latency    time.Duration //
 	Error      string        // why it failed; "" on success
+}
+
+// Finished is a delivery's new status and the attempt that gave it.
+type Finished struct {
+	Delivery *Delivery
+	Attempt  DeliveryAttempt
 }
 
 // DeliveryQuery selects a sink's deliveries.

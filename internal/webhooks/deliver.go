@@ -159,33 +159,57 @@ func (d *Deliverer) RunOnce(ctx context.Context) (int, error) {
 				hooks[dl.Sink] = h
 			}
 		}
+		results := make([]result, len(ds))
 		var (
 			wg   sync.WaitGroup
-			mu   sync.Mutex
-			errs []error
-			next = make(chan *store.Delivery)
+			next = make(chan int)
 		)
 		for range min(d.o.Workers, len(ds)) {
 			wg.Go(func() {
-				for dl := range next {
-					if err := d.deliver(ctx, dl, hooks[dl.Sink]); err != nil {
-						mu.Lock()
-						errs = append(errs, err)
-						mu.Unlock()
-					}
+				for i := range next {
+					results[i] = d.deliver(ctx, ds[i], hooks[ds[i].Sink])
 				}
 			})
 		}
-		for _, dl := range ds {
-			next <- dl
+		for i := range ds {
+			next <- i
 		}
 		close(next)
 		wg.Wait()
 		sent += len(ds)
-		if err := errors.Join(errs...); err != nil {
+		if err := d.finish(ctx, results); err != nil {
 			return sent, err
 		}
 	}
+}
+
+// result is what one attempt gave, to record.
+type result struct {
+	store.Finished
+	hook string // a webhook whose attempt failed: disable it if it failed too long
+	gone bool   // its receiver answered 410 Gone
+}
+
+// finish records a batch of attempts in one transaction, then disables
+// the webhooks that failed too long.
+func (d *Deliverer) finish(ctx context.Context, rs []result) error {
+	fs := make([]store.Finished, len(rs))
+	for i, r := range rs {
+		fs[i] = r.Finished
+	}
+	if _, err := d.st.FinishDeliveries(ctx, d.o.Node, fs); err != nil {
+		return err
+	}
+	checked := map[string]bool{}
+	var errs []error
+	for _, r := range rs {
+		if r.hook == "" || checked[r.hook] && !r.gone {
+			continue
+		}
+		checked[r.hook] = true
+		errs = append(errs, d.maybeDisable(ctx, r.hook, r.gone))
+	}
+	return errors.Join(errs...)
 }
 
 // dispatch creates the deliveries of the events not dispatched yet: one
@@ -288,61 +312,42 @@ type outcome struct {
 	gone       bool // 410: the receiver asks to be disabled
 }
 
-// deliver makes one attempt of dl and records it.
-func (d *Deliverer) deliver(ctx context.Context, dl *store.Delivery, h *store.Webhook) error {
+// deliver makes one attempt of dl and returns what to record: delivered,
+// retried on the schedule, or dead-lettered.
+func (d *Deliverer) deliver(ctx context.Context, dl *store.Delivery, h *store.Webhook) result {
 	start := d.o.Now()
-	var out outcome
-	switch {
-	case strings.HasPrefix(dl.Sink, "bus:"):
-		out = d.publish(ctx, dl)
-	case h == nil || !h.Enabled:
+	if !strings.HasPrefix(dl.Sink, "bus:") && (h == nil || !h.Enabled) {
 		// The webhook was disabled (or deleted) since: dead-letter its
 		// deliveries, to be replayed once it is enabled again.
-		dl.Status = store.DeliveryFailed
-		return d.finish(ctx, dl, h, store.DeliveryAttempt{At: start, Error: "webhook disabled"}, outcome{}, true)
-	default:
+		dl.Status, dl.NextAttempt = store.DeliveryFailed, start
+		return result{Finished: store.Finished{Delivery: dl, Attempt: store.DeliveryAttempt{Attempt: dl.Attempts, At: start, Error: "webhook disabled"}}}
+	}
+	var out outcome
+	if strings.HasPrefix(dl.Sink, "bus:") {
+		out = d.publish(ctx, dl)
+	} else {
 		out = d.post(ctx, dl, h)
 	}
-	latency := d.o.Now().Sub(start)
-	a := store.DeliveryAttempt{Attempt: dl.Attempts + 1, At: start, StatusCode: out.code, Latency: latency, Error: out.err}
-	return d.finish(ctx, dl, h, a, out, false)
-}
-
-// finish records an attempt: delivered, retried on the schedule, or
-// dead-lettered; and disables a webhook failing for too long.
-func (d *Deliverer) finish(ctx context.Context, dl *store.Delivery, h *store.Webhook, a store.DeliveryAttempt, out outcome, settled bool) error {
-	if !settled {
-		dl.Attempts++
-		switch {
-		case a.Error == "":
-			dl.Status = store.DeliveryDelivered
-		case out.gone || dl.Attempts > len(Schedule):
-			dl.Status = store.DeliveryFailed
-		default:
-			dl.Status = store.DeliveryPending
-			wait := d.jitter(Schedule[dl.Attempts-1])
-			if out.retryAfter > wait {
-				wait = min(out.retryAfter, 6*time.Hour)
-			}
-			dl.NextAttempt = a.At.Add(wait)
+	a := store.DeliveryAttempt{Attempt: dl.Attempts + 1, At: start, StatusCode: out.code, Latency: d.o.Now().Sub(start), Error: out.err}
+	dl.Attempts++
+	switch {
+	case a.Error == "":
+		dl.Status, dl.NextAttempt = store.DeliveryDelivered, start
+	case out.gone || dl.Attempts > len(Schedule):
+		dl.Status, dl.NextAttempt = store.DeliveryFailed, start
+	default:
+		dl.Status = store.DeliveryPending
+		wait := d.jitter(Schedule[dl.Attempts-1])
+		if out.retryAfter > wait {
+			wait = min(out.retryAfter, 6*time.Hour)
 		}
+		dl.NextAttempt = start.Add(wait)
 	}
-	if dl.Status != store.DeliveryPending {
-		dl.NextAttempt = a.At
+	r := result{Finished: store.Finished{Delivery: dl, Attempt: a}, gone: out.gone}
+	if h != nil && a.Error != "" {
+		r.hook = h.ID
 	}
-	if settled {
-		a.Attempt = dl.Attempts
-	}
-	if err := d.st.FinishDelivery(ctx, d.o.Node, dl, a); err != nil {
-		if number.IsKind(err, number.KindConflict) {
-			return nil // our lease ran out and another node took it
-		}
-		return err
-	}
-	if h == nil || a.Error == "" || settled {
-		return nil
-	}
-	return d.maybeDisable(ctx, h.ID, out.gone)
+	return r
 }
 
 // jitter returns w ±10 %.

@@ -32,6 +32,10 @@ type dialect struct {
 	// forUpdate ends a SELECT that locks the rows it reads until the
 	// transaction ends; "" where transactions are serialised anyway.
 	forUpdate string
+	// skipLocked ends a SELECT that locks the rows it reads, skipping
+	// those another transaction holds (claiming work); "" where
+	// transactions are serialised anyway.
+	skipLocked string
 	// forKeyShare ends a SELECT that keeps the row it reads from being
 	// deleted (or its key changed) until the transaction ends, without
 	// blocking other readers or updates of other columns.

@@ -184,10 +184,20 @@ func (d *dialect) dispatched(yes bool) string {
 }
 
 // appendNumberEvent appends the event of a number write, in x's
-// transaction.
+// transaction (its Seq is not read back: nobody holds the event).
 func (x *executor) appendNumberEvent(ctx context.Context, before, after *number.Number) error {
-	return x.AppendEvents(ctx, []*event.Event{event.NumberChange(ctx, before, after)})
+	e := event.NumberChange(ctx, before, after)
+	args, err := x.eventArgs(e)
+	if err != nil {
+		return x.d.internal("append event", e.Number, err)
+	}
+	if _, err := x.exec(ctx, insertEventSQL, args...); err != nil {
+		return x.d.internal("append event", e.Number, err)
+	}
+	return nil
 }
+
+const insertEventSQL = "INSERT INTO events (id, type, created, account_id, number, doc) VALUES ($1, $2, $3, $4, $5, $6)"
 
 // Webhooks.
 
@@ -337,73 +347,122 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 	return done, nil
 }
 
-// ClaimDeliveries implements store.Events.
+// ClaimDeliveries implements store.Events: one conditional UPDATE takes
+// the due deliveries whose lease expired (on PostgreSQL skipping rows
+// another node is claiming right now), and one read returns them with
+// their events.
 func (x *executor) ClaimDeliveries(ctx context.Context, owner string, now, leaseUntil time.Time, limit int, sinks []string) ([]*store.Delivery, error) {
 	var w where
 	t := w.arg(x.d.time(now))
+	o := w.arg(owner)
+	u := w.arg(x.d.time(storedTime(leaseUntil)))
 	w.and("d.status = 'pending'")
 	w.and("d.next_attempt <= " + t)
 	w.and("d.lease_until <= " + t)
 	w.in("d.sink", sinks)
 	w.and("NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.status = 'pending' AND p.sink = d.sink" +
 		" AND p.subject = d.subject AND d.subject <> '' AND p.event_seq < d.event_seq)")
-	query := "SELECT d.id FROM deliveries d" + w.sql() + " ORDER BY d.next_attempt, d.id LIMIT " + w.arg(limit)
-	ids, err := collect(x.query(ctx, query, w.args...), func(r scanner) (id int64, err error) { return id, r.Scan(&id) })
+	pick := "SELECT d.id FROM deliveries d" + w.sql() + " ORDER BY d.next_attempt, d.id LIMIT " + w.arg(limit) + x.d.skipLocked
+	// The lease: conditional on no live lease, so of two nodes one wins.
+	claim := "UPDATE deliveries SET lease_owner = " + o + ", lease_until = " + u +
+		" WHERE id IN (" + pick + ") AND status = 'pending' AND lease_until <= " + t
+	var out []*store.Delivery
+	err := x.atomic(ctx, func(x *executor) error {
+		ids, err := collect(x.query(ctx, claim+" RETURNING id", w.args...), func(r scanner) (id int64, err error) { return id, r.Scan(&id) })
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		var in where
+		in.and("d.lease_owner = " + in.arg(owner))
+		marks := make([]string, len(ids))
+		for i, id := range ids {
+			marks[i] = in.arg(id)
+		}
+		in.and("d.id IN (" + strings.Join(marks, ", ") + ")")
+		out, err = collect(x.query(ctx, "SELECT d.id, d.event_seq, d.event_id, d.sink, d.account_id, d.subject, d.status, d.attempts,"+
+			" d.next_attempt, d.created, d.modified, e.seq, e.id, e.type, e.created, e.account_id, e.number, e.doc"+
+			" FROM deliveries d JOIN events e ON e.seq = d.event_seq"+in.sql()+" ORDER BY d.next_attempt, d.id", in.args...), scanClaimed)
+		return err
+	})
 	if err != nil {
 		return nil, x.d.internal("claim deliveries", "", err)
-	}
-	var out []*store.Delivery
-	for _, id := range ids {
-		// The lease: conditional on no live lease, so one node wins.
-		mine, err := x.execOne(ctx, "UPDATE deliveries SET lease_owner = $2, lease_until = $3 WHERE id = $1"+
-			" AND status = 'pending' AND lease_until <= $4", id, owner, x.d.time(leaseUntil), x.d.time(now))
-		if err != nil {
-			return nil, x.d.internal("claim delivery", "", err)
-		}
-		if !mine {
-			continue
-		}
-		d, err := scanDelivery(x.queryRow(ctx, "SELECT "+deliveryColumns+" FROM deliveries WHERE id = $1", id))
-		if err != nil {
-			return nil, x.d.internal("claim delivery", "", err)
-		}
-		if d.Event, err = scanEvent(x.queryRow(ctx, "SELECT "+eventColumns+" FROM events WHERE seq = $1", d.EventSeq)); err != nil {
-			return nil, x.d.internal("claim delivery", "", err)
-		}
-		out = append(out, d)
 	}
 	return out, nil
 }
 
+// scanClaimed scans a delivery and its event.
+func scanClaimed(row scanner) (*store.Delivery, error) {
+	var (
+		d   store.Delivery
+		e   event.Event
+		doc []byte
+	)
+	if err := row.Scan(&d.ID, &d.EventSeq, &d.EventID, &d.Sink, &d.AccountID, &d.Subject, &d.Status, &d.Attempts,
+		scanTime(&d.NextAttempt), scanTime(&d.Created), scanTime(&d.Modified),
+		&e.Seq, &e.ID, &e.Type, scanTime(&e.Time), &e.AccountID, &e.Number, &doc); err != nil {
+		return nil, err
+	}
+	var ed eventDoc
+	if err := json.Unmarshal(doc, &ed); err != nil {
+		return nil, err
+	}
+	e.Actor, e.RequestID, e.Before, e.After, e.Data = ed.Actor, ed.RequestID, ed.Before, ed.After, ed.Data
+	d.Event = &e
+	return &d, nil
+}
+
 // FinishDelivery implements store.Events.
 func (x *executor) FinishDelivery(ctx context.Context, owner string, d *store.Delivery, a store.DeliveryAttempt) error {
-	return x.atomic(ctx, func(x *executor) error {
-		d.Modified = storedTime(a.At)
-		mine, err := x.execOne(ctx, "UPDATE deliveries SET status = $3, attempts = $4, next_attempt = $5, lease_owner = '',"+
-			" lease_until = $6, modified = $7 WHERE id = $1 AND lease_owner = $2", d.ID, owner, d.Status, d.Attempts,
-			x.d.time(d.NextAttempt), x.d.time(time.Unix(0, 0)), x.d.time(d.Modified))
-		if err != nil {
-			return x.d.internal("finish delivery", "", err)
-		}
-		if !mine {
-			return number.NewError(number.KindConflict, strconv.FormatInt(d.ID, 10))
-		}
-		if _, err := x.exec(ctx, "INSERT INTO delivery_attempts (delivery_id, attempt, event_id, sink, at, status_code, latency_us, error)"+
-			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", d.ID, a.Attempt, d.EventID, d.Sink, x.d.time(storedTime(a.At)),
-			a.StatusCode, a.Latency.Microseconds(), a.Error); err != nil {
-			return x.d.internal("finish delivery", "", err)
-		}
-		// The webhook's run of failures, which disables it when too long.
-		if a.Error == "" {
-			_, err = x.exec(ctx, "UPDATE webhooks SET failures = 0, last_success = $2 WHERE id = $1", d.Sink, x.d.time(storedTime(a.At)))
-		} else {
-			_, err = x.exec(ctx, "UPDATE webhooks SET failures = failures + 1 WHERE id = $1", d.Sink)
-		}
-		if err != nil {
-			return x.d.internal("finish delivery", "", err)
+	n, err := x.FinishDeliveries(ctx, owner, []store.Finished{{Delivery: d, Attempt: a}})
+	if err == nil && n == 0 {
+		return number.NewError(number.KindConflict, strconv.FormatInt(d.ID, 10))
+	}
+	return err
+}
+
+// FinishDeliveries implements store.Events, in one transaction.
+func (x *executor) FinishDeliveries(ctx context.Context, owner string, fs []store.Finished) (int, error) {
+	done := 0
+	err := x.atomic(ctx, func(x *executor) error {
+		epoch := x.d.time(time.Unix(0, 0))
+		for _, f := range fs {
+			d, a := f.Delivery, f.Attempt
+			d.Modified = storedTime(a.At)
+			mine, err := x.execOne(ctx, "UPDATE deliveries SET status = $3, attempts = $4, next_attempt = $5, lease_owner = '',"+
+				" lease_until = $6, modified = $7 WHERE id = $1 AND lease_owner = $2", d.ID, owner, d.Status, d.Attempts,
+				x.d.time(d.NextAttempt), epoch, x.d.time(d.Modified))
+			if err != nil {
+				return err
+			}
+			if !mine {
+				continue // our lease ran out and another node took it
+			}
+			done++
+			if _, err := x.exec(ctx, "INSERT INTO delivery_attempts (delivery_id, attempt, event_id, sink, at, status_code, latency_us, error)"+
+				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", d.ID, a.Attempt, d.EventID, d.Sink, x.d.time(storedTime(a.At)),
+				a.StatusCode, a.Latency.Microseconds(), a.Error); err != nil {
+				return err
+			}
+			if strings.HasPrefix(d.Sink, "bus:") {
+				continue
+			}
+			// The webhook's run of failures, which disables it when too long.
+			if a.Error == "" {
+				_, err = x.exec(ctx, "UPDATE webhooks SET failures = 0, last_success = $2 WHERE id = $1 AND (failures <> 0 OR last_success IS NULL OR last_success < $2)",
+					d.Sink, x.d.time(storedTime(a.At)))
+			} else {
+				_, err = x.exec(ctx, "UPDATE webhooks SET failures = failures + 1 WHERE id = $1", d.Sink)
+			}
+			if err != nil {
+				return err
+			}
 		}
 		return nil
 	})
+	if err != nil {
+		return 0, x.d.internal("finish deliveries", "", err)
+	}
+	return done, nil
 }
 
 // ListDeliveries implements store.Events.

@@ -32,6 +32,7 @@ var postgresDialect = &dialect{
 	name:        "postgres",
 	time:        func(t time.Time) any { return t },
 	forUpdate:   " FOR UPDATE",
+	skipLocked:  " FOR UPDATE SKIP LOCKED",
 	forKeyShare: " FOR KEY SHARE",
 	replicated:  true,
 	hasFeature:  func(p string) string { return "(doc->'features'->(" + p + "::text)) IS NOT NULL" },
