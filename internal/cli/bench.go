@@ -39,7 +39,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	apiKey := secretFlag(fs, env, "api-key", "NUMAN_API_KEY", "API `key` for --url (default: NUMAN_API_KEY)")
 	account := fs.String("account", env.Getenv("NUMAN_ACCOUNT"), "account for --url (default: the token's)")
 	numberFlag := fs.String("number", "", "number to GET on --url (default: the first of the account's listing)")
-	op := fs.String("op", "get", "what to load: get (one number) or search")
+	op := fs.String("op", "get", "what to load: get (one number), identify (the numbers' routing) or search")
 	prefix := fs.String("prefix", "415", "search prefix")
 	concurrency := fs.Int("concurrency", 50, "concurrent clients")
 	duration := fs.Duration("duration", 10*time.Second, "how long to load")
@@ -60,8 +60,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return runBenchSuite(ctx, env, suiteOptions{url: *target, db: *db, keyFile: *keyFile, numbers: *suiteNumbers,
 			concurrency: *concurrency, duration: *duration, pid: *suitePID, activations: *suiteActivations})
 	}
-	if *op != "get" && *op != "search" {
-		return usagef("--op must be get or search")
+	if *op != "get" && *op != "search" && *op != "identify" {
+		return usagef("--op must be get, identify or search")
 	}
 	var t benchTarget
 	if *target == "" {
@@ -88,12 +88,16 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 			t.numbers = listingNumbers(data)
 		}
 	}
-	if *op == "get" && len(t.numbers) == 0 {
+	if *op != "search" && len(t.numbers) == 0 {
 		return errors.New("no number to GET: give --number")
 	}
 	paths := make([]string, 0, len(t.numbers))
 	for _, n := range t.numbers {
-		paths = append(paths, "/v2/accounts/"+t.account+"/phone_numbers/"+url.PathEscape(n))
+		p := "/v2/accounts/" + t.account + "/phone_numbers/" + url.PathEscape(n)
+		if *op == "identify" {
+			p += "/identify"
+		}
+		paths = append(paths, p)
 	}
 	if *op == "search" {
 		paths = []string{"/v2/accounts/" + t.account + "/phone_numbers?" + url.Values{"prefix": {*prefix}, "quantity": {"10"}}.Encode()}
