@@ -413,6 +413,9 @@ func (x *routeIndex) rebuild(ctx context.Context) error {
 	if len(reread) > 0 {
 		x.reread(reread)
 	}
+	if x.afterApply != nil {
+		x.afterApply()
+	}
 	return nil
 }
 

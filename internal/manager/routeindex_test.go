@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -287,4 +289,53 @@ func TestRouteIndexAcrossTwoNodes(t *testing.T) {
 			t.Fatalf("node B after %s and the notifications: %v", step, err)
 		}
 	})
+}
+
+// Two processes on one SQLite file: the numbers the other one writes
+// (numan reconcile, a second server) reach this node's route index when
+// its watch sees the file's data_version move and rebuilds.
+func TestRouteIndexSeesAnotherProcessOnSQLite(t *testing.T) {
+	templateOnce.Do(func() { templateDB, templateErr = buildTemplate() })
+	if templateErr != nil {
+		t.Fatal(templateErr)
+	}
+	path := filepath.Join(t.TempDir(), "numan.db")
+	if err := os.WriteFile(path, templateDB, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *sqlstore.Store {
+		st, err := sqlstore.OpenSQLite(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	other, mine := open(), open()
+	w := managerOn(mine)
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := w.m.StartRouteIndex(ictx); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := make(chan struct{}, 16)
+	w.m.SetRouteIndexHook(func() { rebuilt <- struct{}{} })
+
+	n := number.New("+15557770001", number.InService, "local", epoch)
+	n.AssignedTo = reseller
+	if err := other.InsertNumber(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.m.CheckRouteIndex(ctx); err == nil {
+		t.Fatal("the index knew of another process's write before looking")
+	}
+	mine.PollExternal(ctx)
+	select {
+	case <-rebuilt:
+	case <-time.After(30 * time.Second): // a guard against a hang, never a delay
+		t.Fatal("no rebuild")
+	}
+	if err := w.m.CheckRouteIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -82,6 +82,10 @@ type dialect struct {
 	analyze string
 	// analyzeAtOpen runs analyze when the store opens.
 	analyzeAtOpen bool
+	// externalVersion, when set, is a number that changes when another
+	// process commits to the database (SQLite's data_version on the write
+	// connection), for watches on dialects without listen.
+	externalVersion func(ctx context.Context, s *Store) (int64, error)
 
 	// lostConn, when set, tells a failure of the connection itself (the
 	// server went away, the connection was killed) from a failure of the
@@ -258,7 +262,7 @@ func (d *dialect) open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, d.internal("open", "", err)
 	}
-	s := &Store{d: d, dsn: dsn, readDB: readers, writeDB: writer}
+	s := &Store{d: d, dsn: dsn, readDB: readers, writeDB: writer, pollNow: make(chan chan struct{})}
 	s.executor = executor{s: s, d: d, read: readers, write: writer}
 	if _, err := d.migrate(ctx, writer); err != nil {
 		s.Close()

@@ -57,9 +57,14 @@ var sqliteDialect = &dialect{
 	// numbers and read every number the owner held under the prefix.
 	analyze:       "PRAGMA analysis_limit = 1000; ANALYZE",
 	analyzeAtOpen: true,
-	beforeReady:   sqliteFileWritable,
-	migrations:    migrations.SQLite,
-	gooseDialect:  goose.DialectSQLite3,
+	externalVersion: func(ctx context.Context, s *Store) (int64, error) {
+		var v int64
+		err := s.writeDB.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+		return v, err
+	},
+	beforeReady:  sqliteFileWritable,
+	migrations:   migrations.SQLite,
+	gooseDialect: goose.DialectSQLite3,
 }
 
 // sqliteFileWritable checks the database file is still there and writable

@@ -72,7 +72,8 @@ type Store struct {
 
 	readStmts sync.Map // query -> *sql.Stmt on readDB, see readStmt
 
-	watch watchers // see WatchNumbers
+	watch   watchers           // see WatchNumbers
+	pollNow chan chan struct{} // see pollExternal
 
 	// inserted counts the numbers bulk-inserted since statistics were
 	// last refreshed; analyzing is set while they are (see maybeAnalyze).

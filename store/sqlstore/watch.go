@@ -30,8 +30,11 @@ type watchers struct {
 // reported after their commit on the writer's goroutine. On PostgreSQL a
 // goroutine also listens on NotifyChannel for other nodes' writes, on a
 // connection of its own; it calls w.Resync once it listens, and again
-// after it had to open its connection again. On SQLite (one node) Resync is
-// called once, before WatchNumbers returns.
+// after it had to open its connection again. On SQLite Resync is called
+// once before WatchNumbers returns, and again whenever another process
+// committed to the file (numan reconcile, a second server on the same
+// file): a goroutine compares the write connection's PRAGMA data_version,
+// which only another connection's commits change, every externalPoll.
 func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
 	s.watch.mu.Lock()
 	s.watch.list = append(s.watch.list, &w)
@@ -49,6 +52,13 @@ func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
 		s.watch.any.Store(len(s.watch.list) > 0)
 	})
 	if s.d.listen == nil {
+		if s.d.externalVersion != nil {
+			v, err := s.d.externalVersion(ctx, s)
+			if err != nil {
+				return s.d.internal("watch numbers", "", err)
+			}
+			go s.pollExternal(ctx, w, v)
+		}
 		w.Resync()
 		return nil
 	}
@@ -145,4 +155,51 @@ func (x *executor) note(changes []store.NumberChange) {
 		return
 	}
 	x.s.notify(changes)
+}
+
+// externalPoll is how often a SQLite store checks for other processes'
+// commits.
+const externalPoll = time.Second
+
+// pollExternal calls w.Resync whenever the dialect's external version
+// moves from v, until ctx ends; a poll runs every externalPoll, or at once
+// when asked on s.pollNow (tests), which is answered when it is done.
+func (s *Store) pollExternal(ctx context.Context, w store.NumberWatch, v int64) {
+	t := time.NewTicker(externalPoll)
+	defer t.Stop()
+	for {
+		var done chan struct{}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case done = <-s.pollNow:
+		}
+		if nv, err := s.d.externalVersion(ctx, s); err == nil && nv != v {
+			v = nv
+			w.Resync()
+		}
+		if done != nil {
+			close(done)
+		}
+	}
+}
+
+// PollExternal makes a SQLite store's watch check at once for other
+// processes' commits (as it does every second) and returns once it has,
+// having called Resync if there were any: tests use it instead of
+// waiting. It returns at once when nothing watches.
+func (s *Store) PollExternal(ctx context.Context) {
+	if s.d.externalVersion == nil || !s.watch.any.Load() {
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case s.pollNow <- done:
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	case <-ctx.Done():
+	}
 }
