@@ -272,6 +272,10 @@ func (d *dialect) open(ctx context.Context, dsn string) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepareTx(ctx); err != nil {
+		s.Close()
+		return nil, d.internal("prepare", "", err)
+	}
 	if d.analyzeAtOpen {
 		if err := s.analyzeNow(ctx); err != nil {
 			s.Close()

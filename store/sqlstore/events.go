@@ -80,8 +80,7 @@ func (x *executor) AppendEvents(ctx context.Context, es []*event.Event) error {
 			return nil
 		}
 		for i, e := range es {
-			if err := x.queryRow(ctx, "INSERT INTO events (id, type, created, account_id, number, doc)"+
-				" VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq", rows[i]...).Scan(&e.Seq); err != nil {
+			if err := x.queryRow(ctx, insertEventReturningSQL, rows[i]...).Scan(&e.Seq); err != nil {
 				return x.d.internal("append event", e.Number, err)
 			}
 		}
@@ -197,7 +196,10 @@ func (x *executor) appendNumberEvent(ctx context.Context, before, after *number.
 	return nil
 }
 
-const insertEventSQL = "INSERT INTO events (id, type, created, account_id, number, doc) VALUES ($1, $2, $3, $4, $5, $6)"
+const (
+	insertEventSQL          = "INSERT INTO events (id, type, created, account_id, number, doc) VALUES ($1, $2, $3, $4, $5, $6)"
+	insertEventReturningSQL = insertEventSQL + " RETURNING seq"
+)
 
 // Webhooks.
 

@@ -35,7 +35,15 @@ func (x *executor) queryNumbers(ctx context.Context, op, query string, args ...a
 	return ns, nil
 }
 
-const getNumberSQL = "SELECT " + numberColumns + " FROM numbers WHERE number = $1"
+// The statements of a number's writes (prepared once on SQLite:
+// txStatements).
+const (
+	getNumberSQL    = "SELECT " + numberColumns + " FROM numbers WHERE number = $1"
+	insertNumberSQL = "INSERT INTO numbers (" + numberColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	updateNumberSQL = "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5," +
+		" created = $6, modified = $7, doc = $9, version = version + 1 WHERE number = $1 AND version = $8"
+	deleteNumberSQL = "DELETE FROM numbers WHERE number = $1 AND version = $2"
+)
 
 // GetNumber implements store.Numbers.
 func (x *executor) GetNumber(ctx context.Context, e164 string) (*number.Number, error) {
@@ -91,7 +99,7 @@ func (x *executor) InsertNumber(ctx context.Context, n *number.Number) error {
 		if err != nil {
 			return err
 		}
-		_, err = x.exec(ctx, "INSERT INTO numbers ("+numberColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
+		_, err = x.exec(ctx, insertNumberSQL, args...)
 		if x.d.is(err, uniqueViolation) {
 			return number.NewError(number.KindNumberExists, n.Number)
 		}
@@ -180,8 +188,7 @@ func (x *executor) UpdateNumber(ctx context.Context, n *number.Number) error {
 		if err != nil {
 			return err
 		}
-		changed, err := x.execOne(ctx, "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5,"+
-			" created = $6, modified = $7, doc = $9, version = version + 1 WHERE number = $1 AND version = $8", args...)
+		changed, err := x.execOne(ctx, updateNumberSQL, args...)
 		if err != nil {
 			return x.d.internal("update number", n.Number, err)
 		}
@@ -204,7 +211,7 @@ func (x *executor) DeleteNumber(ctx context.Context, e164 string, version int64)
 		if before.Version != version {
 			return number.NewError(number.KindConflict, e164)
 		}
-		changed, err := x.execOne(ctx, "DELETE FROM numbers WHERE number = $1 AND version = $2", e164, version)
+		changed, err := x.execOne(ctx, deleteNumberSQL, e164, version)
 		if err != nil {
 			return x.d.internal("delete number", e164, err)
 		}
