@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/internal/webhooks"
 	"github.com/numan-dev/numan/number"
 )
@@ -145,5 +147,46 @@ func TestWebhooksAPI(t *testing.T) {
 		}
 		e.must(200, "DELETE", base+"/"+id, tA, nil)
 		e.must(404, "GET", base+"/"+id, tA, nil)
+	})
+}
+
+// A purchase writes its events with its changes: the intent
+// (purchase.pending, the number created in discovery), then its
+// completion (purchase.completed, the number from discovery to in service), each
+// carrying the buyer's request id; a refused purchase writes
+// purchase.failed with the intent's removal.
+func TestPurchaseEvents(t *testing.T) {
+	onBothStores(t, func(t *testing.T, e *env) {
+		a, tA := e.child(e.master, "buyer")
+		e.fake.Offer("+14155550960", "+14155550961")
+		base := "/v2/accounts/" + a + "/phone_numbers"
+		e.must(200, "GET", base+"?prefix=415&quantity=2", tA, nil)
+		r := e.must(200, "PUT", e.numPath(a, "+14155550960")+"/activate", tA, map[string]any{"data": map[string]any{}})
+		reqID := r.header.Get("X-Request-Id")
+		h := e.must(200, "GET", e.numPath(a, "+14155550960")+"/history", tA, nil)
+		var types []string
+		for _, ev := range h.data().([]any) {
+			m := ev.(map[string]any)
+			types = append(types, m["type"].(string))
+			if m["request_id"] != reqID {
+				t.Errorf("%s: request %v, want %s", m["type"], m["request_id"], reqID)
+			}
+		}
+		want := "number.created purchase.pending number.state_changed purchase.completed"
+		if strings.Join(types, " ") != want {
+			t.Errorf("events %v, want %s", types, want)
+		}
+		e.fake.FailAcquire("+14155550961", &carrier.Failure{Class: carrier.Rejected, Err: errors.New("no")})
+		if r := e.do("PUT", e.numPath(a, "+14155550961")+"/activate", tA, map[string]any{"data": map[string]any{}}); r.code < 400 {
+			t.Fatalf("refused purchase answered %d", r.code)
+		}
+		h = e.must(200, "GET", e.numPath(e.master, "+14155550961")+"/history", e.token, nil)
+		types = nil
+		for _, ev := range h.data().([]any) {
+			types = append(types, ev.(map[string]any)["type"].(string))
+		}
+		if got := strings.Join(types, " "); !strings.Contains(got, "purchase.pending") || !strings.HasSuffix(got, "number.deleted purchase.failed") {
+			t.Errorf("refused purchase: events %s", got)
+		}
 	})
 }
