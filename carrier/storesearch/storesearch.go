@@ -106,6 +106,11 @@ var kinds = []kind{
 			Local:  true, LookupCNAM: true, MaxPrefixLength: 10, AccountSearchRank: 2,
 		},
 		scopes: func(_ string, opts carrier.SearchOptions) []carrier.NumberQuery {
+			if opts.ResellerID == opts.AccountID {
+				// An account that is its own reseller: carrier reserved
+				// already offers these, asking again only costs a query.
+				return nil
+			}
 			return reservedFor(opts.ResellerID)
 		},
 	},

@@ -46,6 +46,9 @@ type routeIndex struct {
 	wanted, done uint64
 	running      bool
 	ctx          context.Context
+	// losses counts the times the store stopped hearing other nodes: a
+	// rebuild that began before the last one cannot make the index ready.
+	losses uint64
 
 	// afterApply, when set (tests), is called after every change applied.
 	afterApply func()
@@ -317,6 +320,7 @@ func (x *routeIndex) reread(e164s []string) {
 func (x *routeIndex) lost() {
 	x.mu.Lock()
 	x.ready = false
+	x.losses++
 	x.mu.Unlock()
 }
 
@@ -368,6 +372,7 @@ const rebuildPage = 5000
 func (x *routeIndex) rebuild(ctx context.Context) error {
 	x.mu.Lock()
 	x.rebuilding++
+	losses := x.losses
 	x.mu.Unlock()
 	defer func() {
 		x.mu.Lock()
@@ -408,7 +413,7 @@ func (x *routeIndex) rebuild(ctx context.Context) error {
 		}
 	}
 	x.data = d
-	x.ready = true
+	x.ready = x.losses == losses
 	x.mu.Unlock()
 	if len(reread) > 0 {
 		x.reread(reread)
