@@ -25,8 +25,9 @@ type Events interface {
 	AppendEvents(ctx context.Context, es []*event.Event) error
 	// ListEvents returns events matching q, in outbox order.
 	ListEvents(ctx context.Context, q event.Query) ([]*event.Event, error)
-	// PruneEvents removes events older than before, with their finished
-	// deliveries and attempts, and returns how many events it removed.
+	// PruneEvents removes events older than before, with their
+	// deliveries (delivered, dead-lettered or still pending) and attempts,
+	// and returns how many events it removed.
 	PruneEvents(ctx context.Context, before time.Time) (int64, error)
 
 	// Webhooks.

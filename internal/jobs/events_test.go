@@ -28,10 +28,6 @@ func TestEventsPruned(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// Delivered (dispatched) events only are pruned.
-		if _, err := st.DispatchEvents(ctx, 10, now, func(*event.Event) []store.Delivery { return nil }); err != nil {
-			t.Fatal(err)
-		}
 		m := manager.New(st, config.NewSource(st, "", time.Nanosecond), manager.Options{Now: func() time.Time { return now }})
 		r := &jobs.Runner{Manager: m}
 		for _, tc := range []struct {

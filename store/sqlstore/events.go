@@ -147,7 +147,7 @@ func (x *executor) ListEvents(ctx context.Context, q event.Query) ([]*event.Even
 func (x *executor) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := x.atomic(ctx, func(x *executor) error {
-		old := "(SELECT seq FROM events WHERE created < $1 AND " + x.d.dispatched(true) + ")"
+		old := "(SELECT seq FROM events WHERE created < $1)"
 		t := x.d.time(before)
 		if _, err := x.exec(ctx, "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN "+old+")", t); err != nil {
 			return err
@@ -155,7 +155,7 @@ func (x *executor) PruneEvents(ctx context.Context, before time.Time) (int64, er
 		if _, err := x.exec(ctx, "DELETE FROM deliveries WHERE event_seq IN "+old, t); err != nil {
 			return err
 		}
-		res, err := x.exec(ctx, "DELETE FROM events WHERE created < $1 AND "+x.d.dispatched(true), t)
+		res, err := x.exec(ctx, "DELETE FROM events WHERE created < $1", t)
 		if err != nil {
 			return err
 		}
@@ -168,16 +168,11 @@ func (x *executor) PruneEvents(ctx context.Context, before time.Time) (int64, er
 	return n, nil
 }
 
-// dispatched is the condition "an event was dispatched" (or not), as
+// notDispatched is the condition "an event was not dispatched yet", as
 // the partial index of each dialect spells it.
-func (d *dialect) dispatched(yes bool) string {
-	switch {
-	case d.name == "sqlite" && yes:
-		return "dispatched = 1"
-	case d.name == "sqlite":
+func (d *dialect) notDispatched() string {
+	if d.name == "sqlite" {
 		return "dispatched = 0"
-	case yes:
-		return "dispatched"
 	}
 	return "NOT dispatched"
 }
@@ -314,7 +309,7 @@ var deliveryInsertColumns = []string{"event_seq", "event_id", "sink", "account_i
 
 // DispatchEvents implements store.Events.
 func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time, route func(*event.Event) []store.Delivery) (int, error) {
-	es, err := collect(x.query(ctx, "SELECT "+eventColumns+" FROM events WHERE "+x.d.dispatched(false)+
+	es, err := collect(x.query(ctx, "SELECT "+eventColumns+" FROM events WHERE "+x.d.notDispatched()+
 		" ORDER BY seq LIMIT $1", limit), scanEvent)
 	if err != nil {
 		return 0, x.d.internal("dispatch events", "", err)
@@ -327,7 +322,7 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 		var rows [][]any
 		for _, e := range es {
 			// Conditional: of two nodes dispatching one event, one does.
-			mine, err := x.execOne(ctx, "UPDATE events SET dispatched = $2 WHERE seq = $1 AND "+x.d.dispatched(false), e.Seq, true)
+			mine, err := x.execOne(ctx, "UPDATE events SET dispatched = $2 WHERE seq = $1 AND "+x.d.notDispatched(), e.Seq, true)
 			if err != nil {
 				return err
 			}
