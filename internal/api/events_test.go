@@ -116,7 +116,7 @@ func TestWebhooksAPI(t *testing.T) {
 		}
 		// An event of a's number, delivered by a node's deliverer.
 		e.seed(a, number.InService, "+14155550950")
-		d := webhooks.NewDeliverer(e.st, e.keys, webhooks.DelivererOptions{Now: e.clock.now})
+		d := webhooks.NewDeliverer(e.st, e.keys, webhooks.DelivererOptions{Now: e.clock.now, AllowPrivate: true})
 		if _, err := d.RunOnce(t.Context()); err != nil {
 			t.Fatal(err)
 		}

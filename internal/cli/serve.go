@@ -93,6 +93,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	pprofListen := fs.String("pprof-listen", envOr(env, "NUMAN_PPROF_LISTEN", ""), "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060; keep it off public interfaces; empty: off (NUMAN_PPROF_LISTEN)")
 	routeIndex := fs.Bool("route-index", boolEnv(env, "NUMAN_ROUTE_INDEX", true), "answer identify (the switch's per-call lookup) from an in-memory index of the routable numbers, kept current by this node's writes and, on PostgreSQL, other nodes' through LISTEN/NOTIFY; about 100 MB per million routable numbers (NUMAN_ROUTE_INDEX)")
 	jobsEvery := fs.Duration("jobs-every", durationEnv(env, "NUMAN_JOBS_EVERY", time.Minute), "time between passes of the background jobs (aging, search-result purge, release retries, purchase reconciliation, port requests at carriers); 0 runs none (NUMAN_JOBS_EVERY)")
+	allowPrivate := fs.Bool("webhooks-allow-private", boolEnv(env, "NUMAN_WEBHOOKS_ALLOW_PRIVATE", false), "let webhooks reach loopback, private and link-local addresses (off: a tenant's webhook cannot reach internal services) (NUMAN_WEBHOOKS_ALLOW_PRIVATE)")
 	deliverEvery := fs.Duration("deliver-every", durationEnv(env, "NUMAN_DELIVER_EVERY", time.Second), "time between passes of event delivery (webhooks, message bus); 0 delivers nothing from this node (NUMAN_DELIVER_EVERY)")
 	keyFile := keyFileFlag(fs, env)
 	lim := api.DefaultLimits()
@@ -236,7 +237,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// lease per delivery keeps two nodes from sending one event twice.
 	deliverDone := make(chan struct{})
 	if *deliverEvery > 0 {
-		d := webhooks.NewDeliverer(st, src.Keyring(), webhooks.DelivererOptions{Node: *node, Logger: log, Sinks: sinks})
+		d := webhooks.NewDeliverer(st, src.Keyring(), webhooks.DelivererOptions{Node: *node, Logger: log, Sinks: sinks, AllowPrivate: *allowPrivate})
 		go func() {
 			defer close(deliverDone)
 			t := time.NewTicker(*deliverEvery)

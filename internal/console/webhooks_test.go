@@ -61,7 +61,7 @@ func TestWebhookScreens(t *testing.T) {
 	if err := w.st.InsertNumber(context.Background(), rec2); err != nil {
 		t.Fatal(err)
 	}
-	d := webhooks.NewDeliverer(w.st, w.keys, webhooks.DelivererOptions{Node: "test"})
+	d := webhooks.NewDeliverer(w.st, w.keys, webhooks.DelivererOptions{Node: "test", AllowPrivate: true})
 	if _, err := d.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}

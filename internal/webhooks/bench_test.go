@@ -32,7 +32,7 @@ func benchDeliver(b *testing.B, open storetest.Opener) {
 	if _, err := svc.Create(ctx, reseller, []byte(`{"name":"bench","uri":"`+rcv.URL+`","hook":"all"}`)); err != nil {
 		b.Fatal(err)
 	}
-	d := webhooks.NewDeliverer(st, kr, webhooks.DelivererOptions{Batch: 256, Workers: 16})
+	d := webhooks.NewDeliverer(st, kr, webhooks.DelivererOptions{Batch: 256, Workers: 16, AllowPrivate: true})
 	const perOp = 1000
 	round := 0
 	events := 0

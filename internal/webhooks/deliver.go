@@ -12,11 +12,14 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/numan-dev/numan/event"
@@ -74,6 +77,12 @@ type DelivererOptions struct {
 	DisableAfter         time.Duration
 	// Seed seeds the jitter (tests); 0 seeds at random.
 	Seed uint64
+	// AllowPrivate lets webhooks reach loopback, private, link-local and
+	// shared (CGNAT) addresses. Off, the default client refuses to connect
+	// to them (checked on the address dialed, so a name that resolves
+	// there is refused too): a tenant's webhook cannot reach the
+	// operator's internal services or a cloud metadata endpoint.
+	AllowPrivate bool
 }
 
 // NewDeliverer returns a Deliverer over st, opening webhook secrets with
@@ -86,7 +95,14 @@ func NewDeliverer(st store.Store, keys *secrets.Keyring, o DelivererOptions) *De
 		o.Node = "node-" + strconv.FormatUint(rand.Uint64(), 36)
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{Timeout: 15 * time.Second,
+		dialer := &net.Dialer{Timeout: 5 * time.Second}
+		if !o.AllowPrivate {
+			dialer.Control = refusePrivate
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = dialer.DialContext
+		tr.Proxy = nil // the address checked is the one connected to
+		o.Client = &http.Client{Timeout: 15 * time.Second, Transport: tr,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if o.Logger == nil {
@@ -280,6 +296,24 @@ func containsString(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// refusePrivate refuses to connect to an address a tenant's webhook must
+// not reach (net.Dialer.Control: the address actually dialed).
+func refusePrivate(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return err
+	}
+	ip := ap.Addr().Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsMulticast() ||
+		ip.IsUnspecified() || ip.IsInterfaceLocalMulticast() || cgnat.Contains(ip) {
+		return fmt.Errorf("webhook address %s is not public (numan serve --webhooks-allow-private allows it)", ip)
+	}
+	return nil
 }
 
 // Body is what a webhook receives: the event, its webhook's id and

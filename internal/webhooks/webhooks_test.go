@@ -163,7 +163,7 @@ func newWorld(t *testing.T, st store.Store) *world {
 }
 
 func (w *world) deliverer(node string, o webhooks.DelivererOptions) *webhooks.Deliverer {
-	o.Node, o.Now, o.Seed = node, w.clock.now, 1
+	o.Node, o.Now, o.Seed, o.AllowPrivate = node, w.clock.now, 1, true
 	return webhooks.NewDeliverer(w.st, w.keys, o)
 }
 
@@ -519,3 +519,21 @@ func TestWebhookValidation(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// By default a webhook cannot reach a loopback or private address (the
+// operator's internal services): the attempt fails without a request.
+func TestPrivateAddressesRefused(t *testing.T) {
+	w := newWorld(t, storetest.OpenSQLite(t))
+	r := newReceiver(t, func(int) int { return 200 })
+	h := w.hook(t, reseller, r.URL, "all")
+	w.change(t, "+14155550600", reseller, 1)
+	d := webhooks.NewDeliverer(w.st, w.keys, webhooks.DelivererOptions{Now: w.clock.now})
+	run(t, d)
+	if got := r.all(); len(got) != 0 {
+		t.Fatalf("the receiver on %s got %d requests", r.URL, len(got))
+	}
+	as, _ := w.svc.Attempts(w.ctx, reseller, h.ID, 0)
+	if len(as) != 1 || !strings.Contains(as[0].Error, "not public") {
+		t.Fatalf("attempts: %+v", as)
+	}
+}
