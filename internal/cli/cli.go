@@ -64,6 +64,7 @@ func commands() map[string]command {
 		"config":    {"system config: get, set, delete", runConfig},
 		"features":  {"an account's number_manager settings, routing jobs, manual feature actions", runFeatures},
 		"ports":     {"port requests: list, create, get, update, move, comment, timeline, attach, the LOA", runPorts},
+		"webhooks":  {"webhooks: list, create, get, enable, disable, rotate, attempts, deliveries, replay, delete", runWebhooks},
 		"quote":     {"what buying (or creating, reserving) numbers would cost an account", runQuote},
 		"bench":     {"load-test GET of a number and search over HTTP", runBench},
 		"carriers":  {"list carriers and their settings; 'carriers test NAME' checks one, 'carriers audit NAME' compares its numbers with Numan's", runCarriers},

@@ -19,6 +19,7 @@ import (
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
 	"github.com/numan-dev/numan/internal/secrets"
+	"github.com/numan-dev/numan/internal/webhooks"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store/sqlite"
 )
@@ -60,7 +61,8 @@ func newServer(t *testing.T) *server {
 	}
 	mgr := manager.New(st, src, manager.Options{Accounts: accs})
 	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{})
-	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Billing: bill, Config: src, Auth: auth}))
+	hooks := webhooks.New(st, src.Keyring(), webhooks.Options{})
+	hs := httptest.NewServer(api.New(api.Options{Manager: mgr, Billing: bill, Config: src, Auth: auth, Webhooks: hooks}))
 	t.Cleanup(hs.Close)
 	return &server{url: hs.URL, st: st, master: master.ID}
 }

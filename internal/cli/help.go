@@ -41,6 +41,18 @@ var subcommands = map[string][]cmdHelp{
 		{"actions", "[--account ID]", "manual feature actions waiting for an operator"},
 		{"done", "NUMBER ACTION_ID", "mark a manual action done (admins)"},
 	},
+	"webhooks": {
+		{"list", "", "the account's webhooks"},
+		{"create", "--name NAME --uri URL [--hook all|number.*|TYPE] [--http-verb post] [--include-subaccounts]", "create a webhook; prints its signing secret, once"},
+		{"get", "ID", "a webhook's JSON"},
+		{"enable", "ID", "enable a webhook (clears its failures)"},
+		{"disable", "ID", "disable a webhook"},
+		{"rotate", "ID", "a new signing secret, printed once"},
+		{"attempts", "ID", "the delivery log: attempts, status, latency"},
+		{"deliveries", "ID [--status pending|delivered|failed]", "each event's delivery (failed: dead-lettered)"},
+		{"replay", "ID --event EVENT_ID | --since TIME [--until TIME]", "deliver events again"},
+		{"delete", "ID", "delete a webhook"},
+	},
 	"ports": {
 		{"list", "[--types active|progressing|suspended|completed|all|STATE,...] [--number N] [--descendants | --agent]", "the account's port requests (--agent: those the account handles as port authority)"},
 		{"create", "--name NAME [--file DOC.json] NUMBER...", "create a port request (unconfirmed); DOC holds bill, notifications, signee_name, ..."},
