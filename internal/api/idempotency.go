@@ -27,7 +27,7 @@ func (c *call) caller() requests.Caller {
 	if c.user != nil {
 		cred = "user:" + c.user.ID
 	}
-	return requests.Caller{Account: c.auth.ID, Credential: cred}
+	return requests.Caller{Account: c.auth, Credential: cred}
 }
 
 // idempotent handles a write sent with an Idempotency-Key: it answers a
@@ -37,7 +37,9 @@ func (c *call) caller() requests.Caller {
 // caller's own: the same key from two callers is two keys.
 func (s *Server) idempotent(c *call) bool {
 	key := c.r.Header.Get(IdempotencyHeader)
-	if readOnly(c.r.Method) || key == "" {
+	if readOnly(c.r.Method) || key == "" || c.auth == nil {
+		// Keys are a caller's: a request that names no caller (a
+		// sign-in) is not remembered.
 		return false
 	}
 	if err := requests.CheckKey(key); err != nil {
@@ -54,7 +56,7 @@ func (s *Server) idempotent(c *call) bool {
 		c.r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	cl := c.caller()
-	scope := cl.Account + "/" + cl.Credential
+	scope := c.auth.ID + "/" + cl.Credential
 	hash := requests.Hash(c.r.Method, c.r.URL.EscapedPath(), c.r.URL.RawQuery, body)
 	first, err := s.requests.Begin(c.ctx, scope, key, hash)
 	if err != nil {

@@ -59,6 +59,12 @@ func TestIdempotencyKeys(t *testing.T) {
 				t.Errorf("key %q: %d %s", bad, r.code, r.raw)
 			}
 		}
+		// A sign-in names no caller: its key is not remembered.
+		for range 2 {
+			if r := e.do("PUT", "/v2/api_auth", "", map[string]any{"data": map[string]any{"api_key": e.key}}, "Idempotency-Key", "login"); r.code != http.StatusCreated {
+				t.Fatalf("sign-in with a key: %d %s", r.code, r.raw)
+			}
+		}
 		if r := e.do("GET", "/v2/accounts/"+a, tA, nil, "Idempotency-Key", "k-1"); r.code != http.StatusOK {
 			t.Fatalf("read with a key: %d %s", r.code, r.raw)
 		}

@@ -30,7 +30,13 @@ func (m *Manager) AccountSettings(ctx context.Context, cfg number.Config, accoun
 	if err != nil {
 		return number.AccountSettings{}, err
 	}
-	ids := append(slices.Clone(acc.Tree), acc.ID)
+	return m.settingsAlong(ctx, cfg, append(slices.Clone(acc.Tree), acc.ID))
+}
+
+// settingsAlong resolves the settings along ids: an account's tree, root
+// first, ending with the account.
+func (m *Manager) settingsAlong(ctx context.Context, cfg number.Config, ids []string) (number.AccountSettings, error) {
+	var err error
 	docs := make([]number.AccountConfig, len(ids))
 	for i, id := range ids {
 		if docs[i], err = m.accountConfig(ctx, id); err != nil {
@@ -47,7 +53,16 @@ func (m *Manager) accountConfig(ctx context.Context, id string) (number.AccountC
 	if err != nil {
 		return number.AccountConfig{}, err
 	}
+	// Every request reads its account's settings (rate limits), every
+	// listing and save too: decode a document once, not on every read,
+	// while its bytes stay the same.
+	if d, ok := m.decodedConfigs.Load(id); ok && bytes.Equal(d.(*decodedConfig).raw, raw) {
+		return d.(*decodedConfig).c, nil
+	}
 	c, err := number.DecodeAccountConfig(raw)
+	if err == nil {
+		m.decodedConfigs.Store(id, &decodedConfig{raw: bytes.Clone(raw), c: c})
+	}
 	if err != nil {
 		// Written documents are validated; one that no longer decodes
 		// (a key removed from Numan) must not stop every save.
@@ -55,6 +70,12 @@ func (m *Manager) accountConfig(ctx context.Context, id string) (number.AccountC
 		return number.AccountConfig{}, nil
 	}
 	return c, nil
+}
+
+// decodedConfig is an account's number_manager document as last decoded.
+type decodedConfig struct {
+	raw []byte
+	c   number.AccountConfig
 }
 
 // AccountConfigView is what an account's number_manager endpoint shows.
@@ -290,15 +311,15 @@ func checkProviderKey(key, name, feat string) error {
 	return nil
 }
 
-// RateLimits returns the API rate limits in force for the callers of
-// account: the nearest number_manager document's on its tree, else system
-// config's; nil when there are none.
-func (m *Manager) RateLimits(ctx context.Context, account string) (*number.RateLimits, error) {
+// RateLimits returns the API rate limits in force for the callers of acc
+// (an authenticated account, its Tree set): the nearest number_manager
+// document's on its tree, else system config's; nil when there are none.
+func (m *Manager) RateLimits(ctx context.Context, acc *number.Account) (*number.RateLimits, error) {
 	cfg, _, err := m.Config(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s, err := m.AccountSettings(ctx, cfg, account)
+	s, err := m.settingsAlong(ctx, cfg, append(slices.Clone(acc.Tree), acc.ID))
 	if err != nil {
 		return nil, err
 	}

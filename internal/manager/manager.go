@@ -21,6 +21,10 @@ import (
 
 // Manager runs the number operations.
 type Manager struct {
+	// decodedConfigs keeps each account's number_manager document
+	// decoded (accountConfig), keyed by account id.
+	decodedConfigs sync.Map
+
 	store    store.Store
 	cfg      *config.Source
 	carriers *CarrierSet

@@ -23,7 +23,7 @@ type Store interface {
 
 // LimitsOf returns the rate limits in force for an account's callers
 // (nil: none); the manager's RateLimits.
-type LimitsOf func(ctx context.Context, account string) (*number.RateLimits, error)
+type LimitsOf func(ctx context.Context, acc *number.Account) (*number.RateLimits, error)
 
 // Options configure a Service.
 type Options struct {
@@ -62,8 +62,8 @@ func (s *Service) KeyTTL() time.Duration { return s.ttl }
 // credential (an API key's account, or a user) whose own bucket it also
 // spends.
 type Caller struct {
-	Account    string
-	Credential string // "key:<account>" or "user:<id>"
+	Account    *number.Account // authenticated, with its Tree; nil for anonymous requests
+	Credential string          // "key:<account>" or "user:<id>"
 }
 
 // Allow spends one request of the caller's buckets, the account's and the
@@ -71,7 +71,7 @@ type Caller struct {
 // request with KindTooManyRequests and RetryAfter; nothing is spent then
 // from the other.
 func (s *Service) Allow(ctx context.Context, c Caller, write bool) error {
-	if s.limits == nil || c.Account == "" {
+	if s.limits == nil || c.Account == nil {
 		return nil
 	}
 	l, err := s.limits(ctx, c.Account)
@@ -92,7 +92,7 @@ func (s *Service) Allow(ctx context.Context, c Caller, write bool) error {
 		}
 	}
 	now := s.now()
-	if err := s.take(ctx, "account:"+c.Account+":"+kind, rate, burst, now, "the account"); err != nil {
+	if err := s.take(ctx, "account:"+c.Account.ID+":"+kind, rate, burst, now, "the account"); err != nil {
 		return err
 	}
 	if c.Credential == "" {
