@@ -83,8 +83,13 @@ type routeExtra struct {
 	forceOutbound int8 // -1: not set; 0 false; 1 true
 }
 
-func newRouteData() *routeData {
-	return &routeData{byKey: map[uint64]route{}, other: map[string]route{}, nameIx: map[string]uint32{}, extras: map[string]*routeExtra{}}
+func newRouteData() *routeData { return newRouteDataSized(0) }
+
+// newRouteDataSized is newRouteData sized for about n numbers (a rebuild
+// sizes it for the numbers the index held, so the map is not grown and
+// copied a dozen times on the way to a million).
+func newRouteDataSized(n int) *routeData {
+	return &routeData{byKey: make(map[uint64]route, n), other: map[string]route{}, nameIx: map[string]uint32{}, extras: map[string]*routeExtra{}}
 }
 
 // routable reports whether a call can be routed to n (identify answers
@@ -373,6 +378,7 @@ func (x *routeIndex) rebuild(ctx context.Context) error {
 	x.mu.Lock()
 	x.rebuilding++
 	losses := x.losses
+	hint := x.data.len()
 	x.mu.Unlock()
 	defer func() {
 		x.mu.Lock()
@@ -382,7 +388,7 @@ func (x *routeIndex) rebuild(ctx context.Context) error {
 		}
 		x.mu.Unlock()
 	}()
-	d := newRouteData()
+	d := newRouteDataSized(hint + hint/8)
 	// Every number, in key order: a filter on state would let the
 	// database pick the state index and sort every routable number for
 	// each page (SQLite did, at a million numbers); the key order pages
