@@ -110,6 +110,11 @@ func TestWebhooksAPI(t *testing.T) {
 			t.Fatalf("patch: %s", r.raw)
 		}
 		e.must(200, "PATCH", base+"/"+id, tA, map[string]any{"data": map[string]any{"re-enable": true}})
+		e.must(200, "PATCH", base+"/"+id, tA, map[string]any{"data": map[string]any{"enabled": false}})
+		if r := e.must(200, "PATCH", base, tA, map[string]any{"data": map[string]any{"re-enable": true}}); len(r.data().([]any)) != 1 {
+			t.Fatalf("re-enable all: %s", r.raw)
+		}
+		e.must(400, "PATCH", base, tA, map[string]any{"data": map[string]any{}})
 		r = e.must(200, "POST", base+"/"+id+"/rotate_secret", tA, nil)
 		if s, _ := r.dataMap()["secret"].(string); s == secret || !strings.HasPrefix(s, "whsec_") {
 			t.Fatalf("rotate: %s", r.raw)

@@ -112,6 +112,7 @@ func (s *Server) routes() []*route {
 		r(GET, "/v2/webhooks", "webhooks.hooks", authRequired, "The hooks a webhook may name: event types, categories, all", handleWebhookTypes),
 		r(GET, wh, "webhooks.list", authRequired, "The account's webhooks", handleWebhooksList),
 		r(PUT, wh, "webhooks.create", authRequired, "Create a webhook (the reply shows its signing secret, once)", handleWebhookCreate),
+		r(PATCH, wh, "webhooks.re_enable", authRequired, "{\"re-enable\":true} enables every disabled webhook of the account (Kazoo's)", handleWebhooksReEnable),
 		r(GET, whID, "webhooks.get", authRequired, "A webhook", handleWebhookGet),
 		r(POST, whID, "webhooks.replace", authRequired, "Replace a webhook", handleWebhookUpdate),
 		r(PATCH, whID, "webhooks.patch", authRequired, "Change a webhook ({\"re-enable\":true} enables it again)", handleWebhookUpdate),

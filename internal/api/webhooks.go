@@ -81,6 +81,34 @@ func handleWebhookCreate(c *call) {
 	c.created(w)
 }
 
+// handleWebhooksReEnable is PATCH /v2/accounts/{A}/webhooks with
+// {"re-enable": true}: every disabled webhook of the account is enabled
+// (Kazoo's); the reply lists them.
+func handleWebhooksReEnable(c *call) {
+	svc := c.hooks()
+	if svc == nil {
+		return
+	}
+	raw, err := c.webhookData()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	var body struct {
+		ReEnable bool `json:"re-enable"`
+	}
+	if json.Unmarshal(raw, &body) != nil || !body.ReEnable {
+		c.fail(&number.FieldError{Field: "re-enable", Rule: "required", Message: "Field is required but missing (true)"})
+		return
+	}
+	ws, err := svc.ReEnableAll(c.ctx, c.account.ID)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.ok(ws)
+}
+
 // handleWebhookGet is GET /v2/accounts/{A}/webhooks/{WEBHOOK_ID}.
 func handleWebhookGet(c *call) {
 	if svc := c.hooks(); svc != nil {

@@ -394,3 +394,24 @@ func (s *Service) Replay(ctx context.Context, accountID, id, eventID string, sin
 	}
 	return s.st.ReplayDeliveries(ctx, id, h.AccountID, q, s.now().UTC())
 }
+
+// ReEnableAll enables every disabled webhook of accountID (Kazoo's PATCH
+// …/webhooks {"re-enable": true}) and returns them.
+func (s *Service) ReEnableAll(ctx context.Context, accountID string) ([]*Webhook, error) {
+	hs, err := s.st.ListWebhooks(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*Webhook{}
+	for _, h := range hs {
+		if h.Enabled {
+			continue
+		}
+		w, err := s.Update(ctx, accountID, h.ID, json.RawMessage(`{"re-enable":true}`), true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
