@@ -271,6 +271,19 @@ func TestE911Scenarios(t *testing.T) {
 		if _, ok := w.stored(n).Features["e911"]; !ok || w.e911Lines(w.ts.a) != 1 {
 			t.Fatalf("active %v, billed %d times", w.stored(n).Features, w.e911Lines(w.ts.a))
 		}
+		// The provider's failure and the provisioning are events of the
+		// number, written with its changes.
+		var feats []string
+		for _, ev := range w.must(200, "GET", path+"/history", w.ts.tA, nil).data().([]any) {
+			m := ev.(map[string]any)
+			if typ := m["type"].(string); strings.HasPrefix(typ, "feature.") {
+				d, _ := m["data"].(map[string]any)
+				feats = append(feats, typ+":"+fmt.Sprint(d["feature"], "/", d["provider"]))
+			}
+		}
+		if got := strings.Join(feats, " "); got != "feature.failed:e911/dash_e911 feature.provisioned:e911/dash_e911" {
+			t.Errorf("feature events: %s", got)
+		}
 		// Saving the number as read asks nothing new: no call, no charge.
 		w.must(200, "POST", path, w.ts.tA, accepted(r.dataMap()))
 		if w.dash.count("addlocation") != adds+1 || w.e911Lines(w.ts.a) != 1 {
