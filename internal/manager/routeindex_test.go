@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -337,5 +338,53 @@ func TestRouteIndexSeesAnotherProcessOnSQLite(t *testing.T) {
 	}
 	if err := w.m.CheckRouteIndex(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Identify from the route index answers every requester as the store
+// path does: the owner's tree and admins learn the owner; anyone else is
+// refused the same way; numbers the index does not hold get the store's
+// causes (unassigned, not_in_service, not found).
+func TestIdentifyFromTheIndexAnswersAsTheStore(t *testing.T) {
+	w := newWorld(t)
+	plain := managerOn(w.st) // no index: the store path
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := w.m.StartRouteIndex(ictx); err != nil {
+		t.Fatal(err)
+	}
+	requesters := []number.Requester{number.SystemRequester, number.By(master), number.By(reseller), number.By(child), number.By(unrelated)}
+	for _, e := range []string{inServiceNum, reservedNum, portInNum, availableNum, telnyxNum, bwExistingDID, "+15550000000"} {
+		for _, by := range requesters {
+			got, gotErr := w.m.Identify(ctx, e, by)
+			want, wantErr := plain.m.Identify(ctx, e, by)
+			if (gotErr == nil) != (wantErr == nil) {
+				t.Fatalf("%s by %+v: index %v, store %v", e, by, gotErr, wantErr)
+			}
+			if gotErr != nil {
+				g, s := number.AsError(gotErr), number.AsError(wantErr)
+				if g.Kind != s.Kind || g.Cause != s.Cause {
+					t.Fatalf("%s by %+v: index %v (%s), store %v (%s)", e, by, g.Kind, g.Cause, s.Kind, s.Cause)
+				}
+				continue
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s by %+v: index %+v, store %+v", e, by, got, want)
+			}
+		}
+	}
+	// A disabled owner: account_disabled both ways.
+	acc, err := w.st.GetAccount(ctx, reseller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc.Enabled = false
+	if err := w.st.UpdateAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	_, gotErr := w.m.Identify(ctx, inServiceNum, number.SystemRequester)
+	_, wantErr := plain.m.Identify(ctx, inServiceNum, number.SystemRequester)
+	if g, s := number.AsError(gotErr), number.AsError(wantErr); gotErr == nil || g.Cause != "account_disabled" || s.Cause != "account_disabled" {
+		t.Fatalf("disabled owner: index %v, store %v", gotErr, wantErr)
 	}
 }
