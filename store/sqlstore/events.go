@@ -319,14 +319,26 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 	}
 	done := 0
 	err = x.atomic(ctx, func(x *executor) error {
+		// One conditional statement marks the batch: of two nodes
+		// dispatching one event, one gets it back.
+		var w where
+		w.and("dispatched = " + w.arg(true))
+		marks := make([]string, len(es))
+		for i, e := range es {
+			marks[i] = w.arg(e.Seq)
+		}
+		mine, err := collect(x.query(ctx, "UPDATE events SET "+w.conds[0]+" WHERE seq IN ("+strings.Join(marks, ", ")+") AND "+
+			x.d.notDispatched()+" RETURNING seq", w.args...), func(r scanner) (seq int64, err error) { return seq, r.Scan(&seq) })
+		if err != nil {
+			return err
+		}
+		got := make(map[int64]bool, len(mine))
+		for _, seq := range mine {
+			got[seq] = true
+		}
 		var rows [][]any
 		for _, e := range es {
-			// Conditional: of two nodes dispatching one event, one does.
-			mine, err := x.execOne(ctx, "UPDATE events SET dispatched = $2 WHERE seq = $1 AND "+x.d.notDispatched(), e.Seq, true)
-			if err != nil {
-				return err
-			}
-			if !mine {
+			if !got[e.Seq] {
 				continue
 			}
 			done++
