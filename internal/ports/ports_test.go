@@ -15,6 +15,7 @@ import (
 	"github.com/numan-dev/numan/carrier"
 	"github.com/numan-dev/numan/carrier/carriertest"
 	_ "github.com/numan-dev/numan/carrier/storesearch" // the local carrier, number_manager's default module
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/internal/accounts"
 	"github.com/numan-dev/numan/internal/config"
 	"github.com/numan-dev/numan/internal/manager"
@@ -267,6 +268,23 @@ func TestFollowedToCompletion(t *testing.T) {
 		want := []string{"unconfirmed by child", "submitted by child", "pending by fake", "scheduled by fake", "completed by fake"}
 		if !slices.Equal(moves, want) {
 			t.Errorf("timeline: %v, want %v", moves, want)
+		}
+		// Each change of state is an event, written with it.
+		es, err := w.st.ListEvents(ctx, event.Query{Types: []string{event.PortChanged}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states []string
+		for _, e := range es {
+			var d struct {
+				State         string `json:"state"`
+				PreviousState string `json:"previous_state"`
+			}
+			_ = json.Unmarshal(e.Data, &d)
+			states = append(states, d.PreviousState+">"+d.State)
+		}
+		if got := strings.Join(states, " "); got != "unconfirmed>submitted submitted>pending pending>scheduled scheduled>completed" {
+			t.Errorf("port_request.changed events: %s", got)
 		}
 	})
 }
