@@ -345,6 +345,21 @@ func (p *page) redirect(to string, msg *flash) error {
 	return nil
 }
 
+// field is a form field, trimmed.
+func (p *page) field(k string) string { return strings.TrimSpace(p.r.PostFormValue(k)) }
+
+// after answers a form's action once its API call is made: the call's
+// failure, said in words, or done, shown on the page back.
+func (p *page) after(rp *apiReply, err error, back, done string) error {
+	if err != nil {
+		return err
+	}
+	if err := rp.err(); err != nil {
+		return p.redirect(back, &flash{Kind: "error", Text: err.Error()})
+	}
+	return p.redirect(back, &flash{Kind: "ok", Text: done})
+}
+
 // render renders the template name with the page.
 func (p *page) render(name string) error {
 	t := p.c.pages[name]

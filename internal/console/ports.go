@@ -74,7 +74,7 @@ var portBillFields = []string{"name", "street_address", "locality", "region", "p
 // shows it.
 func portCreate(p *page) error {
 	back := "/a/" + p.Account.ID + "/ports"
-	f := func(k string) string { return strings.TrimSpace(p.r.PostFormValue(k)) }
+	f := p.field
 	nums := map[string]any{}
 	for _, n := range strings.FieldsFunc(p.r.PostFormValue("numbers"), func(r rune) bool {
 		return r == ',' || r == ';' || r == ' ' || r == '\n' || r == '\r' || r == '\t'
@@ -239,7 +239,7 @@ func portAction(p *page) error {
 	id := p.r.PathValue("id")
 	back := "/a/" + p.Account.ID + "/ports/" + url.PathEscape(id)
 	apiPath := p.acct() + "/port_requests/" + url.PathEscape(id)
-	f := func(k string) string { return strings.TrimSpace(p.r.PostFormValue(k)) }
+	f := p.field
 	var (
 		rp   *apiReply
 		err  error
@@ -292,13 +292,7 @@ func portAction(p *page) error {
 	default:
 		return p.redirect(back, &flash{Kind: "error", Text: "Unknown action."})
 	}
-	if err != nil {
-		return err
-	}
-	if err := rp.err(); err != nil {
-		return p.redirect(back, &flash{Kind: "error", Text: err.Error()})
-	}
-	return p.redirect(back, &flash{Kind: "ok", Text: done})
+	return p.after(rp, err, back, done)
 }
 
 // portFile downloads a request's document, or its generated LOA (name

@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // userRow is a user as the API lists it.
@@ -40,7 +39,7 @@ func usersPage(p *page) error {
 // userAction creates, changes or deletes a user.
 func userAction(p *page) error {
 	back := "/a/" + p.Account.ID + "/users"
-	f := func(k string) string { return strings.TrimSpace(p.r.PostFormValue(k)) }
+	f := p.field
 	id := f("id")
 	var (
 		rp   *apiReply
@@ -84,11 +83,5 @@ func userAction(p *page) error {
 	default:
 		return p.redirect(back, &flash{Kind: "error", Text: "Unknown action."})
 	}
-	if err != nil {
-		return err
-	}
-	if err := rp.err(); err != nil {
-		return p.redirect(back, &flash{Kind: "error", Text: err.Error()})
-	}
-	return p.redirect(back, &flash{Kind: "ok", Text: done})
+	return p.after(rp, err, back, done)
 }

@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 )
 
@@ -62,7 +61,7 @@ func (p *page) loadWebhooks(v *webhooksView) error {
 // page is rendered in place (no redirect), so the secret is never stored
 // in a cookie or a URL.
 func webhookCreate(p *page) error {
-	f := func(k string) string { return strings.TrimSpace(p.r.PostFormValue(k)) }
+	f := p.field
 	data := map[string]any{"name": f("name"), "uri": f("uri"), "hook": f("hook"), "http_verb": f("http_verb"),
 		"include_subaccounts": f("include_subaccounts") == "1", "enabled": true}
 	rp, err := p.api(http.MethodPut, p.acct()+"/webhooks", nil, map[string]any{"data": data})
@@ -162,7 +161,7 @@ func webhookAction(p *page) error {
 	id := p.r.PathValue("id")
 	back := "/a/" + p.Account.ID + "/webhooks/" + url.PathEscape(id)
 	api := p.acct() + "/webhooks/" + url.PathEscape(id)
-	f := func(k string) string { return strings.TrimSpace(p.r.PostFormValue(k)) }
+	f := p.field
 	var (
 		rp   *apiReply
 		err  error
@@ -222,11 +221,5 @@ func webhookAction(p *page) error {
 	default:
 		return p.redirect(back, &flash{Kind: "error", Text: "Unknown action."})
 	}
-	if err != nil {
-		return err
-	}
-	if err := rp.err(); err != nil {
-		return p.redirect(back, &flash{Kind: "error", Text: err.Error()})
-	}
-	return p.redirect(back, &flash{Kind: "ok", Text: done})
+	return p.after(rp, err, back, done)
 }
