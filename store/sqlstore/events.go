@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -432,6 +434,13 @@ func (x *executor) FinishDelivery(ctx context.Context, owner string, d *store.De
 // FinishDeliveries implements store.Events, in one transaction.
 func (x *executor) FinishDeliveries(ctx context.Context, owner string, fs []store.Finished) (int, error) {
 	done := 0
+	// Rows are locked in one order on every node, webhook by webhook and
+	// delivery by delivery: two nodes finishing batches that share
+	// webhooks wait for each other instead of deadlocking (PostgreSQL).
+	fs = slices.Clone(fs)
+	slices.SortFunc(fs, func(a, b store.Finished) int {
+		return cmp.Or(strings.Compare(a.Delivery.Sink, b.Delivery.Sink), cmp.Compare(a.Delivery.ID, b.Delivery.ID))
+	})
 	err := x.atomic(ctx, func(x *executor) error {
 		epoch := x.d.time(time.Unix(0, 0))
 		for _, f := range fs {
