@@ -269,7 +269,8 @@ func TestFollowedToCompletion(t *testing.T) {
 		if !slices.Equal(moves, want) {
 			t.Errorf("timeline: %v, want %v", moves, want)
 		}
-		// Each change of state is an event, written with it.
+		// Its creation and each change of state are events, written with
+		// them.
 		es, err := w.st.ListEvents(ctx, event.Query{Types: []string{event.PortChanged}})
 		if err != nil {
 			t.Fatal(err)
@@ -283,7 +284,7 @@ func TestFollowedToCompletion(t *testing.T) {
 			_ = json.Unmarshal(e.Data, &d)
 			states = append(states, d.PreviousState+">"+d.State)
 		}
-		if got := strings.Join(states, " "); got != "unconfirmed>submitted submitted>pending pending>scheduled scheduled>completed" {
+		if got := strings.Join(states, " "); got != ">unconfirmed unconfirmed>submitted submitted>pending pending>scheduled scheduled>completed" {
 			t.Errorf("port_request.changed events: %s", got)
 		}
 	})

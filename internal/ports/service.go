@@ -207,7 +207,15 @@ func (s *Service) Create(ctx context.Context, by By, accountID string, body numb
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		err = s.st.InsertPort(ctx, rec)
+		// The request and its first event (no previous state) are one
+		// write.
+		err = s.st.InTx(ctx, func(tx store.Tx) error {
+			if err := tx.InsertPort(ctx, rec); err != nil {
+				return err
+			}
+			return tx.AppendEvents(ctx, []*event.Event{event.New(ctx, event.PortChanged, p.AccountID, "", map[string]any{
+				"port_request_id": p.ID, "state": p.State, "previous_state": "", "numbers": p.Numbers})})
+		})
 		if err == nil || attempt == 2 || !number.IsKind(err, number.KindConflict) {
 			break
 		}
