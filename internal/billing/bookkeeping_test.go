@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -185,4 +186,42 @@ func (w *world) creditOf(t *testing.T, acc string) *store.Credit {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestMonthlyChargesSeams: a crash between storing a month's posting and
+// debiting it leaves it owed, and the next pass debits it once; a pass
+// whose context is cancelled stops without posting anything half-way.
+func TestMonthlyChargesSeams(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		w.plan(t, "monthly", master, monthlyPlan, child)
+		b := billing.NewBooks(w.st, w.bill)
+		// The posting as the first step stores it, before a crash.
+		crashed := &store.RecurringPosting{AccountID: child, Period: "2026-01", Currency: "USD", AmountMinor: 123, Days: 5,
+			Status: store.PostingOwed, Created: epoch, Modified: epoch}
+		if err := w.st.InsertRecurringPosting(ctx, crashed); err != nil {
+			t.Fatal(err)
+		}
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := b.Run(cancelled, time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)); err == nil {
+			t.Fatal("a cancelled pass reported success")
+		}
+		if ps, _ := w.st.ListRecurringPostings(ctx, child, store.PostingOwed); len(ps) != 1 {
+			t.Fatalf("after a cancelled pass: %+v", ps)
+		}
+		for range 2 {
+			if rep, err := b.Run(ctx, time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)); err != nil || len(rep.Errors) > 0 {
+				t.Fatalf("%v %v", err, rep.Errors)
+			}
+		}
+		var monthly []int64
+		for _, e := range w.ledger(t, child) {
+			if e.Reason == billing.ReasonMonthly {
+				monthly = append(monthly, e.AmountMinor)
+			}
+		}
+		if len(monthly) != 1 || monthly[0] != 123 {
+			t.Fatalf("the crashed month was debited %v, want once 123", monthly)
+		}
+	})
 }
