@@ -9,10 +9,13 @@ import (
 // NumberChange is a committed write of a number that a NumberWatcher hears
 // of. Written is what the write stored (a copy the watcher may keep), nil
 // when the number was deleted or when only its key is known (another
-// node's write): the watcher reads the number again then.
+// node's write): the watcher reads the number again then, unless it
+// already holds Version, the number's version when the change was heard
+// of (0: unknown, or deleted).
 type NumberChange struct {
 	Number  string
 	Written *number.Number
+	Version int64
 }
 
 // NumberWatch receives a store's number writes. Changed is called after
@@ -32,10 +35,11 @@ type NumberWatch struct {
 }
 
 // NumberWatcher is implemented by stores that report writes of numbers
-// (store/sqlstore does; on PostgreSQL it hears other nodes' writes through
-// LISTEN/NOTIFY). Watch registers w until ctx ends; the store's own
-// writes are reported at once, other nodes' within the time the database
-// takes to deliver a notification.
+// (store/sqlstore does; on PostgreSQL it hears other nodes' writes by
+// following the event outbox). Watch registers w until ctx ends; the
+// store's own writes are reported at once, other nodes' within the
+// store's polling interval once every transaction that was running when
+// they committed has ended.
 type NumberWatcher interface {
 	WatchNumbers(ctx context.Context, w NumberWatch) error
 }

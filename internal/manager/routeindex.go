@@ -19,11 +19,13 @@ import (
 //
 // It is kept current through the store's store.NumberWatcher: this node's
 // writes are applied after their commit, before the writing request
-// answers; other nodes' writes (PostgreSQL) arrive as notifications and
-// their numbers are read again; the index is read whole at start and
-// again whenever the store says notifications may have been missed. While
-// it cannot vouch for being current (not built yet, listening connection
-// lost) it is not ready, and identify reads the store as before.
+// answers; other nodes' writes (PostgreSQL) are heard by the store
+// following the event outbox, and their numbers are read again (unless the
+// index already holds them at that version: its own writes); the index is
+// read whole at start and again whenever the store says writes may have
+// been missed. While it cannot vouch for being current (not built yet, the
+// store's follower failing) it is not ready, and identify reads the store
+// as before.
 //
 // Memory: an entry is 8 bytes of key (the E.164 digits as an integer) and
 // 32 of value; strings (accounts, modules, used_by, states) are interned,
@@ -189,6 +191,16 @@ func (d *routeData) extraOf(n *number.Number) *routeExtra {
 	return e
 }
 
+// holds says the index has e164's route at version or later; never for a
+// version of 0 (unknown, or the number is gone).
+func (d *routeData) holds(e164 string, version int64) bool {
+	if version == 0 {
+		return false
+	}
+	r, ok := d.get(e164)
+	return ok && r.version >= version
+}
+
 // set applies what is stored of n: its route if routable, else none.
 // Unless force, a route already held at a later version stays (a late
 // report of an earlier write).
@@ -281,9 +293,12 @@ func (x *routeIndex) changed(changes []store.NumberChange) {
 		x.pending = append(x.pending, changes...)
 	}
 	for _, c := range changes {
-		if c.Written != nil {
+		switch {
+		case c.Written != nil:
 			x.data.set(c.Written, false)
-		} else {
+		case x.data.holds(c.Number, c.Version):
+			// This node's own write, heard again from the store.
+		default:
 			reread = append(reread, c.Number)
 		}
 	}

@@ -236,9 +236,9 @@ func (h *heldWatch) release() {
 }
 
 // Two nodes on one PostgreSQL schema: node A's writes reach node B's
-// route index through LISTEN/NOTIFY; the test holds B's notifications
-// (the delay) and, once it has them, hands them on: then B agrees with the
-// store too.
+// route index through the event outbox B's store follows; the test holds
+// B's reports (the delay) and, once it has them, hands them on: then B
+// agrees with the store too.
 func TestRouteIndexAcrossTwoNodes(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	open := func() *sqlstore.Store {
@@ -270,8 +270,9 @@ func TestRouteIndexAcrossTwoNodes(t *testing.T) {
 		if err := a.m.CheckRouteIndex(ctx); err != nil {
 			t.Fatalf("node A after %s: %v", step, err)
 		}
-		// A fence: notifications arrive in commit order, so once B
-		// holds the fence's, it holds every one before it.
+		// A fence: B's store reports the writes of transactions that
+		// ended, in batches by transaction id, and every write before the
+		// fence had a smaller one: once B holds the fence, it holds them.
 		fence++
 		f := number.New(fmt.Sprintf("+1555777%04d", fence), number.Available, "local", epoch)
 		if err := stA.InsertNumber(ctx, f); err != nil {

@@ -10,9 +10,11 @@
 // migration that has shipped: add a new one. Versions in use: 00001 core
 // (numbers, accounts, configs), 00002 carrier orders, 00003 billing, 00004
 // credit holds, 00005 account numbers, 00006 users (and the account columns
-// a sign-in looks accounts up by), 00007 port requests, 00010 notifications
-// of writes of numbers (PostgreSQL triggers; nothing on SQLite), 00011 the
-// numbers index of reserved-stock searches.
+// a sign-in looks accounts up by), 00007 port requests, 00008 bookkeeping
+// and requests, 00009 events and webhooks, 00010 notifications of writes of
+// numbers (PostgreSQL triggers, dropped by 00012; nothing on SQLite), 00011
+// the numbers index of reserved-stock searches, 00012 each event's
+// transaction, which nodes follow each other's writes by (PostgreSQL).
 package migrations
 
 import (

@@ -13,6 +13,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
 )
 
 // dialect is what differs between the databases; everything else is one
@@ -70,12 +71,15 @@ type dialect struct {
 	// and a write; readOnly means the database serves reads only (a
 	// standby), so Ready does not try a write.
 	beforeReady func(ctx context.Context, s *Store) (readOnly bool, err error)
-	// listen, when set, hears other nodes' writes of numbers (see
-	// Store.WatchNumbers): it opens a connection of its own on dsn,
-	// listens on NotifyChannel, calls started, then calls got with each
-	// payload meant for its schema (the schema dropped) until ctx ends or
-	// the connection fails.
-	listen func(ctx context.Context, dsn string, started func(), got func(nums string)) error
+	// followMark and followRead, when set, let a node follow other
+	// nodes' writes of numbers through the event outbox (see
+	// Store.WatchNumbers). followMark returns a mark of the present: every
+	// write committed before it has been read. followRead returns the
+	// numbers written since mark (with the version each has now, 0 when
+	// it is gone), at most followMax+1 (more means "read everything"), and
+	// the mark to read from next.
+	followMark func(ctx context.Context, s *Store) (string, error)
+	followRead func(ctx context.Context, s *Store, mark string) (changes []store.NumberChange, next string, err error)
 	// analyze, when set, refreshes the planner's statistics of the
 	// numbers table after bulk loads (Store.maybeAnalyze); statements
 	// separated by ";".

@@ -20,6 +20,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/migrations"
 )
 
@@ -53,7 +54,8 @@ var postgresDialect = &dialect{
 	lostConn:       pgLostConn,
 	copier:         pgCopy{},
 	beforeReady:    pgStandby,
-	listen:         pgListen,
+	followMark:     pgFollowMark,
+	followRead:     pgFollowRead,
 	analyze:        "ANALYZE numbers",
 	rowReader:      pgRows{},
 	openPools:      openPostgres,
@@ -194,34 +196,44 @@ func pgLostConn(err error) (lost, unsent bool) {
 	return unsent, unsent
 }
 
-// pgListen implements dialect.listen with LISTEN on a pgx connection of
-// its own (the pool's pool_* settings are not sent to the server).
-func pgListen(ctx context.Context, dsn string, started func(), got func(nums string)) error {
-	cfg, err := pgxpool.ParseConfig(dsn)
+// pgFollowMark implements dialect.followMark: the xmin of a snapshot,
+// below which every transaction has ended.
+func pgFollowMark(ctx context.Context, s *Store) (string, error) {
+	var mark string
+	err := s.writeDB.QueryRowContext(ctx, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text").Scan(&mark)
+	return mark, err
+}
+
+// pgFollowReadSQL reads, in one snapshot, its xmin and the numbers that
+// transactions from $1 up to it wrote, with their versions now. Events
+// carry the transaction that wrote them (migration 00012); every
+// transaction below the snapshot's xmin has ended, so between two marks
+// none is missed, whatever order transactions committed in (an event's
+// seq, taken when it was written, gives no such promise).
+const pgFollowReadSQL = `SELECT x.xmin::text, e.number, coalesce(n.version, 0)
+FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) x
+LEFT JOIN LATERAL (SELECT DISTINCT number FROM events
+	WHERE number <> '' AND tx >= $1::text::xid8 AND tx < x.xmin LIMIT ` + followMaxSQL + `) e ON true
+LEFT JOIN numbers n ON n.number = e.number`
+
+// pgFollowRead implements dialect.followRead.
+func pgFollowRead(ctx context.Context, s *Store, mark string) ([]store.NumberChange, string, error) {
+	rows, err := s.writeDB.QueryContext(ctx, pgFollowReadSQL, mark)
 	if err != nil {
-		return err
+		return nil, "", err
 	}
-	c, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
-	if err != nil {
-		return err
-	}
-	defer c.Close(context.WithoutCancel(ctx))
-	var schema string
-	if err := c.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-		return err
-	}
-	if _, err := c.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
-		return err
-	}
-	started()
-	prefix := schema + " "
-	for {
-		n, err := c.WaitForNotification(ctx)
-		if err != nil {
-			return err
+	defer rows.Close()
+	var changes []store.NumberChange
+	next := mark
+	for rows.Next() {
+		var num sql.NullString
+		var version int64
+		if err := rows.Scan(&next, &num, &version); err != nil {
+			return nil, "", err
 		}
-		if nums, ok := strings.CutPrefix(n.Payload, prefix); ok {
-			got(nums)
+		if num.Valid {
+			changes = append(changes, store.NumberChange{Number: num.String, Version: version})
 		}
 	}
+	return changes, next, rows.Err()
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,13 +10,14 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// NotifyChannel is the PostgreSQL channel the numbers table's triggers
-// (migration 00010) notify of committed writes of numbers: each payload
-// is the table's schema, a space, and up to 300 numbers separated by
-// commas, or the schema and "*" when one statement wrote more than
-// notifyAllOver numbers (a bulk load): then every listener reads every
-// number again rather than the database queueing a million payloads.
-const NotifyChannel = "numan_numbers"
+// followEvery is how often a PostgreSQL store reads the number events
+// other nodes wrote (see WatchNumbers); followMax is the most numbers one
+// read hands on one by one: past it the watch reads every number again.
+const (
+	followEvery  = 100 * time.Millisecond
+	followMax    = 10000
+	followMaxSQL = "10001" // followMax + 1, in followReadSQL
+)
 
 // watchers are a Store's registered number watches.
 type watchers struct {
@@ -28,13 +28,17 @@ type watchers struct {
 
 // WatchNumbers implements store.NumberWatcher. This store's writes are
 // reported after their commit on the writer's goroutine. On PostgreSQL a
-// goroutine also listens on NotifyChannel for other nodes' writes, on a
-// connection of its own; it calls w.Resync once it listens, and again
-// after it had to open its connection again. On SQLite Resync is called
-// once before WatchNumbers returns, and again whenever another process
-// committed to the file (numan reconcile, a second server on the same
-// file): a goroutine compares the write connection's PRAGMA data_version,
-// which only another connection's commits change, every externalPoll.
+// goroutine also follows the event outbox for other nodes' writes (every
+// followEvery, or at once when PollExternal asks): it takes a mark, calls
+// w.Resync, then reports the numbers of each batch of number events
+// written by transactions that ended since the last mark (a batch of more
+// than followMax: w.Resync); when a read fails it calls w.Lost, and
+// starts again (a new mark, w.Resync) once the database answers. On
+// SQLite Resync is called once before WatchNumbers returns, and again
+// whenever another process committed to the file (numan reconcile, a
+// second server on the same file): a goroutine compares the write
+// connection's PRAGMA data_version, which only another connection's
+// commits change, every externalPoll.
 func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
 	s.watch.mu.Lock()
 	s.watch.list = append(s.watch.list, &w)
@@ -51,7 +55,7 @@ func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
 		}
 		s.watch.any.Store(len(s.watch.list) > 0)
 	})
-	if s.d.listen == nil {
+	if s.d.followRead == nil {
 		if s.d.externalVersion != nil {
 			v, err := s.d.externalVersion(ctx, s)
 			if err != nil {
@@ -62,19 +66,18 @@ func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
 		w.Resync()
 		return nil
 	}
-	go s.listenLoop(ctx, w)
+	go s.followLoop(ctx, w)
 	return nil
 }
 
-// listenLoop runs the dialect's listener until ctx ends, opening its
-// connection again (after a pause that grows to 5 s) whenever it is lost.
-func (s *Store) listenLoop(ctx context.Context, w store.NumberWatch) {
+// followLoop follows other nodes' writes until ctx ends, starting again
+// (after a pause that grows to 5 s) whenever the database fails.
+func (s *Store) followLoop(ctx context.Context, w store.NumberWatch) {
 	pause := 100 * time.Millisecond
+	t := time.NewTicker(followEvery)
+	defer t.Stop()
 	for ctx.Err() == nil {
-		started := false
-		err := s.d.listen(ctx, s.dsn, func() { started = true; w.Resync() }, func(schemaNums string) {
-			deliverNotification(schemaNums, w)
-		})
+		started, err := s.follow(ctx, w, t.C)
 		if ctx.Err() != nil {
 			return
 		}
@@ -85,33 +88,50 @@ func (s *Store) listenLoop(ctx context.Context, w store.NumberWatch) {
 			pause = 100 * time.Millisecond
 		}
 		_ = err // the next attempt says whether the database is back
-		t := time.NewTimer(pause)
+		wait := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
-			t.Stop()
+			wait.Stop()
 			return
-		case <-t.C:
+		case <-wait.C:
 		}
 		pause = min(2*pause, 5*time.Second)
 	}
 }
 
-// deliverNotification hands one payload of NotifyChannel (already
-// filtered to this store's schema: "n1,n2,..." or "*") to w.
-func deliverNotification(nums string, w store.NumberWatch) {
-	if nums == "*" {
-		w.Resync()
-		return
+// follow takes a mark, resyncs w, and reports what each read from the
+// mark on finds, until ctx ends or a read fails; started says it got as
+// far as the resync.
+func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan time.Time) (started bool, err error) {
+	mark, err := s.d.followMark(ctx, s)
+	if err != nil {
+		return false, err
 	}
-	parts := strings.Split(nums, ",")
-	changes := make([]store.NumberChange, 0, len(parts))
-	for _, p := range parts {
-		if p != "" {
-			changes = append(changes, store.NumberChange{Number: p})
+	w.Resync()
+	for {
+		var done chan struct{}
+		select {
+		case <-ctx.Done():
+			return true, ctx.Err()
+		case <-tick:
+		case done = <-s.pollNow:
 		}
-	}
-	if len(changes) > 0 {
-		w.Changed(changes)
+		changes, next, err := s.d.followRead(ctx, s, mark)
+		if err == nil {
+			mark = next
+			switch {
+			case len(changes) > followMax:
+				w.Resync()
+			case len(changes) > 0:
+				w.Changed(changes)
+			}
+		}
+		if done != nil {
+			close(done)
+		}
+		if err != nil {
+			return true, err
+		}
 	}
 }
 
@@ -185,12 +205,12 @@ func (s *Store) pollExternal(ctx context.Context, w store.NumberWatch, v int64) 
 	}
 }
 
-// PollExternal makes a SQLite store's watch check at once for other
-// processes' commits (as it does every second) and returns once it has,
-// having called Resync if there were any: tests use it instead of
-// waiting. It returns at once when nothing watches.
+// PollExternal makes the store's watch check at once for other nodes' or
+// processes' writes (as it does every followEvery on PostgreSQL, every
+// externalPoll on SQLite) and returns once it has reported them: tests use
+// it instead of waiting. It returns at once when nothing watches.
 func (s *Store) PollExternal(ctx context.Context) {
-	if s.d.externalVersion == nil || !s.watch.any.Load() {
+	if (s.d.externalVersion == nil && s.d.followRead == nil) || !s.watch.any.Load() {
 		return
 	}
 	done := make(chan struct{})
