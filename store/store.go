@@ -15,6 +15,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/numan-dev/numan/number"
 )
@@ -87,6 +88,23 @@ type Tx interface {
 	// for each other instead of failing on the version.
 	GetPortForUpdate(ctx context.Context, id string) (*PortRequest, error)
 }
+
+// NumberUpdater is an optional capability of a Store (found by type
+// assertion): UpdateNumberFrom writes, as one atomic write, what a
+// transaction of Tx.LockAccount(owner) (when owner is set) and
+// Numbers.UpdateNumber(n) writes, taking the event's before from before,
+// the number as read at n.Version (a write conditional on that version
+// finds the same row). store/sqlstore does it in one statement on
+// PostgreSQL, where the transaction takes five round trips. Its errors are
+// UpdateNumber's, and, when owner does not exist, KindNotFound wrapping
+// ErrOwnerNotFound; nothing is written then.
+type NumberUpdater interface {
+	UpdateNumberFrom(ctx context.Context, before, n *number.Number, owner string) error
+}
+
+// ErrOwnerNotFound is wrapped by NumberUpdater's KindNotFound when the
+// number's new owner does not exist.
+var ErrOwnerNotFound = errors.New("the new owner does not exist")
 
 // Numbers persists number records.
 type Numbers interface {

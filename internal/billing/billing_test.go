@@ -233,6 +233,56 @@ func TestNotEnoughCreditBuysNothing(t *testing.T) {
 	}
 }
 
+// One number nothing is bought for (a local number) is activated without a
+// rehearsal: its one write is priced in its transaction, and the ledger
+// refuses what the account cannot pay. The refusal must read as the
+// rehearsed one does and leave nothing behind; the same number with
+// enough credit is charged once.
+func TestOneLocalNumberIsRefusedAsWhenRehearsed(t *testing.T) {
+	// Local numbers are not priced by class (as in Kazoo); their carrier is.
+	const localPlan = `{"name": "Local", "currency": "USD", "plan": {"number_carriers": {"local": {"activation_charge": "2.50"}}}}`
+	eachWorld(t, func(t *testing.T, w *world) {
+		w.plan(t, "local", reseller, localPlan, reseller)
+		if err := w.st.InsertNumber(ctx, number.New(didNum, number.Available, "local", epoch)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.bill.AddCredit(ctx, child, 200, "USD", "", "req-credit"); err != nil {
+			t.Fatal(err)
+		}
+		before := w.rows(t)
+		r := w.m.Move(ctx, []string{didNum}, child, by(master))
+		e := number.AsError(r.Failed[didNum])
+		if e == nil || e.Kind != number.KindNotEnoughCredit || e.Number != child || e.Cause != "available 2.00 USD, charges 2.50 USD" {
+			t.Fatalf("refusal %#v, want the rehearsal's not_enough_credit", e)
+		}
+		if after := w.rows(t); after != before {
+			t.Fatalf("refused run wrote: before %s, after %s", before, after)
+		}
+
+		if _, _, err := w.bill.AddCredit(ctx, child, 100, "USD", "", "req-credit-2"); err != nil {
+			t.Fatal(err)
+		}
+		if r := w.m.Move(ctx, []string{didNum}, child, by(master)); !r.OK() {
+			t.Fatalf("failed %v", r.Failed)
+		}
+		if c, _ := w.st.GetCredit(ctx, child); c.BalanceMinor != 300-250 {
+			t.Fatalf("balance %d, want %d", c.BalanceMinor, 300-250)
+		}
+		var debits int
+		for _, e := range w.ledger(t, child) {
+			if e.Type == store.LedgerDebit {
+				debits++
+				if e.AmountMinor != 250 || e.Number != didNum {
+					t.Fatalf("debit %+v", e)
+				}
+			}
+		}
+		if debits != 1 {
+			t.Fatalf("%d debits, want 1", debits)
+		}
+	})
+}
+
 func TestFeatureGainIsCharged(t *testing.T) {
 	w := newWorld(t)
 	w.plan(t, "retail", reseller, retailPlan, reseller)

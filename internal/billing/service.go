@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/numan-dev/numan/number"
@@ -164,12 +165,64 @@ const (
 	ReasonCredit     = "manual_addition"   // credit added by a reseller or the master
 )
 
+// Plans remembers the plans PlanFor resolved during one operation, so
+// that its rehearsal and its real run (see internal/manager's preflight)
+// price with the same plans, read once: what a caller accepted in the
+// quote is what it is charged, even if a plan changes in between. The
+// zero value is ready; it is safe for concurrent use.
+type Plans struct {
+	mu    sync.Mutex
+	found map[string]resolvedPlan
+}
+
+type resolvedPlan struct {
+	plan *Plan
+	from string
+}
+
+type plansKey struct{}
+
+// WithPlans returns ctx with p: PlanFor called with it resolves each
+// account once and reuses the answer. A nil p returns ctx.
+func WithPlans(ctx context.Context, p *Plans) context.Context {
+	if p == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, plansKey{}, p)
+}
+
 // PlanFor resolves the plan that prices an account: its own plans (merged
 // in link order), else those of its nearest ancestor that is a reseller
 // (or the master), which apply to every descendant without plans of its
 // own. from is the account the plans are linked to; plan is nil when none
-// applies (nothing is charged).
+// applies (nothing is charged). With Plans in ctx (WithPlans), an account
+// resolved before is answered from there.
 func (s *Service) PlanFor(ctx context.Context, accountID string) (plan *Plan, from string, err error) {
+	p, _ := ctx.Value(plansKey{}).(*Plans)
+	if p == nil {
+		return s.resolvePlan(ctx, accountID)
+	}
+	p.mu.Lock()
+	r, ok := p.found[accountID]
+	p.mu.Unlock()
+	if ok {
+		return r.plan, r.from, nil
+	}
+	plan, from, err = s.resolvePlan(ctx, accountID)
+	if err != nil {
+		return nil, "", err
+	}
+	p.mu.Lock()
+	if p.found == nil {
+		p.found = map[string]resolvedPlan{}
+	}
+	p.found[accountID] = resolvedPlan{plan, from}
+	p.mu.Unlock()
+	return plan, from, nil
+}
+
+// resolvePlan is PlanFor read from the store.
+func (s *Service) resolvePlan(ctx context.Context, accountID string) (plan *Plan, from string, err error) {
 	acc, err := s.st.GetAccount(ctx, accountID)
 	if number.IsKind(err, number.KindNotFound) {
 		return nil, "", nil

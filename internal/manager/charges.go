@@ -2,6 +2,8 @@ package manager
 
 import (
 	"context"
+
+	"github.com/numan-dev/numan/internal/billing"
 )
 
 // preflight is where the manager decides between quoting and committing,
@@ -20,12 +22,32 @@ import (
 // nil means go ahead: dry runs, the real run that follows a rehearsal, and
 // operations of callers that accepted charges on a manager that charges
 // nothing are not rehearsed.
+//
+// A rehearsal reads and prices everything twice. For one number whose
+// caller accepted charges, the real run is tried first, unrehearsed: its
+// one write is priced in its own transaction, and the ledger refuses a
+// debit the account cannot cover, atomically with the write. Before
+// anything that cannot be taken back unpriced (buying from a remote
+// carrier, a feature provider's action) it stops with nothing done, and
+// the operation is rehearsed as above. If it fails for any reason, nothing
+// was written (one number, one transaction), and the rehearsed path runs
+// too, so every refusal (not_enough_credit above all) reads as it always
+// has. For several numbers the rehearsal stays: it refuses all of them
+// when the account cannot pay for all.
 func (m *Manager) preflight(ctx context.Context, nums []string, op Op, run func(Op) *Result) *Result {
-	if op.DryRun || op.priced || (m.billing == nil && !op.QuoteFirst) {
+	if op.DryRun || op.priced || op.unrehearsed || (m.billing == nil && !op.QuoteFirst) {
 		return nil
+	}
+	if len(nums) == 1 && !op.QuoteFirst {
+		try := op
+		try.unrehearsed = true
+		if res := run(try); !res.needsRehearsal && res.OK() {
+			return res
+		}
 	}
 	dry := op
 	dry.DryRun = true
+	dry.plans = &billing.Plans{}
 	rehearsal := run(dry)
 	if op.QuoteFirst {
 		if len(rehearsal.Charges) > 0 {
@@ -47,5 +69,6 @@ func (m *Manager) preflight(ctx context.Context, nums []string, op Op, run func(
 	real := op
 	real.priced = true
 	real.quote = rehearsal.Charges
+	real.plans = dry.plans
 	return run(real)
 }

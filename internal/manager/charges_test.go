@@ -13,7 +13,8 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// countingStore counts the reads that start a run of an operation.
+// countingStore counts the reads of numbers that start a run of an
+// operation.
 type countingStore struct {
 	store.Store
 	reads atomic.Int64
@@ -22,6 +23,11 @@ type countingStore struct {
 func (c *countingStore) GetNumber(ctx context.Context, e164 string) (*number.Number, error) {
 	c.reads.Add(1)
 	return c.Store.GetNumber(ctx, e164)
+}
+
+func (c *countingStore) GetNumbers(ctx context.Context, e164s []string) (map[string]*number.Number, error) {
+	c.reads.Add(int64(len(e164s)))
+	return c.Store.GetNumbers(ctx, e164s)
 }
 
 // fakeBilling prices every change at quote and counts what it is asked.
@@ -42,27 +48,34 @@ func (f *fakeBilling) CheckCredit(_ context.Context, q billing.Quote) error {
 }
 
 // The quote-then-commit decision: an operation is rehearsed (run dry) at
-// most once, then run for real at most once.
+// most once, then run for real at most once; one number whose caller
+// accepted charges runs once, unrehearsed (the ledger refuses what its
+// account cannot pay, in the write's transaction).
 func TestQuoteThenCommitRunsTheDryRunOnce(t *testing.T) {
 	charged := billing.Quote{{AccountID: reseller, Summary: billing.Summary{Today: "1.00", TodayMinor: 100}}}
 	refused := number.NewError(number.KindNotEnoughCredit, reseller)
+	one, two := []string{inServiceNum}, []string{inServiceNum, withHistoryNum}
 	tests := []struct {
 		name       string
 		bill       *fakeBilling // nil: a manager that charges nothing
 		quoteFirst bool
-		runs       int64 // reads of the number: one per run
+		nums       []string
+		runs       int64 // runs of the operation (each reads every number once)
 		written    bool
 		accept     bool // Result.NeedsAcceptance
 		failed     number.Kind
 		checks     int
 	}{
-		{"not accepted, nothing charges", nil, true, 2, true, false, "", 0},
-		{"not accepted, free", &fakeBilling{}, true, 2, true, false, "", 0},
-		{"not accepted, charged", &fakeBilling{quote: charged}, true, 1, false, true, "", 0},
-		{"accepted, nothing charges", nil, false, 1, true, false, "", 0},
-		{"accepted, free", &fakeBilling{}, false, 2, true, false, "", 0},
-		{"accepted, charged", &fakeBilling{quote: charged}, false, 2, true, false, "", 1},
-		{"accepted, not enough credit", &fakeBilling{quote: charged, refuse: refused}, false, 1, false, false, number.KindNotEnoughCredit, 1},
+		{"not accepted, nothing charges", nil, true, one, 2, true, false, "", 0},
+		{"not accepted, free", &fakeBilling{}, true, one, 2, true, false, "", 0},
+		{"not accepted, charged", &fakeBilling{quote: charged}, true, one, 1, false, true, "", 0},
+		{"accepted, nothing charges", nil, false, one, 1, true, false, "", 0},
+		{"accepted, free", &fakeBilling{}, false, one, 1, true, false, "", 0},
+		{"accepted, charged", &fakeBilling{quote: charged}, false, one, 1, true, false, "", 0},
+		{"accepted, free, two numbers", &fakeBilling{}, false, two, 2, true, false, "", 0},
+		{"accepted, charged, two numbers", &fakeBilling{quote: charged}, false, two, 2, true, false, "", 1},
+		{"accepted, not enough credit, two numbers", &fakeBilling{quote: charged, refuse: refused}, false, two, 1, false, false, number.KindNotEnoughCredit, 1},
+		{"not accepted, charged, two numbers", &fakeBilling{quote: charged}, true, two, 1, false, true, "", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,22 +87,27 @@ func TestQuoteThenCommitRunsTheDryRunOnce(t *testing.T) {
 			}
 			op := as(reseller)
 			op.QuoteFirst = tc.quoteFirst
-			before := w.stored(t, inServiceNum)
-			r := m.Update(ctx, []string{inServiceNum}, manager.Merge, number.Doc{"my_key": json.RawMessage(`"x"`)}, op)
-			if got := cs.reads.Load(); got != tc.runs {
-				t.Errorf("the operation ran %d times, want %d", got, tc.runs)
+			before := map[string]int64{}
+			for _, n := range tc.nums {
+				before[n] = w.stored(t, n).Version
+			}
+			r := m.Update(ctx, tc.nums, manager.Merge, number.Doc{"my_key": json.RawMessage(`"x"`)}, op)
+			if got, want := cs.reads.Load(), tc.runs*int64(len(tc.nums)); got != want {
+				t.Errorf("%d reads of the numbers, want %d (%d runs)", got, want, tc.runs)
 			}
 			if r.NeedsAcceptance != tc.accept || (tc.accept && len(r.Charges) != 1) {
 				t.Errorf("needs acceptance %v with charges %v", r.NeedsAcceptance, r.Charges)
 			}
-			if tc.failed != "" {
-				wantKind(t, failure(t, r, inServiceNum), tc.failed, "")
-			} else if !tc.accept {
-				one(t, r)
-			}
-			after := w.stored(t, inServiceNum)
-			if written := after.Version != before.Version; written != tc.written {
-				t.Errorf("written %v, want %v", written, tc.written)
+			for _, n := range tc.nums {
+				switch {
+				case tc.failed != "":
+					wantKind(t, failure(t, r, n), tc.failed, "")
+				case !tc.accept && r.Failed[n] != nil:
+					t.Errorf("%s failed: %v", n, r.Failed[n])
+				}
+				if written := w.stored(t, n).Version != before[n]; written != tc.written {
+					t.Errorf("%s written %v, want %v", n, written, tc.written)
+				}
 			}
 			if tc.bill != nil {
 				if tc.bill.checks != tc.checks {

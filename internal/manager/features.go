@@ -96,6 +96,10 @@ func (m *Manager) applyFeatures(ctx context.Context, b *batch, it *item, op Op) 
 			add(f)
 		}
 	}
+	if op.unrehearsed && len(jobs) > 0 {
+		// A provider would act: not before the operation is priced.
+		return false, b.rehearse()
+	}
 	slices.SortFunc(jobs, func(a, b job) int {
 		return strings.Compare(a.provider+"\x00"+a.feature, b.provider+"\x00"+b.feature)
 	})

@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/numan-dev/numan/number"
@@ -40,6 +41,9 @@ type batch struct {
 	// settings are the number_manager settings of each account the
 	// operation met (settingsFor).
 	settings map[string]number.AccountSettings
+	// needsRehearsal: an unrehearsed run (Op.unrehearsed) met a step it
+	// may not take unpriced; save writes nothing.
+	needsRehearsal bool
 }
 
 // load normalises the inputs (dropping duplicates, failing what does not
@@ -145,4 +149,14 @@ func (m *Manager) Get(ctx context.Context, nums []string, op Op) *Result {
 		b.res.Succeeded = append(b.res.Succeeded, it.n)
 	}
 	return b.res
+}
+
+// errNeedsRehearsal stops an unrehearsed run (Op.unrehearsed).
+var errNeedsRehearsal = errors.New("the operation must be rehearsed first")
+
+// rehearse stops an unrehearsed run: nothing is written, and the
+// operation is rehearsed (Manager.preflight).
+func (b *batch) rehearse() error {
+	b.needsRehearsal = true
+	return errNeedsRehearsal
 }

@@ -154,6 +154,13 @@ type Op struct {
 	// quote is that dry run's quote, from which purchases hold credit.
 	priced bool
 	quote  billing.Quote
+	// plans are the service plans the rehearsal and the real run price
+	// with: resolved once, the same for both (billing.Plans).
+	plans *billing.Plans
+	// unrehearsed marks the real run of a one-number operation tried
+	// before any rehearsal (see preflight): it stops, with nothing done,
+	// before anything that cannot be taken back unpriced.
+	unrehearsed bool
 }
 
 // Result is the outcome of an operation on many numbers.
@@ -173,6 +180,9 @@ type Result struct {
 
 	// pricingErr is why a dry run could not be priced.
 	pricingErr error
+	// needsRehearsal says an unrehearsed run stopped before doing
+	// anything: the operation must be rehearsed.
+	needsRehearsal bool
 }
 
 // OK reports whether nothing failed.

@@ -144,12 +144,21 @@ func (m *Manager) transition(ctx context.Context, b *batch, it *item, to number.
 		return err
 	}
 	if tr.Acquire && !op.DryRun {
+		if op.unrehearsed && !m.buysLocally(ctx, it) {
+			return b.rehearse()
+		}
 		if err := m.checkBeforeBuying(ctx, b, it, op); err != nil {
 			return err
 		}
 		return m.acquire(ctx, b, it, op)
 	}
 	return nil
+}
+
+// buysLocally says acquiring it asks no remote carrier.
+func (m *Manager) buysLocally(ctx context.Context, it *item) bool {
+	c, err := m.carriers.Get(ctx, it.n.ModuleName)
+	return err == nil && c.Info().Local
 }
 
 // Move gives numbers to account to and puts them in service (Kazoo's

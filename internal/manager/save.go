@@ -2,11 +2,13 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/numan-dev/numan/event"
+	"github.com/numan-dev/numan/internal/billing"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -83,6 +85,10 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			b.res.Succeeded = append(b.res.Succeeded, n)
 		}
 	}
+	if b.needsRehearsal {
+		b.res.needsRehearsal = true
+		return
+	}
 	if op.DryRun {
 		for _, it := range ready {
 			if changed(it.before, it.n) {
@@ -90,7 +96,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			}
 		}
 		if m.billing != nil && len(changes) > 0 {
-			q, err := m.billing.Quote(ctx, changes)
+			q, err := m.billing.Quote(billing.WithPlans(ctx, op.plans), changes)
 			if err != nil {
 				for _, it := range ready {
 					b.res.fail(it.key, err)
@@ -119,7 +125,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 	}
 	var entries map[string]*store.LedgerEntry
 	if m.billing != nil && len(changes) > 0 {
-		q, err := m.billing.Quote(pctx, changes)
+		q, err := m.billing.Quote(billing.WithPlans(pctx, op.plans), changes)
 		if err == nil {
 			entries, err = q.Entries(op.RequestID, m.now().UTC())
 		}
@@ -190,13 +196,25 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 	if n.State == number.Deleted && it.before == nil {
 		return nil
 	}
+	if u, ok := m.store.(store.NumberUpdater); ok && plainUpdate(ctx, it, entry) {
+		owner := ""
+		if n.AssignedTo != "" && it.before.AssignedTo != n.AssignedTo {
+			owner = n.AssignedTo
+		}
+		n.Version = it.before.Version
+		err := u.UpdateNumberFrom(ctx, it.before, n, owner)
+		if errors.Is(err, store.ErrOwnerNotFound) {
+			return noSuchOwner(n)
+		}
+		return err
+	}
 	return m.store.InTx(ctx, func(tx store.Tx) error {
 		if n.State != number.Deleted && n.AssignedTo != "" && (it.before == nil || it.before.AssignedTo != n.AssignedTo) {
 			// The new owner must exist, and stays until this commits:
 			// nothing is ever owned by a missing account.
 			if err := tx.LockAccount(ctx, n.AssignedTo); err != nil {
 				if number.IsKind(err, number.KindNotFound) {
-					return &number.Error{Kind: number.KindAssignFailure, Number: n.Number, Cause: "account " + n.AssignedTo + " does not exist"}
+					return noSuchOwner(n)
 				}
 				return err
 			}
@@ -239,6 +257,26 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 		}
 		return nil
 	})
+}
+
+// plainUpdate says an item's write is an update of the number with its
+// event and nothing else (no charge, no feature or purchase event, no
+// credit hold to release, no disconnect owed): what a store.NumberUpdater
+// writes at once.
+func plainUpdate(ctx context.Context, it *item, entry *store.LedgerEntry) bool {
+	if it.before == nil || it.n.State == number.Deleted || entry != nil || it.disconnect || it.purchased {
+		return false
+	}
+	if p, ok := purchaseOf(it.before); ok && p.HoldID != "" {
+		return false
+	}
+	return len(featureEvents(ctx, it.before, it.n)) == 0
+}
+
+// noSuchOwner is the failure of a write giving n to an account that does
+// not exist.
+func noSuchOwner(n *number.Number) error {
+	return &number.Error{Kind: number.KindAssignFailure, Number: n.Number, Cause: "account " + n.AssignedTo + " does not exist"}
 }
 
 func sortNumbers(ns []*number.Number) {

@@ -42,6 +42,15 @@ type dialect struct {
 	// blocking other readers or updates of other columns.
 	forKeyShare string
 
+	// updateReturnsOld says an UPDATE can answer with the row it replaced
+	// (updateNumberReturningOldSQL), which saves a number's update the
+	// read of what it was.
+	updateReturnsOld bool
+	// writableWith says one statement can write several tables (a
+	// data-modifying WITH), so a number's update, its event and its
+	// owner's lock are one statement (UpdateNumberFrom).
+	writableWith bool
+
 	// replicated says the database may have standbys that a commit waits
 	// for, so confirming a number takes a write (ConfirmNumber).
 	replicated bool

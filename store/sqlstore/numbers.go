@@ -43,6 +43,16 @@ const (
 	updateNumberSQL = "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5," +
 		" created = $6, modified = $7, doc = $9, version = version + 1 WHERE number = $1 AND version = $8"
 	deleteNumberSQL = "DELETE FROM numbers WHERE number = $1 AND version = $2"
+
+	// updateNumberReturningOldSQL is updateNumberSQL answering with the
+	// row it replaced, for the event, in the same round trip: the join
+	// reads the row in the statement's snapshot, which is the version the
+	// update is conditional on whenever the update happens (a concurrent
+	// write that moved the version makes it update nothing).
+	updateNumberReturningOldSQL = "UPDATE numbers SET state = $2, assigned_to = $3, module_name = $4, pool = $5," +
+		" created = $6, modified = $7, doc = $9, version = numbers.version + 1 FROM numbers old" +
+		" WHERE numbers.number = $1 AND numbers.version = $8 AND old.number = numbers.number" +
+		" RETURNING old.number, old.state, old.assigned_to, old.module_name, old.pool, old.created, old.modified, old.version, old.doc"
 )
 
 // GetNumber implements store.Numbers.
@@ -176,6 +186,9 @@ func (x *executor) savepoint(ctx context.Context, fn func() error) error {
 // UpdateNumber implements store.Numbers, appending its event.NumberChange
 // (from the row it replaces, read in the same transaction).
 func (x *executor) UpdateNumber(ctx context.Context, n *number.Number) error {
+	if x.d.updateReturnsOld {
+		return x.atomic(ctx, func(x *executor) error { return x.updateNumberReturningOld(ctx, n) })
+	}
 	return x.atomic(ctx, func(x *executor) error {
 		before, err := x.getNumber(ctx, n.Number, "")
 		if err != nil {
@@ -199,6 +212,110 @@ func (x *executor) UpdateNumber(ctx context.Context, n *number.Number) error {
 		x.noteWritten(n)
 		return x.appendNumberEvent(ctx, before, n)
 	})
+}
+
+// updateNumberReturningOld is UpdateNumber in one statement, on dialects
+// whose UPDATE can return the row it replaced.
+func (x *executor) updateNumberReturningOld(ctx context.Context, n *number.Number) error {
+	args, err := x.numberArgs(n, n.Version)
+	if err != nil {
+		return err
+	}
+	before, err := scanNumber(x.queryRow(ctx, updateNumberReturningOldSQL, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return x.whyUnchanged(ctx, n.Number, "update number")
+	}
+	if err != nil {
+		return x.d.internal("update number", n.Number, err)
+	}
+	n.Version++
+	x.noteWritten(n)
+	return x.appendNumberEvent(ctx, before, n)
+}
+
+// UpdateNumberFrom implements store.NumberUpdater: on dialects whose
+// statements can write several tables (PostgreSQL's data-modifying WITH),
+// the owner's lock, the conditional update and its event are one
+// statement; elsewhere, a transaction of LockAccount and UpdateNumber.
+func (x *executor) UpdateNumberFrom(ctx context.Context, before, n *number.Number, owner string) error {
+	if !x.d.writableWith {
+		return x.atomic(ctx, func(x *executor) error {
+			if owner != "" {
+				if err := (txExecutor{x}).LockAccount(ctx, owner); err != nil {
+					return ownerNotFound(err)
+				}
+			}
+			return x.UpdateNumber(ctx, n)
+		})
+	}
+	args, err := x.numberArgs(n, n.Version)
+	if err != nil {
+		return err
+	}
+	// The event is of the write as it will be: at the next version.
+	n.Version++
+	e := event.NumberChange(ctx, before, n)
+	n.Version--
+	eargs, err := x.eventArgs(e)
+	if err != nil {
+		return x.d.internal("update number", n.Number, err)
+	}
+	query := updateNumberWithEventSQL
+	if owner != "" {
+		query = updateNumberOwnedWithEventSQL
+		args = append(args, owner)
+	}
+	changed, err := x.execOne(ctx, query, append(args, eargs...)...)
+	if err != nil {
+		return x.d.internal("update number", n.Number, err)
+	}
+	if !changed {
+		if owner != "" {
+			if err := x.accountExists(ctx, owner); err != nil {
+				return ownerNotFound(err)
+			}
+		}
+		return x.whyUnchanged(ctx, n.Number, "update number")
+	}
+	n.Version++
+	x.noteWritten(n)
+	return nil
+}
+
+// updateNumberWithEventSQL is updateNumberSQL and, when it updated the
+// row, the insert of its event ($10-$15: insertEventSQL's), in one
+// statement; updateNumberOwnedWithEventSQL also takes the key share lock
+// of the new owner ($10), and updates nothing when it does not exist.
+const (
+	updateNumberWithEventSQL = "WITH changed AS (" + updateNumberSQL + " RETURNING number)" +
+		" INSERT INTO events (id, type, created, account_id, number, doc) SELECT $10, $11, $12, $13, $14, $15 FROM changed"
+	updateNumberOwnedWithEventSQL = "WITH owner AS (SELECT 1 FROM accounts WHERE id = $10 FOR KEY SHARE)," +
+		" changed AS (" + updateNumberSQL + " AND EXISTS (SELECT 1 FROM owner) RETURNING number)" +
+		" INSERT INTO events (id, type, created, account_id, number, doc) SELECT $11, $12, $13, $14, $15, $16 FROM changed"
+)
+
+// ownerNotFound marks an owner's KindNotFound as store.ErrOwnerNotFound.
+func ownerNotFound(err error) error {
+	var ne *number.Error
+	if errors.As(err, &ne) && ne.Kind == number.KindNotFound {
+		c := *ne
+		c.Err = store.ErrOwnerNotFound
+		return &c
+	}
+	return err
+}
+
+// accountExists is nil when the account exists, else KindNotFound.
+func (x *executor) accountExists(ctx context.Context, id string) error {
+	var one int
+	err := x.queryRow(ctx, "SELECT 1 FROM accounts WHERE id = $1", id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return accountNotFound(id)
+	}
+	if err != nil {
+		return x.d.internal("get account", id, err)
+	}
+	return nil
 }
 
 // DeleteNumber implements store.Numbers, appending its event.NumberChange.

@@ -36,8 +36,11 @@ var postgresDialect = &dialect{
 	skipLocked:  " FOR UPDATE SKIP LOCKED",
 	forKeyShare: " FOR KEY SHARE",
 	replicated:  true,
-	hasFeature:  func(p string) string { return "(doc->'features'->(" + p + "::text)) IS NOT NULL" },
-	param:       numbered,
+
+	updateReturnsOld: true,
+	writableWith:     true,
+	hasFeature:       func(p string) string { return "(doc->'features'->(" + p + "::text)) IS NOT NULL" },
+	param:            numbered,
 	violation: func(err error) (violation, string) {
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) {

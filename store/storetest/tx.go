@@ -25,6 +25,8 @@ func runTx(t *testing.T, open Opener) {
 		{"duplicate in a bulk insert", testTxBulkDuplicate},
 		{"concurrent transactions on one row", func(t *testing.T, s store.Store) { testTxRace(t, s, false) }},
 		{"concurrent transactions locking one row", func(t *testing.T, s store.Store) { testTxRace(t, s, true) }},
+		{"an update, its event and its owner's lock at once", testNumberUpdater},
+		{"concurrent updates at once of one row", testNumberUpdaterRace},
 	}.run(t, open)
 }
 
@@ -305,5 +307,124 @@ func testTxRace(t *testing.T, s store.Store, lock bool) {
 		if acct := accountID(100 + w); acct != got.AssignedTo && len(ledgerOf(t, s, acct)) != 0 {
 			t.Errorf("loser %s was charged", acct)
 		}
+	}
+}
+
+// updater is s as a store.NumberUpdater; the test is skipped for stores
+// without the capability.
+func updater(t *testing.T, s store.Store) store.NumberUpdater {
+	t.Helper()
+	u, ok := s.(store.NumberUpdater)
+	if !ok {
+		t.Skip("the store is not a store.NumberUpdater")
+	}
+	return u
+}
+
+// testNumberUpdater checks store.NumberUpdater: it writes what LockAccount
+// and UpdateNumber would, with the event's before as given, and nothing
+// at all when the version moved, the number is gone or the owner is
+// missing.
+func testNumberUpdater(t *testing.T, s store.Store) {
+	u := updater(t, s)
+	ctx := actorCtx(t)
+	mustInsertAccounts(t, s, account(1, "a"))
+	const e164 = "+14155550270"
+	mustInsert(t, s, plain(e164, number.Available))
+	v1 := mustGet(t, s, e164)
+	n := v1.Clone()
+	n.State, n.AssignedTo = number.InService, accountID(1)
+	if err := u.UpdateNumberFrom(ctx, v1, n, accountID(1)); err != nil {
+		t.Fatalf("UpdateNumberFrom: %v", err)
+	}
+	got := mustGet(t, s, e164)
+	if n.Version != 2 || got.Version != 2 || got.State != number.InService || got.AssignedTo != accountID(1) {
+		t.Fatalf("after the update: n at %d, stored %s for %q at %d", n.Version, got.State, got.AssignedTo, got.Version)
+	}
+	es := numberEvents(t, s, e164)
+	last := es[len(es)-1]
+	var before, after struct {
+		State   number.State `json:"state"`
+		Version int64        `json:"version"`
+	}
+	if len(es) != 2 || json.Unmarshal(last.Before, &before) != nil || json.Unmarshal(last.After, &after) != nil ||
+		before.State != number.Available || after.State != number.InService {
+		t.Fatalf("events %v; the update's: %+v", EventTypes(es), last)
+	}
+
+	unchanged := func(what string) {
+		t.Helper()
+		if got := mustGet(t, s, e164); got.Version != 2 {
+			t.Fatalf("%s wrote version %d", what, got.Version)
+		}
+		if es := numberEvents(t, s, e164); len(es) != 2 {
+			t.Fatalf("%s appended an event: %v", what, EventTypes(es))
+		}
+	}
+	nothing := func(what string, err error, kind number.Kind) {
+		t.Helper()
+		if !number.IsKind(err, kind) {
+			t.Fatalf("%s: %v, want %s", what, err, kind)
+		}
+		unchanged(what)
+	}
+	stale := v1.Clone()
+	stale.State = number.Reserved
+	nothing("an update from a version that moved", u.UpdateNumberFrom(ctx, v1, stale, ""), number.KindConflict)
+
+	v2 := mustGet(t, s, e164)
+	elsewhere := v2.Clone()
+	elsewhere.AssignedTo = accountID(9)
+	err := u.UpdateNumberFrom(ctx, v2, elsewhere, accountID(9))
+	nothing("an update giving the number to a missing account", err, number.KindNotFound)
+	if !errors.Is(err, store.ErrOwnerNotFound) {
+		t.Fatalf("a missing owner: %v, want store.ErrOwnerNotFound", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	moved := v2.Clone()
+	moved.State = number.Reserved
+	if err := u.UpdateNumberFrom(cancelled, v2, moved, ""); err == nil {
+		t.Fatal("an update on a cancelled context succeeded")
+	}
+	unchanged("an update on a cancelled context")
+
+	gone := plain("+14155550271", number.Available)
+	gone.Version = 1
+	err = u.UpdateNumberFrom(ctx, gone.Clone(), gone, "")
+	if !number.IsKind(err, number.KindNotFound) || errors.Is(err, store.ErrOwnerNotFound) {
+		t.Fatalf("a missing number: %v, want KindNotFound of the number", err)
+	}
+}
+
+// testNumberUpdaterRace runs concurrent store.NumberUpdater writes from
+// one version: exactly one is written, with one event.
+func testNumberUpdaterRace(t *testing.T, s store.Store) {
+	u := updater(t, s)
+	const workers, e164 = 20, "+14155550272"
+	accts := make([]*number.Account, workers)
+	for w := range accts {
+		accts[w] = account(200+w, fmt.Sprintf("racer%d", w))
+	}
+	mustInsertAccounts(t, s, accts...)
+	mustInsert(t, s, plain(e164, number.Available))
+	v1 := mustGet(t, s, e164)
+	var wins atomic.Int64
+	together(workers, func(w int) {
+		n := v1.Clone()
+		n.State, n.AssignedTo = number.InService, accountID(200+w)
+		switch err := u.UpdateNumberFrom(context.Background(), v1, n, n.AssignedTo); {
+		case err == nil:
+			wins.Add(1)
+		case !number.IsKind(err, number.KindConflict):
+			t.Errorf("UpdateNumberFrom: %v", err)
+		}
+	})
+	got := mustGet(t, s, e164)
+	if wins.Load() != 1 || got.Version != 2 {
+		t.Fatalf("%d winners, version %d; want 1 winner at version 2", wins.Load(), got.Version)
+	}
+	if es := numberEvents(t, s, e164); len(es) != 2 {
+		t.Fatalf("events %v, want the insert's and the winner's", EventTypes(es))
 	}
 }
