@@ -49,6 +49,7 @@ type env struct {
 	key    string // master API key
 	token  string // master token
 	keys   *secrets.Keyring
+	accs   *accounts.Service
 }
 
 const testMasterKey = "master-key-0123456789"
@@ -110,14 +111,14 @@ func newEnvOn(t testing.TB, st store.Store) *env {
 	}
 	mgr := manager.New(st, src, manager.Options{Now: clk.now, Accounts: accs, NumberCacheTTL: time.Second})
 	// The billing endpoints answer; writes are priced only withBilling.
-	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now})
+	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now, Accounts: accs})
 	people, err := users.New(st, accs, secret, users.Options{Params: testUserParams, Now: clk.now, CacheTTL: time.Minute, Normalize: mgr.Normalize})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hooks := webhooks.New(st, kr, webhooks.Options{Now: clk.now})
 	srv := New(Options{Manager: mgr, Billing: bill, Users: people, Config: src, Auth: auth, Now: clk.now, Node: "test-node", Version: "test", Webhooks: hooks})
-	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey, keys: kr}
+	e := &env{t: t, srv: srv, st: st, clock: clk, fake: fake, master: master.ID, key: testMasterKey, keys: kr, accs: accs}
 	e.token = e.login(testMasterKey)
 	return e
 }

@@ -33,6 +33,19 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of ledger entries; tests inject one.
 	Now func() time.Time
+	// Accounts, when set, is where PlanFor reads an account and its
+	// ancestors: the accounts cache authorization reads them from
+	// (internal/accounts; at most --account-cache-ttl old after another
+	// node changed one, this node's changes at once), which spares every
+	// priced write a read. Plans and their links are always read from the
+	// store. Without it, accounts are read from the store too.
+	Accounts AccountReader
+}
+
+// AccountReader reads accounts (internal/accounts.Service.Relations):
+// unknown ids are absent; the accounts must not be changed.
+type AccountReader interface {
+	Relations(ctx context.Context, ids ...string) (number.Accounts, error)
 }
 
 // Service prices operations and records their charges, and keeps the
@@ -45,6 +58,7 @@ type Options struct {
 // recorded.
 type Service struct {
 	st       Store
+	accounts AccountReader // nil: the store
 	classify Classify
 	log      *slog.Logger
 	now      func() time.Time
@@ -58,7 +72,7 @@ func New(st Store, classify Classify, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{st: st, classify: classify, log: opts.Logger, now: opts.Now}
+	return &Service{st: st, accounts: opts.Accounts, classify: classify, log: opts.Logger, now: opts.Now}
 }
 
 // Classifier classifies numbers with the current number_manager
@@ -221,9 +235,33 @@ func (s *Service) PlanFor(ctx context.Context, accountID string) (plan *Plan, fr
 	return plan, from, nil
 }
 
+// account reads an account from Options.Accounts, else the store;
+// KindNotFound when it does not exist.
+func (s *Service) account(ctx context.Context, id string) (*number.Account, error) {
+	if s.accounts == nil {
+		return s.st.GetAccount(ctx, id)
+	}
+	got, err := s.accounts.Relations(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a := got[id]; a != nil {
+		return a, nil
+	}
+	return nil, number.NewError(number.KindNotFound, id)
+}
+
+// ancestors reads the accounts of a tree, as account does.
+func (s *Service) ancestors(ctx context.Context, tree []string) (map[string]*number.Account, error) {
+	if s.accounts == nil {
+		return s.st.GetAccounts(ctx, tree)
+	}
+	return s.accounts.Relations(ctx, tree...)
+}
+
 // resolvePlan is PlanFor read from the store.
 func (s *Service) resolvePlan(ctx context.Context, accountID string) (plan *Plan, from string, err error) {
-	acc, err := s.st.GetAccount(ctx, accountID)
+	acc, err := s.account(ctx, accountID)
 	if number.IsKind(err, number.KindNotFound) {
 		return nil, "", nil
 	}
@@ -239,7 +277,7 @@ func (s *Service) resolvePlan(ctx context.Context, accountID string) (plan *Plan
 	if len(linked[acc.ID]) > 0 {
 		from = acc.ID
 	} else if len(acc.Tree) > 0 {
-		ancestors, err := s.st.GetAccounts(ctx, acc.Tree)
+		ancestors, err := s.ancestors(ctx, acc.Tree)
 		if err != nil {
 			return nil, "", err
 		}

@@ -179,7 +179,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if bs, ok := st.(billing.Store); ok {
 		// Every number write is priced (402 accept charges), checked against
 		// credit and recorded in the ledger.
-		bill = billing.New(bs, billing.ClassifyWith(mgr), billing.Options{Logger: log})
+		bill = billing.New(bs, billing.ClassifyWith(mgr), billing.Options{Logger: log, Accounts: accs})
 		mgr.SetBilling(bill)
 	}
 	reqLog := log
