@@ -291,10 +291,21 @@ func (c *call) collectionBody() (nums []string, rest number.Doc, accept bool, er
 
 // handleCollectionCreate is PUT …/phone_numbers/collection.
 func handleCollectionCreate(c *call) {
+	nums, op, accept, ok := c.collectionCreate()
+	if !ok {
+		return
+	}
+	c.charged(accept, op, func(op manager.Op) *manager.Result { return c.s.mgr.Create(c.ctx, nums, op) })
+}
+
+// collectionCreate reads a collection create's body: the numbers, the
+// operation (create_with_state, the public fields) and whether charges
+// were accepted; ok false once it answered an error.
+func (c *call) collectionCreate() (nums []string, op manager.Op, accept, ok bool) {
 	nums, rest, accept, err := c.collectionBody()
 	if err != nil {
 		c.fail(err)
-		return
+		return nil, op, false, false
 	}
 	var v validationErrors
 	if raw, ok := rest["create_with_state"]; ok {
@@ -302,12 +313,40 @@ func handleCollectionCreate(c *call) {
 	}
 	if err := v.err(); err != nil {
 		c.fail(err)
-		return
+		return nil, op, false, false
 	}
-	op := c.op()
+	op = c.op()
 	op.State = createState(rest)
 	op.PublicFields = without(rest, "create_with_state")
-	c.charged(accept, op, func(op manager.Op) *manager.Result { return c.s.mgr.Create(c.ctx, nums, op) })
+	return nums, op, accept, true
+}
+
+// handleCollectionImport is PUT …/phone_numbers/collection/import: a bulk
+// load (numan numbers import). It creates as PUT …/collection does, and
+// answers {"success": [numbers created, in order], "error": {number:
+// failure}} whatever their count: rendering every created number, as
+// Kazoo's reply does, cost a bulk load more than writing it. Not in
+// Kazoo.
+func handleCollectionImport(c *call) {
+	nums, op, accept, ok := c.collectionCreate()
+	if !ok {
+		return
+	}
+	op.QuoteFirst = !accept
+	res := c.s.mgr.Create(c.ctx, nums, op)
+	if res.NeedsAcceptance {
+		c.fail(errAcceptCharges(res.Charges))
+		return
+	}
+	success := make([]string, len(res.Succeeded))
+	for i, n := range res.Succeeded {
+		success[i] = n.Number
+	}
+	failed := make(map[string]any, len(res.Failed))
+	for k, err := range res.Failed {
+		failed[k] = numberFailure(err)
+	}
+	c.ok(map[string]any{"success": success, "error": failed})
 }
 
 // handleCollectionUpdate is POST (replace) and PATCH (merge) …/phone_numbers/collection.

@@ -80,6 +80,7 @@ func (s *Server) routes() []*route {
 		r(POST, pn+"/collection", "phone_numbers.collection_replace", authRequired, "Replace numbers' public fields", handleCollectionUpdate),
 		r(PATCH, pn+"/collection", "phone_numbers.collection_patch", authRequired, "Merge into numbers' public fields", handleCollectionUpdate),
 		r(DELETE, pn+"/collection", "phone_numbers.collection_release", authRequired, "Release numbers (?hard=true: delete)", handleCollectionDelete),
+		r(PUT, pn+"/collection/import", "phone_numbers.collection_import", authRequired, "Create numbers in bulk, answering with their numbers only", handleCollectionImport),
 		r(PUT, pn+"/collection/activate", "phone_numbers.collection_activate", authRequired, "Buy numbers into the account", handleCollectionActivate),
 		r(PUT, pn+"/collection/used_by", "phone_numbers.collection_used_by", authRequired, "Set the application that routes numbers", handleCollectionUsedBy),
 		r(DELETE, pn+"/collection/used_by", "phone_numbers.collection_used_by_clear", authRequired, "Clear the application that routes numbers", handleCollectionUsedBy),

@@ -124,7 +124,7 @@ func runBenchSuite(ctx context.Context, env *Env, o suiteOptions) error {
 
 	// Import: the numbers in service through the API, as numan numbers
 	// import sends them; the available ones straight into the store.
-	logf("import: %d numbers through PUT .../phone_numbers/collection", len(inService))
+	logf("import: %d numbers through PUT .../phone_numbers/collection/import", len(inService))
 	importRate, err := benchImportAPI(ctx, t, inService, 1000, 4)
 	if err != nil {
 		return err
@@ -290,7 +290,7 @@ func (r benchResult) p50() time.Duration {
 }
 
 // benchImportAPI creates nums in service for t's account through the
-// collection endpoint, batch at a time with workers in flight, and returns
+// collection import endpoint (as numan numbers import does), batch at a time with workers in flight, and returns
 // numbers/s.
 func benchImportAPI(ctx context.Context, t benchTarget, nums []string, batch, workers int) (float64, error) {
 	hc := &http.Client{Timeout: 5 * time.Minute}
@@ -305,7 +305,7 @@ func benchImportAPI(ctx context.Context, t benchTarget, nums []string, batch, wo
 			defer wg.Done()
 			for b := range ch {
 				body, _ := json.Marshal(map[string]any{"data": map[string]any{"numbers": b}, "accept_charges": true})
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPut, t.base+"/v2/accounts/"+t.account+"/phone_numbers/collection", bytes.NewReader(body))
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPut, t.base+"/v2/accounts/"+t.account+"/phone_numbers/collection/import", bytes.NewReader(body))
 				req.Header.Set("X-Auth-Token", t.token)
 				req.Header.Set("Content-Type", "application/json")
 				resp, err := hc.Do(req)

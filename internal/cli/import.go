@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -17,7 +16,7 @@ import (
 	"sync"
 )
 
-// importBatch is one collection request of an import.
+// importBatch is one request of an import (PUT …/collection/import).
 type importBatch struct {
 	state string
 	nums  []string
@@ -244,7 +243,7 @@ func sendImportBatch(ctx context.Context, c *client, b importBatch, o importOpti
 	if o.accept {
 		body["accept_charges"] = true
 	}
-	r, err := c.request(ctx, http.MethodPut, c.accountPath("/phone_numbers/collection"), body)
+	r, err := c.request(ctx, http.MethodPut, c.accountPath("/phone_numbers/collection/import"), body)
 	if err != nil {
 		var ae *apiError
 		reason := err.Error()
@@ -264,25 +263,20 @@ func sendImportBatch(ctx context.Context, c *client, b importBatch, o importOpti
 		}
 		return
 	}
-	var multi struct {
-		Success map[string]json.RawMessage `json:"success"`
-		Error   json.RawMessage            `json:"error"`
+	var reply struct {
+		Success []string                   `json:"success"`
+		Error   map[string]json.RawMessage `json:"error"`
 	}
-	if json.Unmarshal(r.Data, &multi) != nil || multi.Success == nil {
-		// A single success is unwrapped: the number's JSON.
-		var one struct {
-			ID string `json:"id"`
+	if err := json.Unmarshal(r.Data, &reply); err != nil {
+		for _, n := range b.nums {
+			out.fail(p, n, "unreadable reply: "+err.Error())
 		}
-		_ = json.Unmarshal(r.Data, &one)
-		out.created(p, cmp.Or(one.ID, b.nums[0]))
 		return
 	}
-	for n := range multi.Success {
+	for _, n := range reply.Success {
 		out.created(p, n)
 	}
-	var failures map[string]json.RawMessage
-	_ = json.Unmarshal(multi.Error, &failures)
-	for n, raw := range failures {
+	for n, raw := range reply.Error {
 		out.fail(p, n, failureReason(raw))
 	}
 }

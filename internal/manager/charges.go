@@ -23,25 +23,27 @@ import (
 // operations of callers that accepted charges on a manager that charges
 // nothing are not rehearsed.
 //
-// A rehearsal reads and prices everything twice. For one number whose
-// caller accepted charges, the real run is tried first, unrehearsed: its
-// one write is priced in its own transaction, and the ledger refuses a
-// debit the account cannot cover, atomically with the write. Before
-// anything that cannot be taken back unpriced (buying from a remote
-// carrier, a feature provider's action) it stops with nothing done, and
-// the operation is rehearsed as above. If it fails for any reason, nothing
-// was written (one number, one transaction), and the rehearsed path runs
-// too, so every refusal (not_enough_credit above all) reads as it always
-// has. For several numbers the rehearsal stays: it refuses all of them
-// when the account cannot pay for all.
+// A rehearsal reads and prices everything twice. When the caller accepted
+// charges, the real run is tried first, unrehearsed. Before anything that
+// cannot be taken back unpriced (buying from a remote carrier, a feature
+// provider's action) it stops with nothing done, and the operation is
+// rehearsed as above; so it does, with nothing written, when pricing
+// fails, or when the account cannot pay for several numbers at once (the
+// rehearsal refuses them all). What remains is priced before it is
+// written, each number's charge in its write's transaction, where the
+// ledger refuses a debit the account cannot cover. When
+// the unrehearsed run of one number fails for any reason, nothing was
+// written (one number, one transaction), and the rehearsed path runs too,
+// so every refusal (not_enough_credit above all) reads as it always has.
 func (m *Manager) preflight(ctx context.Context, nums []string, op Op, run func(Op) *Result) *Result {
 	if op.DryRun || op.priced || op.unrehearsed || (m.billing == nil && !op.QuoteFirst) {
 		return nil
 	}
-	if len(nums) == 1 && !op.QuoteFirst {
+	if !op.QuoteFirst {
 		try := op
 		try.unrehearsed = true
-		if res := run(try); !res.needsRehearsal && res.OK() {
+		res := run(try)
+		if !res.needsRehearsal && (len(nums) > 1 || res.OK()) {
 			return res
 		}
 	}

@@ -48,9 +48,11 @@ func (f *fakeBilling) CheckCredit(_ context.Context, q billing.Quote) error {
 }
 
 // The quote-then-commit decision: an operation is rehearsed (run dry) at
-// most once, then run for real at most once; one number whose caller
-// accepted charges runs once, unrehearsed (the ledger refuses what its
-// account cannot pay, in the write's transaction).
+// most once, then run for real at most once; an operation whose caller
+// accepted charges runs once, unrehearsed, when its account can pay
+// (one number: the ledger refuses what its account cannot pay, in the
+// write's transaction; several: their quote is checked first, and the
+// rehearsal refuses them all if it fails).
 func TestQuoteThenCommitRunsTheDryRunOnce(t *testing.T) {
 	charged := billing.Quote{{AccountID: reseller, Summary: billing.Summary{Today: "1.00", TodayMinor: 100}}}
 	refused := number.NewError(number.KindNotEnoughCredit, reseller)
@@ -72,9 +74,9 @@ func TestQuoteThenCommitRunsTheDryRunOnce(t *testing.T) {
 		{"accepted, nothing charges", nil, false, one, 1, true, false, "", 0},
 		{"accepted, free", &fakeBilling{}, false, one, 1, true, false, "", 0},
 		{"accepted, charged", &fakeBilling{quote: charged}, false, one, 1, true, false, "", 0},
-		{"accepted, free, two numbers", &fakeBilling{}, false, two, 2, true, false, "", 0},
-		{"accepted, charged, two numbers", &fakeBilling{quote: charged}, false, two, 2, true, false, "", 1},
-		{"accepted, not enough credit, two numbers", &fakeBilling{quote: charged, refuse: refused}, false, two, 1, false, false, number.KindNotEnoughCredit, 1},
+		{"accepted, free, two numbers", &fakeBilling{}, false, two, 1, true, false, "", 0},
+		{"accepted, charged, two numbers", &fakeBilling{quote: charged}, false, two, 1, true, false, "", 1},
+		{"accepted, not enough credit, two numbers", &fakeBilling{quote: charged, refuse: refused}, false, two, 2, false, false, number.KindNotEnoughCredit, 2},
 		{"not accepted, charged, two numbers", &fakeBilling{quote: charged}, true, two, 1, false, true, "", 0},
 	}
 	for _, tc := range tests {

@@ -54,6 +54,12 @@ func (m *Manager) applyFeatures(ctx context.Context, b *batch, it *item, op Op) 
 		n.SetModuleName(name)
 		delete(n.Public, number.FeatureCarrierName)
 	}
+	requested, records := number.RequestedFeatures(n), feature.Records(n)
+	if len(requested) == 0 && !anyHeld(records) {
+		// No feature asked for, none held: nothing to check or run (a
+		// bulk load's numbers, most moves).
+		return false, nil
+	}
 	settings, err := m.settingsFor(ctx, b, n.AssignedTo)
 	if err != nil {
 		return false, err
@@ -88,10 +94,10 @@ func (m *Manager) applyFeatures(ctx context.Context, b *batch, it *item, op Op) 
 		seen[f] = true
 		jobs = append(jobs, job{f, chooseProvider(f, n, settings)})
 	}
-	for _, f := range number.RequestedFeatures(n) {
+	for _, f := range requested {
 		add(f)
 	}
-	for f, rec := range feature.Records(n) {
+	for f, rec := range records {
 		if rec.Holds() {
 			add(f)
 		}
@@ -129,6 +135,16 @@ func (m *Manager) applyFeatures(ctx context.Context, b *batch, it *item, op Op) 
 	}
 	m.keepRecords(ctx, it, err)
 	return false, err
+}
+
+// anyHeld says a provisioning record may hold something at a provider.
+func anyHeld(records map[string]feature.Record) bool {
+	for _, r := range records {
+		if r.Holds() {
+			return true
+		}
+	}
+	return false
 }
 
 // saveFeature runs one feature of n through its provider. A feature the

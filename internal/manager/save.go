@@ -126,6 +126,13 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 	var entries map[string]*store.LedgerEntry
 	if m.billing != nil && len(changes) > 0 {
 		q, err := m.billing.Quote(billing.WithPlans(pctx, op.plans), changes)
+		if op.unrehearsed && (err != nil || (len(q) > 0 && len(items) > 1 && m.billing.CheckCredit(pctx, q) != nil)) {
+			// Unrehearsed, nothing written yet: a pricing failure, or
+			// several numbers the account cannot pay for all at once. The
+			// rehearsal refuses them as it always has.
+			b.res.needsRehearsal = true
+			return
+		}
 		if err == nil {
 			entries, err = q.Entries(op.RequestID, m.now().UTC())
 		}
