@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/numan-dev/numan/number"
@@ -174,19 +175,66 @@ type Snapshot struct {
 	Modified       time.Time `json:"modified"`
 }
 
-// SnapshotOf returns n's snapshot encoded, or nil for nil.
+// SnapshotOf returns n's snapshot encoded, or nil for nil: what
+// json.Marshal of its Snapshot gives, appended field by field (a bulk load
+// encodes one per number; reflection was most of the cost).
 func SnapshotOf(n *number.Number) json.RawMessage {
 	if n == nil {
 		return nil
 	}
-	s := Snapshot{Number: n.Number, State: string(n.State), AssignedTo: n.AssignedTo, PrevAssignedTo: n.PrevAssignedTo,
-		UsedBy: n.UsedBy, Carrier: n.ModuleName, Pool: n.Pool, PortedIn: n.PortedIn, Features: n.Features.Keys(),
-		Version: n.Version, Created: n.Created.UTC(), Modified: n.Modified.UTC()}
-	raw, err := json.Marshal(s)
-	if err != nil {
-		panic("event: snapshot: " + err.Error()) // plain fields always encode
+	b := make([]byte, 0, 256)
+	b = appendString(append(b, `{"number":`...), n.Number)
+	b = appendString(append(b, `,"state":`...), string(n.State))
+	for _, f := range []struct{ key, val string }{
+		{`,"assigned_to":`, n.AssignedTo}, {`,"prev_assigned_to":`, n.PrevAssignedTo}, {`,"used_by":`, n.UsedBy},
+		{`,"carrier_module":`, n.ModuleName}, {`,"pool":`, n.Pool},
+	} {
+		if f.val != "" {
+			b = appendString(append(b, f.key...), f.val)
+		}
 	}
-	return raw
+	if n.PortedIn {
+		b = append(b, `,"ported_in":true`...)
+	}
+	if fs := n.Features.Keys(); len(fs) > 0 {
+		b = append(b, `,"features":[`...)
+		for i, f := range fs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, f)
+		}
+		b = append(b, ']')
+	}
+	b = strconv.AppendInt(append(b, `,"version":`...), n.Version, 10)
+	b = appendTime(append(b, `,"created":`...), n.Created.UTC())
+	b = appendTime(append(b, `,"modified":`...), n.Modified.UTC())
+	return append(b, '}')
+}
+
+// appendString appends s as json.Marshal encodes it: quoted as is when
+// it is printable ASCII that needs no escape (numbers, ids, states), else
+// through json.Marshal.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			raw, _ := json.Marshal(s) // a string always encodes
+			return append(b, raw...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
+}
+
+// appendTime appends t as json.Marshal encodes a time.Time.
+func appendTime(b []byte, t time.Time) []byte {
+	if y := t.Year(); y < 0 || y > 9999 {
+		raw, err := json.Marshal(t)
+		if err != nil {
+			return append(b, `null`...) // json.Marshal refuses such a year; never stored
+		}
+		return append(b, raw...)
+	}
+	return append(t.AppendFormat(append(b, '"'), time.RFC3339Nano), '"')
 }
 
 // NumberChange returns the event of a number write: before is nil for an
