@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/billing"
@@ -13,7 +14,7 @@ import (
 // withBilling prices the env's writes: the server bills over its store
 // and the manager prices every write with the same billing service.
 func (e *env) withBilling() *billing.Service {
-	b := billing.New(e.st, billing.ClassifyWith(e.srv.mgr), billing.Options{Now: e.clock.now, Accounts: e.accs})
+	b := billing.New(e.st, billing.ClassifyWith(e.srv.mgr), billing.Options{Now: e.clock.now, Accounts: e.accs, PlanCacheTTL: time.Second})
 	e.srv.billing = b
 	e.srv.mgr.SetBilling(b)
 	return b

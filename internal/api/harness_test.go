@@ -111,7 +111,7 @@ func newEnvOn(t testing.TB, st store.Store) *env {
 	}
 	mgr := manager.New(st, src, manager.Options{Now: clk.now, Accounts: accs, NumberCacheTTL: time.Second})
 	// The billing endpoints answer; writes are priced only withBilling.
-	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now, Accounts: accs})
+	bill := billing.New(st, billing.ClassifyWith(mgr), billing.Options{Now: clk.now, Accounts: accs, PlanCacheTTL: time.Second})
 	people, err := users.New(st, accs, secret, users.Options{Params: testUserParams, Now: clk.now, CacheTTL: time.Minute, Normalize: mgr.Normalize})
 	if err != nil {
 		t.Fatal(err)

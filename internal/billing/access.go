@@ -128,6 +128,7 @@ func (s *Service) CreatePlan(ctx context.Context, by *number.Account, id string,
 	p.ID, p.OwnerID = id, by.ID
 	sp := p.Stored()
 	sp.Created, sp.Modified = s.now().UTC(), s.now().UTC()
+	defer s.plans.changed()
 	if err := s.st.InsertServicePlan(ctx, sp); err != nil {
 		return nil, err
 	}
@@ -148,6 +149,7 @@ func (s *Service) UpdatePlan(ctx context.Context, by *number.Account, current *S
 	p.ID, p.OwnerID = current.ID, current.OwnerID
 	next := p.Stored()
 	next.Created, next.Modified, next.Version = current.Created, s.now().UTC(), current.Version
+	defer s.plans.changed()
 	if err := s.st.UpdateServicePlan(ctx, next); err != nil {
 		return nil, err
 	}
@@ -161,6 +163,7 @@ func (s *Service) DeletePlan(ctx context.Context, by *number.Account, id string)
 	if err != nil {
 		return nil, err
 	}
+	defer s.plans.changed()
 	if err := s.st.DeleteServicePlan(ctx, sp.ID); err != nil {
 		return nil, err
 	}
@@ -211,6 +214,7 @@ func (s *Service) LinkPlan(ctx context.Context, by, acc *number.Account, planID 
 			return &number.FieldError{Field: "currency", Rule: "enum", Message: "the account's plans are in " + other.Currency, Value: sp.Currency}
 		}
 	}
+	defer s.plans.changed()
 	return s.st.LinkServicePlan(ctx, acc.ID, sp.ID, s.now())
 }
 
@@ -220,6 +224,7 @@ func (s *Service) UnlinkPlan(ctx context.Context, by, acc *number.Account, planI
 	if err := MayPrice(by, acc); err != nil {
 		return err
 	}
+	defer s.plans.changed()
 	return s.st.UnlinkServicePlan(ctx, acc.ID, planID)
 }
 

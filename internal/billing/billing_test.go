@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/numan-dev/numan/carrier/carriertest"
 	"github.com/numan-dev/numan/internal/billing"
@@ -455,5 +456,54 @@ func BenchmarkDryRunQuote1000(b *testing.B) {
 		if q := r.Charges; q == nil || q[0].Summary.TodayMinor != today {
 			b.Fatalf("quote %v", r.Charges)
 		}
+	}
+}
+
+// With PlanCacheTTL, the plans linked to an account are read once per
+// TTL: another node's link (written to the store directly here) is seen
+// once the TTL has passed, this node's own link and unlink at once.
+func TestPlanCache(t *testing.T) {
+	w := newWorld(t)
+	clock := epoch
+	now := func() time.Time { return clock }
+	bill := billing.New(w.st, billing.ClassifyWith(w.m), billing.Options{Now: now, PlanCacheTTL: time.Second})
+	planOf := func() *billing.Plan {
+		t.Helper()
+		p, _, err := bill.PlanFor(ctx, child)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if planOf() != nil {
+		t.Fatal("a plan before any was linked")
+	}
+	w.plan(t, "retail", reseller, retailPlan, reseller) // another node links it
+	if planOf() != nil {
+		t.Fatal("another node's link seen before the TTL passed")
+	}
+	clock = clock.Add(time.Second)
+	if p := planOf(); p == nil || p.ID != "retail" {
+		t.Fatalf("another node's link not seen after the TTL: %+v", p)
+	}
+	by, err := w.st.GetAccount(ctx, master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := w.st.GetAccount(ctx, reseller)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bill.UnlinkPlan(ctx, by, acc, "retail"); err != nil {
+		t.Fatal(err)
+	}
+	if p := planOf(); p != nil {
+		t.Fatalf("this node's unlink not seen at once: %+v", p)
+	}
+	if err := bill.LinkPlan(ctx, by, acc, "retail"); err != nil {
+		t.Fatal(err)
+	}
+	if p := planOf(); p == nil {
+		t.Fatal("this node's link not seen at once")
 	}
 }

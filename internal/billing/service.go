@@ -40,6 +40,11 @@ type Options struct {
 	// priced write a read. Plans and their links are always read from the
 	// store. Without it, accounts are read from the store too.
 	Accounts AccountReader
+	// PlanCacheTTL, when positive, is how long the plans linked along an
+	// account's chain are kept between reads (numan serve: its
+	// --account-cache-ttl). This node's plan and link writes show at
+	// once; another node's within the TTL. Zero reads them every time.
+	PlanCacheTTL time.Duration
 }
 
 // AccountReader reads accounts (internal/accounts.Service.Relations):
@@ -59,6 +64,7 @@ type AccountReader interface {
 type Service struct {
 	st       Store
 	accounts AccountReader // nil: the store
+	plans    *planCache
 	classify Classify
 	log      *slog.Logger
 	now      func() time.Time
@@ -72,7 +78,8 @@ func New(st Store, classify Classify, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{st: st, accounts: opts.Accounts, classify: classify, log: opts.Logger, now: opts.Now}
+	return &Service{st: st, accounts: opts.Accounts, plans: &planCache{ttl: opts.PlanCacheTTL, now: opts.Now},
+		classify: classify, log: opts.Logger, now: opts.Now}
 }
 
 // Classifier classifies numbers with the current number_manager
@@ -269,7 +276,7 @@ func (s *Service) resolvePlan(ctx context.Context, accountID string) (plan *Plan
 		return nil, "", err
 	}
 	chain := append([]string{acc.ID}, acc.Tree...)
-	linked, err := s.st.LinkedServicePlans(ctx, chain)
+	linked, err := s.plans.linked(ctx, s.st, chain)
 	if err != nil {
 		return nil, "", err
 	}

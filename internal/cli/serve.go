@@ -79,7 +79,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	db := dbFlag(fs, env, DefaultDB, "SQLite `file`, or a postgres:// URL (NUMAN_DB)")
 	node := fs.String("node", envOr(env, "NUMAN_NODE", host), "this node's name: selects system-config node sections (NUMAN_NODE)")
 	tokenTTL := fs.Duration("token-ttl", durationEnv(env, "NUMAN_TOKEN_TTL", api.DefaultTokenTTL), "auth token lifetime (NUMAN_TOKEN_TTL)")
-	accountTTL := fs.Duration("account-cache-ttl", durationEnv(env, "NUMAN_ACCOUNT_CACHE_TTL", time.Second), "how stale an account read may be after another node changed it (this node's writes show at once); 0 disables the cache (NUMAN_ACCOUNT_CACHE_TTL)")
+	accountTTL := fs.Duration("account-cache-ttl", durationEnv(env, "NUMAN_ACCOUNT_CACHE_TTL", time.Second), "how stale an account, or the service plans linked to it, may be after another node changed them (this node's writes show at once); 0 disables the caches (NUMAN_ACCOUNT_CACHE_TTL)")
 	numberTTL := fs.Duration("number-cache-ttl", durationEnv(env, "NUMAN_NUMBER_CACHE_TTL", time.Second), "how stale a number shown by GET may be after another node changed it; writes never use this cache; 0 disables it (NUMAN_NUMBER_CACHE_TTL)")
 	configTTL := fs.Duration("config-ttl", durationEnv(env, "NUMAN_CONFIG_TTL", 2*time.Second), "how stale a system-config read may be (NUMAN_CONFIG_TTL)")
 	logFormat := fs.String("log-format", envOr(env, "NUMAN_LOG_FORMAT", "text"), "log format: text or json (NUMAN_LOG_FORMAT)")
@@ -179,7 +179,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if bs, ok := st.(billing.Store); ok {
 		// Every number write is priced (402 accept charges), checked against
 		// credit and recorded in the ledger.
-		bill = billing.New(bs, billing.ClassifyWith(mgr), billing.Options{Logger: log, Accounts: accs})
+		bill = billing.New(bs, billing.ClassifyWith(mgr), billing.Options{Logger: log, Accounts: accs, PlanCacheTTL: *accountTTL})
 		mgr.SetBilling(bill)
 	}
 	reqLog := log
