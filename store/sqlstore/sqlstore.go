@@ -79,6 +79,7 @@ type Store struct {
 	// inserted counts the numbers bulk-inserted since statistics were
 	// last refreshed; analyzing is set while they are (see maybeAnalyze).
 	inserted  atomic.Int64
+	analyzed  atomic.Int64 // numbers bulk-inserted before the last refresh
 	analyzing atomic.Bool
 	analyses  sync.WaitGroup
 }
@@ -460,11 +461,17 @@ const analyzeAfter = 50_000
 // time (dialects with an analyze statement): a server whose autovacuum is
 // slow or off would otherwise plan a freshly loaded table from the
 // statistics of an empty one and scan it sequentially (issue 13).
+//
+// Past the first refresh, the next waits until bulk inserts doubled what
+// they had added: a load of a million numbers refreshes five times, not
+// twenty (each refresh samples the table, about as long whatever its
+// size); the planner only needs to know the table is not empty, and
+// scales the statistics by the table's size in pages on its own.
 func (s *Store) maybeAnalyze() {
-	if s.d.analyze == "" || s.inserted.Load() < analyzeAfter || !s.analyzing.CompareAndSwap(false, true) {
+	if s.d.analyze == "" || s.inserted.Load() < max(analyzeAfter, s.analyzed.Load()) || !s.analyzing.CompareAndSwap(false, true) {
 		return
 	}
-	s.inserted.Store(0)
+	s.analyzed.Add(s.inserted.Swap(0))
 	s.analyses.Add(1)
 	go func() {
 		defer s.analyses.Done()
