@@ -21,13 +21,14 @@ type NumberChange struct {
 // NumberWatch receives a store's number writes. Changed is called after
 // the commit of every write of numbers, with the numbers written, on the
 // writer's goroutine for this store's own writes (so a request that wrote
-// sees its change in the watcher at once) and on the store's listening
-// goroutine for other nodes' writes. Resync is called when changes may
-// have been missed (the store started listening, or its listening
-// connection was lost and opened again): the watcher must read every
-// number again. Lost, when set, is called when the store stops hearing
-// other nodes' writes (its listening connection failed); Resync follows
-// once it hears them again. All must be quick and safe for concurrent use.
+// sees its change in the watcher at once) and on the store's following
+// goroutine for other nodes' writes (and its own, heard again: Version
+// lets the watcher skip those). Resync is called when changes may have
+// been missed (too many at once, or the store could not read them for a
+// while): the watcher must read every number again. Lost, when set, is
+// called when the store stops hearing other nodes' writes (its reads
+// failed); Resync follows once it hears them again. All must be quick and
+// safe for concurrent use.
 type NumberWatch struct {
 	Changed func(changes []NumberChange)
 	Resync  func()
@@ -35,11 +36,13 @@ type NumberWatch struct {
 }
 
 // NumberWatcher is implemented by stores that report writes of numbers
-// (store/sqlstore does; on PostgreSQL it hears other nodes' writes by
-// following the event outbox). Watch registers w until ctx ends; the
-// store's own writes are reported at once, other nodes' within the
-// store's polling interval once every transaction that was running when
-// they committed has ended.
+// (store/sqlstore does: it hears other nodes' and processes' writes by
+// following the event outbox). WatchNumbers registers w until ctx ends:
+// every write committed after it returns is reported, so a watcher that
+// reads every number once WatchNumbers returned misses none. The store's
+// own writes are reported at once, other nodes' within the store's polling
+// interval (on PostgreSQL, once every transaction that was running when
+// they committed has ended).
 type NumberWatcher interface {
 	WatchNumbers(ctx context.Context, w NumberWatch) error
 }

@@ -80,8 +80,8 @@ type dialect struct {
 	// and a write; readOnly means the database serves reads only (a
 	// standby), so Ready does not try a write.
 	beforeReady func(ctx context.Context, s *Store) (readOnly bool, err error)
-	// followMark and followRead, when set, let a node follow other
-	// nodes' writes of numbers through the event outbox (see
+	// followMark and followRead let a node follow other nodes' (or
+	// processes') writes of numbers through the event outbox (see
 	// Store.WatchNumbers). followMark returns a mark of the present: every
 	// write committed before it has been read. followRead returns the
 	// numbers written since mark (with the version each has now, 0 when
@@ -95,10 +95,6 @@ type dialect struct {
 	analyze string
 	// analyzeAtOpen runs analyze when the store opens.
 	analyzeAtOpen bool
-	// externalVersion, when set, is a number that changes when another
-	// process commits to the database (SQLite's data_version on the write
-	// connection), for watches on dialects without listen.
-	externalVersion func(ctx context.Context, s *Store) (int64, error)
 
 	// lostConn, when set, tells a failure of the connection itself (the
 	// server went away, the connection was killed) from a failure of the

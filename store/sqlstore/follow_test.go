@@ -1,8 +1,10 @@
 package sqlstore_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -65,9 +67,21 @@ func pollUntil(t *testing.T, st *sqlstore.Store, what string, cond func() bool) 
 // hands on one by one as "read everything".
 func TestFollowerMissesNoWrite(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
+	testFollower(t, func(ctx context.Context) (*sqlstore.Store, error) { return sqlstore.OpenPostgres(ctx, dsn) }, true)
+}
+
+// TestFollowerMissesNoWriteOnSQLite is TestFollowerMissesNoWrite with two
+// processes' stores on one SQLite file (SQLite has one writer at a time:
+// the transaction that writes first commits first).
+func TestFollowerMissesNoWriteOnSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "numan.db")
+	testFollower(t, func(ctx context.Context) (*sqlstore.Store, error) { return sqlstore.OpenSQLite(ctx, path) }, false)
+}
+
+func testFollower(t *testing.T, openStore func(context.Context) (*sqlstore.Store, error), interleaved bool) {
 	ctx := t.Context()
 	open := func() *sqlstore.Store {
-		st, err := sqlstore.OpenPostgres(ctx, dsn)
+		st, err := openStore(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,33 +93,46 @@ func TestFollowerMissesNoWrite(t *testing.T) {
 	if err := b.WatchNumbers(ctx, h.watch()); err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, b, "the first resync", func() bool { return h.resynced() > 0 })
 	now := time.Now()
 
-	// X is written first, in a transaction that stays open while Y is
-	// written and committed: Y's event has the later seq but X commits last.
-	inserted, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- a.InTx(ctx, func(tx store.Tx) error {
-			if err := tx.InsertNumber(ctx, number.New("+14155550801", number.Available, "local", now)); err != nil {
-				return err
-			}
-			close(inserted)
-			<-release
-			return nil
+	if interleaved {
+		// X is written first, in a transaction that stays open while Y is
+		// written and committed: Y's event has the later seq but X
+		// commits last.
+		inserted, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- a.InTx(ctx, func(tx store.Tx) error {
+				if err := tx.InsertNumber(ctx, number.New("+14155550801", number.Available, "local", now)); err != nil {
+					return err
+				}
+				close(inserted)
+				<-release
+				return nil
+			})
+		}()
+		<-inserted
+		if err := a.InsertNumber(ctx, number.New("+14155550802", number.Available, "local", now)); err != nil {
+			t.Fatal(err)
+		}
+		b.PollExternal(ctx)
+		if _, ok := h.has("+14155550801"); ok {
+			t.Fatal("heard of a number whose transaction has not committed")
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		pollUntil(t, b, "both numbers", func() bool {
+			_, x := h.has("+14155550801")
+			_, y := h.has("+14155550802")
+			return x && y
 		})
-	}()
-	<-inserted
-	if err := a.InsertNumber(ctx, number.New("+14155550802", number.Available, "local", now)); err != nil {
-		t.Fatal(err)
-	}
-	b.PollExternal(ctx)
-	if _, ok := h.has("+14155550801"); ok {
-		t.Fatal("heard of a number whose transaction has not committed")
-	}
-	close(release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	} else {
+		for _, x := range []string{"+14155550801", "+14155550802"} {
+			if err := a.InsertNumber(ctx, number.New(x, number.Available, "local", now)); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	pollUntil(t, b, "both numbers", func() bool {
 		_, x := h.has("+14155550801")

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/numan-dev/numan/number"
+	"github.com/numan-dev/numan/store"
 	"github.com/numan-dev/numan/store/migrations"
 )
 
@@ -57,14 +59,11 @@ var sqliteDialect = &dialect{
 	// numbers and read every number the owner held under the prefix.
 	analyze:       "PRAGMA analysis_limit = 1000; ANALYZE",
 	analyzeAtOpen: true,
-	externalVersion: func(ctx context.Context, s *Store) (int64, error) {
-		var v int64
-		err := s.writeDB.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
-		return v, err
-	},
-	beforeReady:  sqliteFileWritable,
-	migrations:   migrations.SQLite,
-	gooseDialect: goose.DialectSQLite3,
+	followMark:    sqliteFollowMark,
+	followRead:    sqliteFollowRead,
+	beforeReady:   sqliteFileWritable,
+	migrations:    migrations.SQLite,
+	gooseDialect:  goose.DialectSQLite3,
 }
 
 // sqliteFileWritable checks the database file is still there and writable
@@ -180,4 +179,50 @@ func OpenSQLiteLimited(ctx context.Context, path string, lim SQLiteLimits) (*Sto
 // (creating it if needed) and returns the names of the ones it applied.
 func MigrateSQLite(ctx context.Context, path string) ([]string, error) {
 	return sqliteDialect.migrateDSN(ctx, path)
+}
+
+// sqliteFollowMark implements dialect.followMark: the last event's seq.
+// SQLite has one writer at a time, across processes too, so events are
+// committed in seq order: every event up to the last one seen is
+// committed, and any later commit has a greater seq.
+func sqliteFollowMark(ctx context.Context, s *Store) (string, error) {
+	var top int64
+	err := s.readDB.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&top)
+	return strconv.FormatInt(top, 10), err
+}
+
+// sqliteFollowReadSQL reads the numbers of the events after $1 up to $2,
+// with their versions now.
+const sqliteFollowReadSQL = `SELECT e.number, coalesce(n.version, 0)
+FROM (SELECT DISTINCT number FROM events WHERE seq > $1 AND seq <= $2 AND number <> '' LIMIT ` + followMaxSQL + `) e
+LEFT JOIN numbers n ON n.number = e.number`
+
+// sqliteFollowRead implements dialect.followRead.
+func sqliteFollowRead(ctx context.Context, s *Store, mark string) ([]store.NumberChange, string, error) {
+	from, err := strconv.ParseInt(mark, 10, 64)
+	if err != nil {
+		return nil, "", err
+	}
+	next, err := sqliteFollowMark(ctx, s)
+	if err != nil {
+		return nil, "", err
+	}
+	to, _ := strconv.ParseInt(next, 10, 64)
+	if to <= from {
+		return nil, mark, nil
+	}
+	rows, err := s.readDB.QueryContext(ctx, sqliteFollowReadSQL, from, to)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var changes []store.NumberChange
+	for rows.Next() {
+		var c store.NumberChange
+		if err := rows.Scan(&c.Number, &c.Version); err != nil {
+			return nil, "", err
+		}
+		changes = append(changes, c)
+	}
+	return changes, next, rows.Err()
 }

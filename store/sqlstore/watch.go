@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,13 +11,13 @@ import (
 	"github.com/numan-dev/numan/store"
 )
 
-// followEvery is how often a PostgreSQL store reads the number events
-// other nodes wrote (see WatchNumbers); followMax is the most numbers one
+// followEvery is how often a store reads the number events other nodes
+// or processes wrote (see WatchNumbers); followMax is the most numbers one
 // read hands on one by one: past it the watch reads every number again.
 const (
 	followEvery  = 100 * time.Millisecond
 	followMax    = 10000
-	followMaxSQL = "10001" // followMax + 1, in followReadSQL
+	followMaxSQL = "10001" // followMax + 1, in the dialects' follow reads
 )
 
 // watchers are a Store's registered number watches.
@@ -27,19 +28,24 @@ type watchers struct {
 }
 
 // WatchNumbers implements store.NumberWatcher. This store's writes are
-// reported after their commit on the writer's goroutine. On PostgreSQL a
-// goroutine also follows the event outbox for other nodes' writes (every
-// followEvery, or at once when PollExternal asks): it takes a mark, calls
-// w.Resync, then reports the numbers of each batch of number events
-// written by transactions that ended since the last mark (a batch of more
-// than followMax: w.Resync); when a read fails it calls w.Lost, and
-// starts again (a new mark, w.Resync) once the database answers. On
-// SQLite Resync is called once before WatchNumbers returns, and again
-// whenever another process committed to the file (numan reconcile, a
-// second server on the same file): a goroutine compares the write
-// connection's PRAGMA data_version, which only another connection's
-// commits change, every externalPoll.
+// reported after their commit on the writer's goroutine. Other nodes' (on
+// SQLite: other processes', such as numan reconcile or a second server on
+// the file) are read from the event outbox, which every write of a number
+// appends to in its transaction: WatchNumbers takes a mark of the outbox
+// before it returns (the caller reads every number after that), then a
+// goroutine reads, every followEvery or at once when PollExternal asks,
+// the numbers of the events written since the mark (the dialect's
+// followRead; more than followMax: w.Resync). When a read fails it calls
+// w.Lost, and once the database answers again it takes a new mark and
+// calls w.Resync.
 func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
+	if s.d.followRead == nil {
+		return s.d.internal("watch numbers", "", errors.New("the dialect cannot follow the outbox"))
+	}
+	mark, err := s.d.followMark(ctx, s)
+	if err != nil {
+		return s.d.internal("watch numbers", "", err)
+	}
 	s.watch.mu.Lock()
 	s.watch.list = append(s.watch.list, &w)
 	s.watch.any.Store(true)
@@ -55,64 +61,50 @@ func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
 		}
 		s.watch.any.Store(len(s.watch.list) > 0)
 	})
-	if s.d.followRead == nil {
-		if s.d.externalVersion != nil {
-			v, err := s.d.externalVersion(ctx, s)
-			if err != nil {
-				return s.d.internal("watch numbers", "", err)
-			}
-			go s.pollExternal(ctx, w, v)
-		}
-		w.Resync()
-		return nil
-	}
-	go s.followLoop(ctx, w)
+	go s.followLoop(ctx, w, mark)
 	return nil
 }
 
-// followLoop follows other nodes' writes until ctx ends, starting again
-// (after a pause that grows to 5 s) whenever the database fails.
-func (s *Store) followLoop(ctx context.Context, w store.NumberWatch) {
-	pause := 100 * time.Millisecond
+// followLoop follows the outbox from mark until ctx ends; when a read
+// fails it takes a new mark once the database answers again (after a
+// pause that grows to 5 s) and resyncs w.
+func (s *Store) followLoop(ctx context.Context, w store.NumberWatch, mark string) {
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
-	for ctx.Err() == nil {
-		started, err := s.follow(ctx, w, t.C)
+	for {
+		s.follow(ctx, w, t.C, mark)
 		if ctx.Err() != nil {
 			return
 		}
 		if w.Lost != nil {
 			w.Lost()
 		}
-		if started {
-			pause = 100 * time.Millisecond
+		for pause := 100 * time.Millisecond; ; pause = min(2*pause, 5*time.Second) {
+			wait := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+				wait.Stop()
+				return
+			case <-wait.C:
+			}
+			m, err := s.d.followMark(ctx, s)
+			if err == nil {
+				mark = m
+				break
+			}
 		}
-		_ = err // the next attempt says whether the database is back
-		wait := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return
-		case <-wait.C:
-		}
-		pause = min(2*pause, 5*time.Second)
+		w.Resync()
 	}
 }
 
-// follow takes a mark, resyncs w, and reports what each read from the
-// mark on finds, until ctx ends or a read fails; started says it got as
-// far as the resync.
-func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan time.Time) (started bool, err error) {
-	mark, err := s.d.followMark(ctx, s)
-	if err != nil {
-		return false, err
-	}
-	w.Resync()
+// follow reports what each read from mark on finds, until ctx ends or a
+// read fails.
+func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan time.Time, mark string) {
 	for {
 		var done chan struct{}
 		select {
 		case <-ctx.Done():
-			return true, ctx.Err()
+			return
 		case <-tick:
 		case done = <-s.pollNow:
 		}
@@ -130,7 +122,7 @@ func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan tim
 			close(done)
 		}
 		if err != nil {
-			return true, err
+			return
 		}
 	}
 }
@@ -177,40 +169,12 @@ func (x *executor) note(changes []store.NumberChange) {
 	x.s.notify(changes)
 }
 
-// externalPoll is how often a SQLite store checks for other processes'
-// commits.
-const externalPoll = time.Second
-
-// pollExternal calls w.Resync whenever the dialect's external version
-// moves from v, until ctx ends; a poll runs every externalPoll, or at once
-// when asked on s.pollNow (tests), which is answered when it is done.
-func (s *Store) pollExternal(ctx context.Context, w store.NumberWatch, v int64) {
-	t := time.NewTicker(externalPoll)
-	defer t.Stop()
-	for {
-		var done chan struct{}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case done = <-s.pollNow:
-		}
-		if nv, err := s.d.externalVersion(ctx, s); err == nil && nv != v {
-			v = nv
-			w.Resync()
-		}
-		if done != nil {
-			close(done)
-		}
-	}
-}
-
-// PollExternal makes the store's watch check at once for other nodes' or
-// processes' writes (as it does every followEvery on PostgreSQL, every
-// externalPoll on SQLite) and returns once it has reported them: tests use
-// it instead of waiting. It returns at once when nothing watches.
+// PollExternal makes the store's watch read the outbox at once for other
+// nodes' or processes' writes (as it does every followEvery) and returns
+// once it has reported them: tests use it instead of waiting. It returns
+// at once when nothing watches.
 func (s *Store) PollExternal(ctx context.Context) {
-	if (s.d.externalVersion == nil && s.d.followRead == nil) || !s.watch.any.Load() {
+	if s.d.followRead == nil || !s.watch.any.Load() {
 		return
 	}
 	done := make(chan struct{})
