@@ -199,12 +199,14 @@ one_run() {
 	local dsn="postgres://postgres@127.0.0.1:${PG_PORTS[0]},127.0.0.1:${PG_PORTS[1]}/numan?target_session_attrs=read-write&sslmode=disable&connect_timeout=3"
 	say "DSN: $dsn"
 	(cd "$REPO" && go build -o "$T/numan" ./cmd/numan && go build -o "$T/hacheck" ./scripts/ha/hacheck) || die "go build"
-	local key
+	local key secret
 	key=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+	# Every node of a cluster seals and opens secrets with the same key.
+	secret=$("$T/numan" secrets generate) || die "numan secrets generate"
 	local nodes=""
 	for i in 0 1; do
 		local port=${NUMAN_PORTS[$i]}
-		NUMAN_MASTER_API_KEY=$key bg "$T/numan$i.log" "$T/numan" serve --listen "127.0.0.1:$port" --db "$dsn" \
+		NUMAN_SECRET_KEY=$secret NUMAN_MASTER_API_KEY=$key bg "$T/numan$i.log" "$T/numan" serve --listen "127.0.0.1:$port" --db "$dsn" \
 			--node "ha$i" --quiet-requests
 		for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 		curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$T/numan$i.log"; die "numan node $i did not become ready"; }
