@@ -181,14 +181,39 @@ func MigrateSQLite(ctx context.Context, path string) ([]string, error) {
 	return sqliteDialect.migrateDSN(ctx, path)
 }
 
-// sqliteFollowMark implements dialect.followMark: the last event's seq.
-// SQLite has one writer at a time, across processes too, so events are
-// committed in seq order: every event up to the last one seen is
-// committed, and any later commit has a greater seq.
+// SQLite's follower. SQLite has one writer at a time, across processes
+// too, so events commit in seq order: every event up to the greatest seq
+// seen is committed, and any later commit has a greater seq. Its mark is
+// "S/D": S a seq, D the write connection's PRAGMA data_version, which
+// moves only when another connection (another process: this store writes
+// through its one write connection, and only writes there) commits. The
+// mark promises that every other process's event after S was committed
+// after D was read; so while D does not move, the events after S are this
+// store's own, which it reported as it wrote them, and are not read back.
+
+// sqliteFollowMark implements dialect.followMark: D, then S.
 func sqliteFollowMark(ctx context.Context, s *Store) (string, error) {
+	d, err := sqliteDataVersion(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	top, err := sqliteTopSeq(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	return strconv.FormatInt(top, 10) + "/" + strconv.FormatInt(d, 10), nil
+}
+
+func sqliteDataVersion(ctx context.Context, s *Store) (int64, error) {
+	var v int64
+	err := s.writeDB.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	return v, err
+}
+
+func sqliteTopSeq(ctx context.Context, s *Store) (int64, error) {
 	var top int64
 	err := s.readDB.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&top)
-	return strconv.FormatInt(top, 10), err
+	return top, err
 }
 
 // sqliteFollowReadSQL reads the numbers of the events after $1 up to $2,
@@ -197,19 +222,36 @@ const sqliteFollowReadSQL = `SELECT e.number, coalesce(n.version, 0)
 FROM (SELECT DISTINCT number FROM events WHERE seq > $1 AND seq <= $2 AND number <> '' LIMIT ` + followMaxSQL + `) e
 LEFT JOIN numbers n ON n.number = e.number`
 
-// sqliteFollowRead implements dialect.followRead.
+// sqliteFollowRead implements dialect.followRead: it reads D1, the top
+// seq T, and D2. When neither moved from the mark's D, no other process
+// committed since D was read, so the events up to T are this store's own:
+// nothing to report, and the mark moves to T/D2 (another process's
+// commit after T was read would have moved D2). Otherwise it reports the
+// events after S up to T, and the mark moves to T/D1 (every commit after
+// T was read came after D1 was read).
 func sqliteFollowRead(ctx context.Context, s *Store, mark string) ([]store.NumberChange, string, error) {
-	from, err := strconv.ParseInt(mark, 10, 64)
+	from, d0, err := parseSQLiteMark(mark)
 	if err != nil {
 		return nil, "", err
 	}
-	next, err := sqliteFollowMark(ctx, s)
+	d1, err := sqliteDataVersion(ctx, s)
 	if err != nil {
 		return nil, "", err
 	}
-	to, _ := strconv.ParseInt(next, 10, 64)
+	to, err := sqliteTopSeq(ctx, s)
+	if err != nil {
+		return nil, "", err
+	}
+	d2, err := sqliteDataVersion(ctx, s)
+	if err != nil {
+		return nil, "", err
+	}
+	if d1 == d0 && d2 == d0 {
+		return nil, sqliteMark(max(from, to), d2), nil
+	}
+	next := sqliteMark(max(from, to), d1)
 	if to <= from {
-		return nil, mark, nil
+		return nil, next, nil
 	}
 	rows, err := s.readDB.QueryContext(ctx, sqliteFollowReadSQL, from, to)
 	if err != nil {
@@ -225,4 +267,19 @@ func sqliteFollowRead(ctx context.Context, s *Store, mark string) ([]store.Numbe
 		changes = append(changes, c)
 	}
 	return changes, next, rows.Err()
+}
+
+func sqliteMark(seq, dataVersion int64) string {
+	return strconv.FormatInt(seq, 10) + "/" + strconv.FormatInt(dataVersion, 10)
+}
+
+func parseSQLiteMark(mark string) (seq, dataVersion int64, err error) {
+	a, b, ok := strings.Cut(mark, "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("sqlite: follow mark %q", mark)
+	}
+	if seq, err = strconv.ParseInt(a, 10, 64); err == nil {
+		dataVersion, err = strconv.ParseInt(b, 10, 64)
+	}
+	return seq, dataVersion, err
 }
