@@ -73,9 +73,11 @@ func (m *Manager) loadFrom(ctx context.Context, nums []string, op Op, get func(c
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 	stored := map[string]*number.Number{}
-	switch len(keys) {
-	case 0:
-	case 1:
+	switch {
+	case op.assumeNew:
+		// A bulk create taking every number for new (Op.assumeNew).
+	case len(keys) == 0:
+	case len(keys) == 1:
 		// The common case (one number per request) takes the store's
 		// prepared point read.
 		n, err := get(ctx, keys[0])

@@ -161,6 +161,13 @@ type Op struct {
 	// before any rehearsal (see preflight): it stops, with nothing done,
 	// before anything that cannot be taken back unpriced.
 	unrehearsed bool
+	// assumeNew marks a bulk create that does not read its numbers first:
+	// it takes them all for new, and the numbers of any batch the store
+	// refuses as already stored are created again by a Create that reads
+	// them (Result.retry).
+	assumeNew bool
+	// retried marks that Create: it reads its numbers.
+	retried bool
 }
 
 // Result is the outcome of an operation on many numbers.
@@ -183,6 +190,9 @@ type Result struct {
 	// needsRehearsal says an unrehearsed run stopped before doing
 	// anything: the operation must be rehearsed.
 	needsRehearsal bool
+	// retry are the numbers an assumeNew create left alone, because their
+	// batch met a number already stored.
+	retry []string
 }
 
 // OK reports whether nothing failed.

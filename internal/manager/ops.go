@@ -74,6 +74,12 @@ func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
 	if r := m.preflight(ctx, nums, op, func(o Op) *Result { return m.Create(ctx, nums, o) }); r != nil {
 		return r
 	}
+	if len(nums) > 1 && !op.DryRun && !op.retried {
+		// A bulk load's numbers are new but for a few: reading them
+		// first cost as much as writing them. Each batch the store
+		// refuses for a number it holds is created again below, read.
+		op.assumeNew = true
+	}
 	b, err := m.load(ctx, nums, op)
 	if err != nil {
 		return m.failAll(ctx, nums, err)
@@ -129,6 +135,17 @@ func (m *Manager) Create(ctx context.Context, nums []string, op Op) *Result {
 		todo = append(todo, it)
 	}
 	m.save(ctx, b, todo, op, saveOpts{})
+	if len(b.res.retry) > 0 {
+		again := op
+		again.assumeNew, again.retried = false, true
+		r := m.Create(ctx, b.res.retry, again)
+		b.res.retry = nil
+		b.res.Succeeded = append(b.res.Succeeded, r.Succeeded...)
+		sortNumbers(b.res.Succeeded)
+		for k, err := range r.Failed {
+			b.res.fail(k, err)
+		}
+	}
 	return b.res
 }
 

@@ -148,7 +148,7 @@ func (m *Manager) save(ctx context.Context, b *batch, items []*item, op Op, so s
 			return
 		}
 	}
-	ready = m.writeNewInBatches(ctx, b, ready, entries)
+	ready = m.writeNewInBatches(ctx, b, ready, entries, op.assumeNew)
 	for _, it := range ready {
 		wctx := ctx
 		if it.purchased || it.providerActed {
@@ -301,7 +301,7 @@ const insertBatch = 1000
 // (COPY on PostgreSQL) instead of a transaction per number (issue 13). A
 // batch that fails is left to the caller's write per number, which names
 // each number's own error. It returns the items still to write.
-func (m *Manager) writeNewInBatches(ctx context.Context, b *batch, items []*item, entries map[string]*store.LedgerEntry) []*item {
+func (m *Manager) writeNewInBatches(ctx context.Context, b *batch, items []*item, entries map[string]*store.LedgerEntry, assumedNew bool) []*item {
 	var fresh, rest []*item
 	for _, it := range items {
 		if it.before == nil && it.n.State != number.Deleted && !it.purchased && !it.providerActed && !it.disconnect {
@@ -316,6 +316,14 @@ func (m *Manager) writeNewInBatches(ctx context.Context, b *batch, items []*item
 	for start := 0; start < len(fresh); start += insertBatch {
 		chunk := fresh[start:min(start+insertBatch, len(fresh))]
 		if err := m.writeBatch(ctx, chunk, entries); err != nil {
+			if assumedNew && number.IsKind(err, number.KindNumberExists) {
+				// Nothing of the batch was written: its numbers are
+				// created again by a Create that reads them.
+				for _, it := range chunk {
+					b.res.retry = append(b.res.retry, it.key)
+				}
+				continue
+			}
 			rest = append(rest, chunk...)
 			continue
 		}
