@@ -31,6 +31,10 @@ type importOutcome struct {
 	// a number repeated in another spelling ("4155550100" after
 	// "+14155550100") is caught when the server answers for it again.
 	imported numberSet
+	// existing are the numbers the server refused as already stored, with
+	// the reason, until the import ends (settle): one this import created
+	// too, in a batch that ran at the same time, is a duplicate line.
+	existing map[string]string
 }
 
 // duplicateLine is the reason a repeated number fails.
@@ -48,6 +52,38 @@ func (o *importOutcome) created(p *progress, num string) {
 		return
 	}
 	p.done.Add(1)
+}
+
+// exists records a number the server refused as already stored.
+func (o *importOutcome) exists(num, reason string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.existing[num] = reason
+}
+
+// settle counts the numbers refused as already stored, once every batch
+// has answered: those this import created are duplicate lines, whichever
+// of the two batches the server answered first.
+func (o *importOutcome) settle(p *progress) {
+	o.mu.Lock()
+	existing := o.existing
+	o.existing = map[string]string{}
+	o.mu.Unlock()
+	nums := make([]string, 0, len(existing))
+	for n := range existing {
+		nums = append(nums, n)
+	}
+	sort.Strings(nums)
+	for _, n := range nums {
+		reason := existing[n]
+		o.mu.Lock()
+		created := o.imported.has(n)
+		o.mu.Unlock()
+		if created {
+			reason = duplicateLine
+		}
+		o.fail(p, n, reason)
+	}
 }
 
 func (o *importOutcome) fail(p *progress, num, reason string) {
@@ -95,7 +131,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		}
 		in = f
 	}
-	out := &importOutcome{reasons: map[string]int{}, imported: newNumberSet()}
+	out := &importOutcome{reasons: map[string]int{}, imported: newNumberSet(), existing: map[string]string{}}
 	if *failuresPath != "" {
 		f, err := os.Create(*failuresPath)
 		if err != nil {
@@ -122,6 +158,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	readErr := readImport(ctx, countingReader{r: bufio.NewReaderSize(in, 1<<16), n: &p.bytes}, *state, *batchSize, batches, p, out)
 	close(batches)
 	wg.Wait()
+	out.settle(p)
 	p.finish()
 
 	fmt.Fprintf(env.Stderr, "imported %d numbers, %d failed\n", p.done.Load(), p.failed.Load())
@@ -277,6 +314,13 @@ func sendImportBatch(ctx context.Context, c *client, b importBatch, o importOpti
 		out.created(p, n)
 	}
 	for n, raw := range reply.Error {
+		var code struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(raw, &code) == nil && code.Error == "number_exists" {
+			out.exists(n, failureReason(raw))
+			continue
+		}
 		out.fail(p, n, failureReason(raw))
 	}
 }

@@ -31,6 +31,16 @@ func (s numberSet) add(num string) bool {
 	return true
 }
 
+// has reports whether num was added.
+func (s numberSet) has(num string) bool {
+	if k, ok := numberKey(num); ok {
+		_, in := s.ints[k]
+		return in
+	}
+	_, in := s.other[num]
+	return in
+}
+
 // numberKey packs a number's digits into an integer: a leading 1 keeps
 // leading zeros apart ("011" is not "11"), the top bit marks a "+".
 // Spaces, dashes, dots, parentheses and a tel: prefix are ignored, as the

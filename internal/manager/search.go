@@ -232,8 +232,6 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
 			a := answer{name: name}
 			defer func() {
 				if r := recover(); r != nil {
@@ -241,11 +239,20 @@ func (m *Manager) Search(ctx context.Context, req SearchRequest) (*SearchRespons
 				}
 				answers[i] = a
 			}()
-			c, err := m.carriers.Get(cctx, name)
+			c, err := m.carriers.Get(ctx, name)
 			if err != nil {
 				a.err = err
 				return
 			}
+			// number_search_timeout_ms bounds the carriers' remote
+			// searches; a store-backed carrier (local inventory) answers
+			// from the database, on the request's own deadline, so a busy
+			// database does not drop the pool from the results.
+			cctx, cancel := ctx, context.CancelFunc(func() {})
+			if !c.Info().Stored {
+				cctx, cancel = context.WithTimeout(ctx, timeout)
+			}
+			defer cancel()
 			a.results, a.err = c.FindNumbers(cctx, prefix, want, opts)
 			if a.err == nil && cctx.Err() != nil {
 				a.err = cctx.Err()
