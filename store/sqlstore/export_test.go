@@ -16,3 +16,12 @@ func WaitAnalyses(s *Store) { s.analyses.Wait() }
 func (s *Store) RawQueryRowForTest(ctx context.Context, query string, dest ...any) error {
 	return s.readDB.QueryRowContext(ctx, query).Scan(dest...)
 }
+
+// FollowMarkForTest and FollowReadForTest run the dialect's follower reads.
+func FollowMarkForTest(ctx context.Context, s *Store) (string, error) { return s.d.followMark(ctx, s) }
+
+// FollowReadForTest is one follower read from mark.
+func FollowReadForTest(ctx context.Context, s *Store, mark string) (int, string, error) {
+	changes, next, err := s.d.followRead(ctx, s, mark)
+	return len(changes), next, err
+}

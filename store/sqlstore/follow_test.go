@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -192,5 +193,28 @@ func testFollower(t *testing.T, openStore func(context.Context) (*sqlstore.Store
 	defer h.mu.Unlock()
 	if slices.ContainsFunc(bulk, func(x *number.Number) bool { _, ok := h.changes[x.Number]; return ok }) {
 		t.Error("a bulk load's numbers were handed on one by one as well as by a resync")
+	}
+}
+
+// A follower's read on another server than its mark's (a failover; the
+// same server restarted) fails, so the watch reads every number again:
+// the old server may have shown commits its standby never got, and the
+// pool may reach the new one without an error.
+func TestFollowerNoticesAnotherServer(t *testing.T) {
+	s, err := sqlstore.OpenPostgres(t.Context(), storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mark, err := sqlstore.FollowMarkForTest(t.Context(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, next, err := sqlstore.FollowReadForTest(t.Context(), s, mark); err != nil || next == "" {
+		t.Fatalf("a read on the same server: %q, %v", next, err)
+	}
+	xmin, _, _ := strings.Cut(mark, "@")
+	if _, _, err := sqlstore.FollowReadForTest(t.Context(), s, xmin+"@2000-01-01 00:00:00+00"); err == nil {
+		t.Fatal("a read on a server started at another time than the mark's succeeded")
 	}
 }

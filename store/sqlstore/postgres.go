@@ -199,44 +199,60 @@ func pgLostConn(err error) (lost, unsent bool) {
 	return unsent, unsent
 }
 
-// pgFollowMark implements dialect.followMark: the xmin of a snapshot,
-// below which every transaction has ended.
+// pgFollowMark implements dialect.followMark: "xmin@started", the xmin
+// of a snapshot, below which every transaction has ended, and when the
+// server it was read on started. A read on another server, or on the same
+// one restarted (a failover, a crashed primary restarted by its keeper),
+// fails (errServerChanged), so the watch reads every number again: the
+// database/sql pool may reach the new server without an error, and the
+// old one may have shown commits its standby never got.
 func pgFollowMark(ctx context.Context, s *Store) (string, error) {
-	var mark string
-	err := s.writeDB.QueryRowContext(ctx, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text").Scan(&mark)
-	return mark, err
+	var xmin, started string
+	err := s.writeDB.QueryRowContext(ctx, "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, pg_postmaster_start_time()::text").Scan(&xmin, &started)
+	return xmin + "@" + started, err
 }
 
-// pgFollowReadSQL reads, in one snapshot, its xmin and the numbers that
-// transactions from $1 up to it wrote, with their versions now. Events
-// carry the transaction that wrote them (migration 00012); every
-// transaction below the snapshot's xmin has ended, so between two marks
-// none is missed, whatever order transactions committed in (an event's
-// seq, taken when it was written, gives no such promise).
-const pgFollowReadSQL = `SELECT x.xmin::text, e.number, coalesce(n.version, 0)
-FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) x
+// errServerChanged fails a follow read on another server than the mark's.
+var errServerChanged = errors.New("postgres: the server changed since the follower's mark")
+
+// pgFollowReadSQL reads, in one snapshot, its xmin, the server's start,
+// and the numbers that transactions from $1 up to the xmin wrote, with
+// their versions now. Events carry the transaction that wrote them
+// (migration 00012); every transaction below the snapshot's xmin has
+// ended, so between two marks none is missed, whatever order transactions
+// committed in (an event's seq, taken when it was written, gives no such
+// promise).
+const pgFollowReadSQL = `SELECT x.xmin::text, x.started, e.number, coalesce(n.version, 0)
+FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin, pg_postmaster_start_time()::text AS started) x
 LEFT JOIN LATERAL (SELECT DISTINCT number FROM events
 	WHERE number <> '' AND tx >= $1::text::xid8 AND tx < x.xmin LIMIT ` + followMaxSQL + `) e ON true
 LEFT JOIN numbers n ON n.number = e.number`
 
 // pgFollowRead implements dialect.followRead.
 func pgFollowRead(ctx context.Context, s *Store, mark string) ([]store.NumberChange, string, error) {
-	rows, err := s.writeDB.QueryContext(ctx, pgFollowReadSQL, mark)
+	from, started, ok := strings.Cut(mark, "@")
+	if !ok {
+		return nil, "", fmt.Errorf("postgres: follow mark %q", mark)
+	}
+	rows, err := s.writeDB.QueryContext(ctx, pgFollowReadSQL, from)
 	if err != nil {
 		return nil, "", err
 	}
 	defer rows.Close()
 	var changes []store.NumberChange
-	next := mark
+	next, now := from, started
 	for rows.Next() {
 		var num sql.NullString
 		var version int64
-		if err := rows.Scan(&next, &num, &version); err != nil {
+		if err := rows.Scan(&next, &now, &num, &version); err != nil {
 			return nil, "", err
+		}
+		if now != started {
+			return nil, "", errServerChanged
 		}
 		if num.Valid {
 			changes = append(changes, store.NumberChange{Number: num.String, Version: version})
 		}
 	}
-	return changes, next, rows.Err()
+	return changes, next + "@" + started, rows.Err()
 }
