@@ -46,10 +46,10 @@ type Events interface {
 	// Deliveries.
 
 	// DispatchEvents takes up to limit events not dispatched yet, in
-	// outbox order, and for each one, in one transaction: marks it
-	// dispatched (conditionally, so one node does it) and inserts the
-	// deliveries route returns for it, due at now. It returns how many
-	// events it dispatched.
+	// outbox order, and for each one, in one transaction: takes it off the
+	// queue of events not dispatched (conditionally, so one node does it)
+	// and inserts the deliveries route returns for it, due at now. It
+	// returns how many events it dispatched.
 	DispatchEvents(ctx context.Context, limit int, now time.Time, route func(*event.Event) []Delivery) (int, error)
 	// ClaimDeliveries leases up to limit due deliveries to owner until
 	// leaseUntil: pending, due by now, not leased (or the lease expired),

@@ -14,7 +14,8 @@
 // and requests, 00009 events and webhooks, 00010 notifications of writes of
 // numbers (PostgreSQL triggers, dropped by 00012; nothing on SQLite), 00011
 // the numbers index of reserved-stock searches, 00012 each event's
-// transaction, which nodes follow each other's writes by (PostgreSQL).
+// transaction, which nodes follow each other's writes by (PostgreSQL),
+// 00013 the queue of events not dispatched yet.
 package migrations
 
 import (

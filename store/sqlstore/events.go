@@ -202,15 +202,6 @@ func (x *executor) PruneEvents(ctx context.Context, before time.Time) (int64, er
 	return n, nil
 }
 
-// notDispatched is the condition "an event was not dispatched yet", as
-// the partial index of each dialect spells it.
-func (d *dialect) notDispatched() string {
-	if d.name == "sqlite" {
-		return "dispatched = 0"
-	}
-	return "NOT dispatched"
-}
-
 // appendNumberEvent appends the event of a number write, in x's
 // transaction (its Seq is not read back: nobody holds the event).
 func (x *executor) appendNumberEvent(ctx context.Context, before, after *number.Number) error {
@@ -343,26 +334,33 @@ var deliveryInsertColumns = []string{"event_seq", "event_id", "sink", "account_i
 
 // DispatchEvents implements store.Events.
 func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time, route func(*event.Event) []store.Delivery) (int, error) {
-	es, err := collect(x.query(ctx, "SELECT "+eventColumns+" FROM events WHERE "+x.d.notDispatched()+
-		" ORDER BY seq LIMIT $1", limit), scanEvent)
+	// The events not dispatched yet are the queue's (migration 00013: a
+	// trigger adds each event as it is inserted).
+	es, err := collect(x.query(ctx, "SELECT "+eventColumns+" FROM events WHERE seq IN (SELECT seq FROM event_queue ORDER BY seq LIMIT $1)"+
+		" ORDER BY seq", limit), scanEvent)
 	if err != nil {
 		return 0, x.d.internal("dispatch events", "", err)
 	}
 	if len(es) == 0 {
+		// Queued events pruned before anything dispatched them leave
+		// their seq behind: take it out, or the queue's head stays stuck.
+		if _, err := x.exec(ctx, "DELETE FROM event_queue WHERE seq IN (SELECT q.seq FROM event_queue q"+
+			" LEFT JOIN events e ON e.seq = q.seq WHERE e.seq IS NULL ORDER BY q.seq LIMIT $1)", limit); err != nil {
+			return 0, x.d.internal("dispatch events", "", err)
+		}
 		return 0, nil
 	}
 	done := 0
 	err = x.atomic(ctx, func(x *executor) error {
-		// One conditional statement marks the batch: of two nodes
-		// dispatching one event, one gets it back.
+		// One conditional statement takes the batch off the queue: of two
+		// nodes dispatching one event, one gets it back.
 		var w where
-		w.and("dispatched = " + w.arg(true))
 		marks := make([]string, len(es))
 		for i, e := range es {
 			marks[i] = w.arg(e.Seq)
 		}
-		mine, err := collect(x.query(ctx, "UPDATE events SET "+w.conds[0]+" WHERE seq IN ("+strings.Join(marks, ", ")+") AND "+
-			x.d.notDispatched()+" RETURNING seq", w.args...), func(r scanner) (seq int64, err error) { return seq, r.Scan(&seq) })
+		mine, err := collect(x.query(ctx, "DELETE FROM event_queue WHERE seq IN ("+strings.Join(marks, ", ")+") RETURNING seq", w.args...),
+			func(r scanner) (seq int64, err error) { return seq, r.Scan(&seq) })
 		if err != nil {
 			return err
 		}

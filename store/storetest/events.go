@@ -25,6 +25,7 @@ func runEvents(t *testing.T, open Opener) {
 		{"dispatch and lease once", testDeliveriesOnce},
 		{"deliveries in order per number", testDeliveriesOrder},
 		{"replay and prune", testDeliveriesReplay},
+		{"events pruned before they were dispatched", testPrunedBeforeDispatch},
 	}.run(t, open)
 }
 
@@ -394,5 +395,39 @@ func testDeliveriesReplay(t *testing.T, s store.Store) {
 	}
 	if ds, _ := s.ListDeliveries(ctxT(t), store.DeliveryQuery{Sink: "a"}); len(ds) != 0 {
 		t.Errorf("after prune: %d deliveries", len(ds))
+	}
+}
+
+// testPrunedBeforeDispatch: events pruned before any node dispatched them
+// (a retention shorter than an outage of every node) do not stop the
+// dispatch of the events after them.
+func testPrunedBeforeDispatch(t *testing.T, s store.Store) {
+	old := event.WithClock(actorCtx(t), func() time.Time { return at })
+	for i := range 3 {
+		if err := s.InsertNumber(old, plain(fmt.Sprintf("+141555507%02d", i), number.Available)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.PruneEvents(ctxT(t), at.Add(time.Second)); err != nil || n != 3 {
+		t.Fatalf("PruneEvents = %d, %v", n, err)
+	}
+	later := event.WithClock(actorCtx(t), func() time.Time { return at.Add(time.Hour) })
+	if err := s.InsertNumber(later, plain("+14155550799", number.Available)); err != nil {
+		t.Fatal(err)
+	}
+	one := func(*event.Event) []store.Delivery { return []store.Delivery{{Sink: "a", AccountID: accountID(1)}} }
+	total := 0
+	for range 3 { // a pass may only clear what the pruning left behind
+		n, err := s.DispatchEvents(ctxT(t), 2, at, one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+	}
+	if total != 1 {
+		t.Fatalf("dispatched %d events, want the one after the pruned ones", total)
+	}
+	if ds, _ := s.ListDeliveries(ctxT(t), store.DeliveryQuery{Sink: "a"}); len(ds) != 1 || ds[0].Subject != "+14155550799" {
+		t.Fatalf("deliveries %v", ds)
 	}
 }
