@@ -203,7 +203,8 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 	if n.State == number.Deleted && it.before == nil {
 		return nil
 	}
-	if u, ok := m.store.(store.NumberUpdater); ok && plainUpdate(ctx, it, entry) {
+	features := featureEvents(ctx, it.before, n)
+	if u, ok := m.store.(store.NumberUpdater); ok && len(features) == 0 && plainUpdate(it, entry) {
 		owner := ""
 		if n.AssignedTo != "" && it.before.AssignedTo != n.AssignedTo {
 			owner = n.AssignedTo
@@ -239,7 +240,7 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 		if err != nil {
 			return err
 		}
-		es := featureEvents(ctx, it.before, n)
+		es := features
 		if n.State == number.Deleted {
 			es = nil
 		}
@@ -267,17 +268,15 @@ func (m *Manager) write(ctx context.Context, it *item, entry *store.LedgerEntry)
 }
 
 // plainUpdate says an item's write is an update of the number with its
-// event and nothing else (no charge, no feature or purchase event, no
-// credit hold to release, no disconnect owed): what a store.NumberUpdater
-// writes at once.
-func plainUpdate(ctx context.Context, it *item, entry *store.LedgerEntry) bool {
+// event and nothing else (no charge, no purchase event, no credit hold to
+// release, no disconnect owed; the caller checks it has no feature
+// event): what a store.NumberUpdater writes at once.
+func plainUpdate(it *item, entry *store.LedgerEntry) bool {
 	if it.before == nil || it.n.State == number.Deleted || entry != nil || it.disconnect || it.purchased {
 		return false
 	}
-	if p, ok := purchaseOf(it.before); ok && p.HoldID != "" {
-		return false
-	}
-	return len(featureEvents(ctx, it.before, it.n)) == 0
+	p, ok := purchaseOf(it.before)
+	return !ok || p.HoldID == ""
 }
 
 // noSuchOwner is the failure of a write giving n to an account that does
