@@ -48,8 +48,9 @@ type Events interface {
 	// DispatchEvents takes up to limit events not dispatched yet, in
 	// outbox order, and for each one, in one transaction: takes it off the
 	// queue of events not dispatched (conditionally, so one node does it)
-	// and inserts the deliveries route returns for it, due at now. It
-	// returns how many events it dispatched.
+	// and inserts the deliveries route returns for it, due at now. route
+	// sees the event's header only (Seq, ID, Type, Time, AccountID,
+	// Number), not its body. It returns how many events it dispatched.
 	DispatchEvents(ctx context.Context, limit int, now time.Time, route func(*event.Event) []Delivery) (int, error)
 	// ClaimDeliveries leases up to limit due deliveries to owner until
 	// leaseUntil: pending, due by now, not leased (or the lease expired),

@@ -96,6 +96,11 @@ type dialect struct {
 	// analyzeAtOpen runs analyze when the store opens.
 	analyzeAtOpen bool
 
+	// checkpoint, when set, copies the write-ahead log into the database
+	// file, run on a read connection in the background after commits (see
+	// checkpointLoop) rather than by the writer inside its commit.
+	checkpoint string
+
 	// lostConn, when set, tells a failure of the connection itself (the
 	// server went away, the connection was killed) from a failure of the
 	// statement, and whether the statement certainly never reached the
@@ -271,8 +276,14 @@ func (d *dialect) open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, d.internal("open", "", err)
 	}
-	s := &Store{d: d, dsn: dsn, readDB: readers, writeDB: writer, pollNow: make(chan chan struct{})}
+	s := &Store{d: d, dsn: dsn, readDB: readers, writeDB: writer, pollNow: make(chan chan struct{}), committed: make(chan struct{}, 1)}
 	s.executor = executor{s: s, d: d, read: readers, write: writer}
+	if d.checkpoint != "" {
+		ctx, stop := context.WithCancel(context.Background())
+		s.stopCheckpoints = stop
+		s.checkpoints.Add(1)
+		go s.checkpointLoop(ctx)
+	}
 	if _, err := d.migrate(ctx, writer); err != nil {
 		s.Close()
 		return nil, err

@@ -86,6 +86,13 @@ func scanEvent(row scanner) (*event.Event, error) {
 	return &e, nil
 }
 
+// scanEventHeader reads an event without its body (actor, request,
+// snapshots and data).
+func scanEventHeader(row scanner) (*event.Event, error) {
+	var e event.Event
+	return &e, row.Scan(&e.Seq, &e.ID, &e.Type, scanTime(&e.Time), &e.AccountID, &e.Number)
+}
+
 // bulkEvents is from how many events AppendEvents inserts in bulk (and
 // leaves Seq unset) rather than one statement per event.
 const bulkEvents = 20
@@ -336,8 +343,11 @@ var deliveryInsertColumns = []string{"event_seq", "event_id", "sink", "account_i
 func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time, route func(*event.Event) []store.Delivery) (int, error) {
 	// The events not dispatched yet are the queue's (migration 00013: a
 	// trigger adds each event as it is inserted).
-	es, err := collect(x.query(ctx, "SELECT "+eventColumns+" FROM events WHERE seq IN (SELECT seq FROM event_queue ORDER BY seq LIMIT $1)"+
-		" ORDER BY seq", limit), scanEvent)
+	// Routing needs an event's header only: its body (the number's
+	// snapshots), decoded, was most of the dispatcher's cost under a bulk
+	// import.
+	es, err := collect(x.query(ctx, "SELECT seq, id, type, created, account_id, number FROM events"+
+		" WHERE seq IN (SELECT seq FROM event_queue ORDER BY seq LIMIT $1) ORDER BY seq", limit), scanEventHeader)
 	if err != nil {
 		return 0, x.d.internal("dispatch events", "", err)
 	}
@@ -350,19 +360,46 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 		}
 		return 0, nil
 	}
+	if x.s.afterDispatchRead != nil {
+		x.s.afterDispatchRead()
+	}
 	done := 0
 	err = x.atomic(ctx, func(x *executor) error {
-		// One conditional statement takes the batch off the queue: of two
-		// nodes dispatching one event, one gets it back.
-		var w where
-		marks := make([]string, len(es))
-		for i, e := range es {
-			marks[i] = w.arg(e.Seq)
-		}
-		mine, err := collect(x.query(ctx, "DELETE FROM event_queue WHERE seq IN ("+strings.Join(marks, ", ")+") RETURNING seq", w.args...),
+		// One conditional statement takes the batch's range off the queue:
+		// of two nodes dispatching one event, one gets it back. (A range,
+		// not the list of seqs: SQLite parses a statement of 500
+		// parameters in time that grows with their square.)
+		mine, err := collect(x.query(ctx, "DELETE FROM event_queue WHERE seq >= $1 AND seq <= $2 RETURNING seq", es[0].Seq, es[len(es)-1].Seq),
 			func(r scanner) (seq int64, err error) { return seq, r.Scan(&seq) })
 		if err != nil {
 			return err
+		}
+		read := make(map[int64]bool, len(es))
+		for _, e := range es {
+			read[e.Seq] = true
+		}
+		// On PostgreSQL an event of the range can have committed after
+		// the batch was read (seqs are taken before commit): it was taken
+		// off the queue with the rest, so it is routed here too.
+		var late []int64
+		for _, seq := range mine {
+			if !read[seq] {
+				late = append(late, seq)
+			}
+		}
+		if len(late) > 0 {
+			var w where
+			marks := make([]string, len(late))
+			for i, seq := range late {
+				marks[i] = w.arg(seq)
+			}
+			more, err := collect(x.query(ctx, "SELECT seq, id, type, created, account_id, number FROM events WHERE seq IN ("+
+				strings.Join(marks, ", ")+")", w.args...), scanEventHeader)
+			if err != nil {
+				return err
+			}
+			es = append(es, more...)
+			slices.SortFunc(es, func(a, b *event.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 		}
 		got := make(map[int64]bool, len(mine))
 		for _, seq := range mine {

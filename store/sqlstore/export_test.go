@@ -25,3 +25,10 @@ func FollowReadForTest(ctx context.Context, s *Store, mark string) (int, string,
 	changes, next, err := s.d.followRead(ctx, s, mark)
 	return len(changes), next, err
 }
+
+// SetAfterDispatchReadForTest runs fn between DispatchEvents' read of a
+// batch and the transaction that takes it off the queue.
+func SetAfterDispatchReadForTest(s *Store, fn func()) { s.afterDispatchRead = fn }
+
+// SetAfterCheckpointForTest runs fn after each background checkpoint.
+func SetAfterCheckpointForTest(s *Store, fn func()) { s.afterCheckpoint.Store(&fn) }

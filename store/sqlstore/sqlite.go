@@ -59,6 +59,7 @@ var sqliteDialect = &dialect{
 	// numbers and read every number the owner held under the prefix.
 	analyze:       "PRAGMA analysis_limit = 1000; ANALYZE",
 	analyzeAtOpen: true,
+	checkpoint:    "PRAGMA wal_checkpoint(PASSIVE)",
 	followMark:    sqliteFollowMark,
 	followRead:    sqliteFollowRead,
 	beforeReady:   sqliteFileWritable,
@@ -83,6 +84,11 @@ func sqliteFileWritable(_ context.Context, s *Store) (bool, error) {
 // busyTimeoutMS bounds how long a connection waits for another process
 // holding the file's write lock (another numan on the same file, a backup).
 const busyTimeoutMS = 10000
+
+// walBackstopPages is the size of the write-ahead log, in pages, past
+// which the writer checkpoints inside its own commit (SQLite's default is
+// 1,000): the store's background checkpoints keep the log far shorter.
+const walBackstopPages = 10_000
 
 // SQLiteLimits bound the memory a SQLite store holds (issue 13: a server
 // under read load grew to 1.16 GB resident, nearly all of it the 1 GiB
@@ -124,6 +130,10 @@ func sqliteDSN(path string, readOnly bool, lim SQLiteLimits) string {
 	} else {
 		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", max(lim.WriterCacheKiB, 64)))
 		q.Add("_pragma", "journal_mode(WAL)")
+		// The store checkpoints in the background (checkpointLoop); the
+		// writer checkpoints itself only past walBackstopPages, should
+		// the background fall behind.
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not at the first write
 	}
 	return path + "?" + q.Encode()

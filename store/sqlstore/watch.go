@@ -25,6 +25,16 @@ type watchers struct {
 	mu   sync.RWMutex
 	list []*store.NumberWatch
 	any  atomic.Bool // fast path of the write methods: no watch, no copies
+
+	// Committed changes wait in pending, in commit order, for whichever
+	// writer next holds applying: a writer queues its changes while it
+	// still holds its connection (on SQLite, the one write connection, so
+	// the queue's order is the commit order) and hands them to the watches
+	// after releasing it, so the next transaction does not wait for the
+	// route index's update.
+	pendingMu sync.Mutex
+	pending   [][]store.NumberChange
+	applying  sync.Mutex
 }
 
 // WatchNumbers implements store.NumberWatcher. This store's writes are
@@ -127,6 +137,36 @@ func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan tim
 	}
 }
 
+// queue puts committed changes in line to be reported (see watchers).
+func (s *Store) queue(changes []store.NumberChange) {
+	if len(changes) == 0 {
+		return
+	}
+	s.watch.pendingMu.Lock()
+	s.watch.pending = append(s.watch.pending, changes)
+	s.watch.pendingMu.Unlock()
+}
+
+// drain reports every change queued so far, in order: when it returns,
+// the caller's queued changes have been reported, by it or by the writer
+// that held applying before it.
+func (s *Store) drain() {
+	s.watch.applying.Lock()
+	defer s.watch.applying.Unlock()
+	for {
+		s.watch.pendingMu.Lock()
+		batch := s.watch.pending
+		s.watch.pending = nil
+		s.watch.pendingMu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		for _, changes := range batch {
+			s.notify(changes)
+		}
+	}
+}
+
 // notify reports committed changes to every watch.
 func (s *Store) notify(changes []store.NumberChange) {
 	if len(changes) == 0 {
@@ -166,7 +206,8 @@ func (x *executor) note(changes []store.NumberChange) {
 		*x.changes = append(*x.changes, changes...)
 		return
 	}
-	x.s.notify(changes)
+	x.s.queue(changes)
+	x.s.drain()
 }
 
 // PollExternal makes the store's watch read the outbox at once for other
