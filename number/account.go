@@ -1,7 +1,6 @@
 package number
 
 import (
-	"regexp"
 	"slices"
 	"time"
 )
@@ -26,11 +25,20 @@ type Account struct {
 	Version              int64
 }
 
-var accountIDRe = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
 // IsAccountID reports whether s has the shape of an account id: 32
 // lowercase hex characters.
-func IsAccountID(s string) bool { return accountIDRe.MatchString(s) }
+// Every request checks the account id of its path: a loop, not a regexp.
+func IsAccountID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := range len(s) {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // IsAncestorOf reports whether a is a strict ancestor of b.
 func (a *Account) IsAncestorOf(b *Account) bool { return slices.Contains(b.Tree, a.ID) }

@@ -34,6 +34,8 @@ func TestIsAccountID(t *testing.T) {
 	for s, want := range map[string]bool{
 		master: true, "0123456789abcdef0123456789abcdef": true,
 		"0123456789ABCDEF0123456789ABCDEF": false, unrelated: false, "": false, "system": false,
+		"0123456789abcdef0123456789abcdeg": false, "0123456789abcdef0123456789abcde": false, "0123456789abcdef0123456789abcdef0": false,
+		"0123456789abcdef0123456789abcd/e": false, "0123456789abcdef0123456789abcdé": false,
 	} {
 		if IsAccountID(s) != want {
 			t.Errorf("IsAccountID(%q) != %v", s, want)

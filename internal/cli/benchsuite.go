@@ -168,7 +168,10 @@ func runBenchSuite(ctx context.Context, env *Env, o suiteOptions) error {
 	}
 	run := func(work string, numanPaths, barePaths []string, target string) (suiteRow, error) {
 		logf("%s: %d clients, %s each", work, o.concurrency, o.duration)
-		r1, err := loadHTTP(ctx, t, numanPaths, o.concurrency, o.duration)
+		// Half of Numan's run, the bare run, the other half: what drifts
+		// on a shared machine meanwhile (caches, a neighbour's load)
+		// weighs on both figures alike.
+		first, err := loadHTTP(ctx, t, numanPaths, o.concurrency, o.duration/2)
 		if err != nil {
 			return suiteRow{}, fmt.Errorf("%s: %w", work, err)
 		}
@@ -176,6 +179,11 @@ func runBenchSuite(ctx context.Context, env *Env, o suiteOptions) error {
 		if err != nil {
 			return suiteRow{}, fmt.Errorf("%s bare: %w", work, err)
 		}
+		second, err := loadHTTP(ctx, t, numanPaths, o.concurrency, o.duration-o.duration/2)
+		if err != nil {
+			return suiteRow{}, fmt.Errorf("%s: %w", work, err)
+		}
+		r1 := first.add(second)
 		row := suiteRow{work: work, numan: r1.rate(), bare: r2.rate(), unit: "req/s", numanP50: r1.p50(), bareP50: r2.p50(), target: target}
 		if r1.errors > 0 || r2.errors > 0 {
 			row.notes = fmt.Sprintf("errors: %d of %d (Numan), %d (bare)", r1.errors, r1.requests, r2.errors)
@@ -274,6 +282,12 @@ func dbKind(db string) string {
 // carrierQuery finds any number under prefix.
 func carrierQuery(prefix string) store.SearchQuery {
 	return store.SearchQuery{Prefix: prefix, Limit: 1}
+}
+
+// add is r and o as one run.
+func (r benchResult) add(o benchResult) benchResult {
+	return benchResult{requests: r.requests + o.requests, errors: r.errors + o.errors, elapsed: r.elapsed + o.elapsed,
+		latencies: append(slices.Clip(r.latencies), o.latencies...)}
 }
 
 // rate is the requests per second of a run.
