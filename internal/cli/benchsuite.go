@@ -420,7 +420,7 @@ func benchBareInsert(ctx context.Context, st *sqlstore.Store, db string, n int, 
 		})
 		return rate, err
 	}
-	w, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	w, err := sql.Open("sqlite", db+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_txlock=immediate")
 	if err != nil {
 		return 0, err
 	}
