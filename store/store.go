@@ -102,6 +102,23 @@ type NumberUpdater interface {
 	UpdateNumberFrom(ctx context.Context, before, n *number.Number, owner string) error
 }
 
+// NumberPreparer is an optional capability of a Store (found by type
+// assertion): PrepareNumbers does, before a transaction, the work of
+// inserting new numbers that needs no database (encoding their rows and
+// their events), so that the transaction, which on SQLite holds the only
+// writer while other writers wait, only writes. Versions and events are
+// those of Numbers.InsertNumbers(ns); ns must not change before Insert.
+type NumberPreparer interface {
+	PrepareNumbers(ctx context.Context, ns []*number.Number) (PreparedNumbers, error)
+}
+
+// PreparedNumbers are new numbers a NumberPreparer encoded.
+type PreparedNumbers interface {
+	// Insert is tx.InsertNumbers of the prepared numbers, with its
+	// errors; tx is a transaction of the store that prepared them.
+	Insert(ctx context.Context, tx Tx) error
+}
+
 // ErrOwnerNotFound is wrapped by NumberUpdater's KindNotFound when the
 // number's new owner does not exist.
 var ErrOwnerNotFound = errors.New("the new owner does not exist")

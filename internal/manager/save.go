@@ -340,6 +340,16 @@ func (m *Manager) writeBatch(ctx context.Context, items []*item, entries map[str
 		ns[i] = it.n
 		m.numbers.forget(it.n.Number)
 	}
+	// Encoded before the transaction where the store can: on SQLite the
+	// transaction holds the only writer, which other batches wait for.
+	insert := func(ctx context.Context, tx store.Tx) error { return tx.InsertNumbers(ctx, ns) }
+	if p, ok := m.store.(store.NumberPreparer); ok {
+		prepared, err := p.PrepareNumbers(ctx, ns)
+		if err != nil {
+			return err
+		}
+		insert = prepared.Insert
+	}
 	err := m.store.InTx(ctx, func(tx store.Tx) error {
 		locked := map[string]bool{}
 		for _, n := range ns {
@@ -351,7 +361,7 @@ func (m *Manager) writeBatch(ctx context.Context, items []*item, entries map[str
 			}
 			locked[n.AssignedTo] = true
 		}
-		if err := tx.InsertNumbers(ctx, ns); err != nil {
+		if err := insert(ctx, tx); err != nil {
 			return err
 		}
 		var es []*event.Event

@@ -97,6 +97,23 @@ func scanEventHeader(row scanner) (*event.Event, error) {
 // leaves Seq unset) rather than one statement per event.
 const bulkEvents = 20
 
+// insertEventRows inserts events' rows (eventArgs) without reading their
+// seq back: in bulk from bulkEvents on, else one statement each.
+func (x *executor) insertEventRows(ctx context.Context, rows [][]any) error {
+	if len(rows) >= bulkEvents {
+		if err := x.insertRows(ctx, "events", eventColumnList, rows); err != nil {
+			return x.d.internal("append events", "", err)
+		}
+		return nil
+	}
+	for _, r := range rows {
+		if _, err := x.exec(ctx, insertEventSQL, r...); err != nil {
+			return x.d.internal("append event", "", err)
+		}
+	}
+	return nil
+}
+
 // AppendEvents implements store.Events.
 func (x *executor) AppendEvents(ctx context.Context, es []*event.Event) error {
 	if len(es) == 0 {
@@ -115,10 +132,7 @@ func (x *executor) AppendEvents(ctx context.Context, es []*event.Event) error {
 			rows[i] = args
 		}
 		if len(es) >= bulkEvents {
-			if err := x.insertRows(ctx, "events", eventColumnList, rows); err != nil {
-				return x.d.internal("append events", "", err)
-			}
-			return nil
+			return x.insertEventRows(ctx, rows)
 		}
 		for i, e := range es {
 			if err := x.queryRow(ctx, insertEventReturningSQL, rows[i]...).Scan(&e.Seq); err != nil {

@@ -135,34 +135,93 @@ func (x *executor) InsertNumbers(ctx context.Context, ns []*number.Number) error
 }
 
 func (x *executor) insertNumbers(ctx context.Context, ns []*number.Number) error {
-	rows := make([][]any, len(ns))
+	p, err := x.prepareNumbers(ctx, ns)
+	if err != nil {
+		return err
+	}
+	return x.insertPrepared(ctx, p)
+}
+
+// preparedNumbers are new numbers with their rows and their events'
+// rows encoded (store.PreparedNumbers).
+type preparedNumbers struct {
+	s         *Store
+	ns        []*number.Number
+	rows      [][]any
+	events    [][]any
+	snapshots []store.NumberChange // what the watches hear, when any watch
+}
+
+// prepareNumbers encodes ns and their event.NumberChange, as of version 1.
+func (x *executor) prepareNumbers(ctx context.Context, ns []*number.Number) (*preparedNumbers, error) {
+	p := &preparedNumbers{s: x.s, ns: ns, rows: make([][]any, len(ns)), events: make([][]any, len(ns))}
+	watched := x.s.watch.any.Load()
+	if watched {
+		p.snapshots = make([]store.NumberChange, len(ns))
+	}
 	for i, n := range ns {
 		row, err := x.numberArgs(n, 1)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rows[i] = row
+		p.rows[i] = row
+		was := n.Version
+		n.Version = 1
+		e := event.NumberChange(ctx, nil, n)
+		if watched {
+			p.snapshots[i] = store.NumberChange{Number: n.Number, Written: n.Clone()}
+		}
+		n.Version = was
+		if p.events[i], err = x.eventArgs(e); err != nil {
+			return nil, x.d.internal("insert numbers", n.Number, err)
+		}
 	}
-	err := x.savepoint(ctx, func() error { return x.insertRows(ctx, "numbers", numberColumnList, rows) })
+	return p, nil
+}
+
+// insertPrepared writes p's rows and their events.
+func (x *executor) insertPrepared(ctx context.Context, p *preparedNumbers) error {
+	err := x.savepoint(ctx, func() error { return x.insertRows(ctx, "numbers", numberColumnList, p.rows) })
 	if err == nil {
-		es := make([]*event.Event, len(ns))
-		for i, n := range ns {
+		for _, n := range p.ns {
 			n.Version = 1
-			es[i] = event.NumberChange(ctx, nil, n)
 		}
-		x.noteWritten(ns...)
-		x.s.inserted.Add(int64(len(ns)))
-		return x.AppendEvents(ctx, es)
+		switch {
+		case p.snapshots != nil:
+			x.note(p.snapshots)
+		case x.s.watch.any.Load():
+			// A watch came after the numbers were prepared.
+			x.noteWritten(p.ns...)
+		}
+		x.s.inserted.Add(int64(len(p.ns)))
+		return x.insertEventRows(ctx, p.events)
 	}
 	if !x.d.is(err, uniqueViolation) {
 		return x.d.internal("insert numbers", "", err)
 	}
 	// The database reports the broken key, not the row: look it up.
-	stored, err := x.GetNumbers(ctx, numbersOf(ns))
+	stored, err := x.GetNumbers(ctx, numbersOf(p.ns))
 	if err != nil {
 		return err
 	}
-	return number.NewError(number.KindNumberExists, firstDuplicate(ns, stored))
+	return number.NewError(number.KindNumberExists, firstDuplicate(p.ns, stored))
+}
+
+// PrepareNumbers implements store.NumberPreparer.
+func (s *Store) PrepareNumbers(ctx context.Context, ns []*number.Number) (store.PreparedNumbers, error) {
+	return s.prepareNumbers(ctx, ns)
+}
+
+// Insert implements store.PreparedNumbers.
+func (p *preparedNumbers) Insert(ctx context.Context, tx store.Tx) error {
+	t, ok := tx.(txExecutor)
+	if !ok || t.s != p.s {
+		return number.Errorf(number.KindInternal, "", "numbers prepared by one store inserted in another's transaction")
+	}
+	if len(p.ns) == 0 {
+		return nil
+	}
+	return t.insertPrepared(ctx, p)
 }
 
 // savepoint runs fn inside a savepoint when x is in InTx's transaction,

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/number"
 	"github.com/numan-dev/numan/store"
 )
@@ -27,6 +28,7 @@ func runTx(t *testing.T, open Opener) {
 		{"concurrent transactions locking one row", func(t *testing.T, s store.Store) { testTxRace(t, s, true) }},
 		{"an update, its event and its owner's lock at once", testNumberUpdater},
 		{"concurrent updates at once of one row", testNumberUpdaterRace},
+		{"numbers prepared before their transaction", testNumberPreparer},
 	}.run(t, open)
 }
 
@@ -426,5 +428,53 @@ func testNumberUpdaterRace(t *testing.T, s store.Store) {
 	}
 	if es := numberEvents(t, s, e164); len(es) != 2 {
 		t.Fatalf("events %v, want the insert's and the winner's", EventTypes(es))
+	}
+}
+
+// testNumberPreparer checks store.NumberPreparer: prepared numbers insert
+// as InsertNumbers does (version 1, a number.created event each, for 1
+// and for 30 numbers), and a duplicate among them is KindNumberExists and
+// writes nothing.
+func testNumberPreparer(t *testing.T, s store.Store) {
+	p, ok := s.(store.NumberPreparer)
+	if !ok {
+		t.Skip("the store is not a store.NumberPreparer")
+	}
+	ctx := actorCtx(t)
+	insert := func(ns []*number.Number) error {
+		prepared, err := p.PrepareNumbers(ctx, ns)
+		if err != nil {
+			t.Fatalf("PrepareNumbers: %v", err)
+		}
+		return s.InTx(ctx, func(tx store.Tx) error { return prepared.Insert(ctx, tx) })
+	}
+	for _, size := range []int{1, 30} {
+		var ns []*number.Number
+		for i := range size {
+			ns = append(ns, plain(fmt.Sprintf("+1415555%02d%02d", size, i), number.Available))
+		}
+		if err := insert(ns); err != nil {
+			t.Fatalf("%d numbers: %v", size, err)
+		}
+		for _, n := range ns {
+			got := mustGet(t, s, n.Number)
+			if n.Version != 1 || got.Version != 1 || got.State != number.Available {
+				t.Fatalf("%s: version %d, stored %s at %d", n.Number, n.Version, got.State, got.Version)
+			}
+			if es := numberEvents(t, s, n.Number); len(es) != 1 || es[0].Type != event.NumberCreated {
+				t.Fatalf("%s: events %v", n.Number, EventTypes(es))
+			}
+		}
+	}
+	fresh, dup := plain("+14155559901", number.Available), plain("+14155553000", number.Available)
+	err := insert([]*number.Number{fresh, dup})
+	if !number.IsKind(err, number.KindNumberExists) || number.AsError(err).Number != dup.Number {
+		t.Fatalf("a batch with a stored number: %v, want number_exists for %s", err, dup.Number)
+	}
+	if _, err := s.GetNumber(ctxT(t), fresh.Number); !number.IsKind(err, number.KindNotFound) {
+		t.Fatalf("the batch refused stored %s: %v", fresh.Number, err)
+	}
+	if es := numberEvents(t, s, fresh.Number); len(es) != 0 {
+		t.Fatalf("the batch refused appended events: %v", EventTypes(es))
 	}
 }
