@@ -467,7 +467,9 @@ func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error
 	s.queue(changes)
 	released = true
 	conn.Close()
-	s.drain()
+	if len(changes) > 0 {
+		s.drain()
+	}
 	if err != nil {
 		if lost, _ := s.d.lost(err); lost {
 			return s.d.unavailable("commit", "", err, true)

@@ -149,7 +149,8 @@ func (s *Store) queue(changes []store.NumberChange) {
 
 // drain reports every change queued so far, in order: when it returns,
 // the caller's queued changes have been reported, by it or by the writer
-// that held applying before it.
+// that held applying before it. A writer that queued nothing need not
+// call it (nor wait for a watch reading numbers again).
 func (s *Store) drain() {
 	s.watch.applying.Lock()
 	defer s.watch.applying.Unlock()
