@@ -49,9 +49,13 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	suiteNumbers := fs.Int("numbers", 1_000_000, "--suite: numbers to load (nine in ten in service, through the API; one in ten available)")
 	suitePID := fs.Int("pid", 0, "--suite: the server's process id, to read its resident memory from /proc/<pid>/status (the server must run on this machine)")
 	suiteActivations := fs.Int("activations", 20_000, "--suite: distinct numbers activated by 100 concurrent clients")
+	bareFor := fs.String("bare-server-for", "", "internal to --suite: serve the bare baselines for this account on --db, until stdin closes")
 	keyFile := keyFileFlag(fs, env)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *bareFor != "" {
+		return runBareServer(ctx, env, *db, *bareFor)
 	}
 	if *suite {
 		if *target == "" || *db == "" {

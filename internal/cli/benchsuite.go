@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,9 +153,9 @@ func runBenchSuite(ctx context.Context, env *Env, o suiteOptions) error {
 	rows = append(rows, suiteRow{work: "import (numbers/s)", numan: importRate, bare: bareRate, unit: "numbers/s", target: ">= 0.3",
 		notes: fmt.Sprintf("bare: the numbers table's indexes; into a table with its key only: %.0f/s (%.2f×)", bareKeyRate, importRate/bareKeyRate)})
 
-	// The bare servers.
-	rawDB := st.ReadDB()
-	bare, closeBare, err := startBareServer(rawDB, inService, acc.ID)
+	// The bare servers, in a process of their own as Numan's server is
+	// (in the load generator's process they would share its runtime).
+	bare, closeBare, err := spawnBareServer(ctx, o.db, acc.ID)
 	if err != nil {
 		return err
 	}
@@ -474,6 +476,78 @@ func benchBareInsert(ctx context.Context, st *sqlstore.Store, db string, n int, 
 // startBareServer serves the bare baselines on a loopback port: /search,
 // /get/{n} and /list run the bare SQL query on db and write its rows as
 // JSON; /identify/{n} answers from a map of the numbers in service.
+// spawnBareServer runs the bare servers in a child process (numan bench
+// --bare-server-for account), which reads its identify map from db, and
+// returns its address and how to stop it.
+func spawnBareServer(ctx context.Context, db, account string) (string, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, self, "bench", "--db", db, "--bare-server-for", account)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe() // the child ends when it closes
+	if err != nil {
+		return "", nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "bare servers on ")
+	if err != nil || !ok {
+		stop()
+		return "", nil, fmt.Errorf("bare servers did not start: %q, %v", line, err)
+	}
+	return addr, stop, nil
+}
+
+// runBareServer is the child of spawnBareServer: the bare servers on db's
+// read pool, the identify map holding account's numbers in service, until
+// stdin closes.
+func runBareServer(ctx context.Context, env *Env, db, account string) error {
+	st, err := openStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sst, ok := st.(*sqlstore.Store)
+	if !ok {
+		return errors.New("bench --suite needs a SQL store")
+	}
+	rawDB := sst.ReadDB()
+	var inService []string
+	rows, err := rawDB.QueryContext(ctx, "SELECT number FROM numbers WHERE assigned_to = $1 AND state = 'in_service'", account)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		inService = append(inService, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	addr, stop, err := startBareServer(rawDB, inService, account)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(env.Stdout, "bare servers on %s\n", addr)
+	_, _ = io.Copy(io.Discard, env.Stdin)
+	return nil
+}
+
 func startBareServer(db *sql.DB, inService []string, account string) (string, func(), error) {
 	routes := make(map[string]string, len(inService))
 	for _, n := range inService {
