@@ -502,7 +502,7 @@ func spawnBareServer(ctx context.Context, db, account string) (string, func(), e
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "bare servers on ")
 	if err != nil || !ok {
 		stop()
-		return "", nil, fmt.Errorf("bare servers did not start: %q, %v", line, err)
+		return "", nil, fmt.Errorf("bare servers did not start: %q: %w", line, cmpOr(err, io.ErrUnexpectedEOF))
 	}
 	return addr, stop, nil
 }
