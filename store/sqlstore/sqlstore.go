@@ -464,12 +464,10 @@ func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error
 	// Queued while the connection is held, reported once it is released
 	// (see watchers): the watches hear the commits in their order, and the
 	// next writer does not wait for them.
-	s.queue(changes)
+	ticket := s.queue(changes)
 	released = true
 	conn.Close()
-	if len(changes) > 0 {
-		s.drain()
-	}
+	s.drain(ticket)
 	if err != nil {
 		if lost, _ := s.d.lost(err); lost {
 			return s.d.unavailable("commit", "", err, true)

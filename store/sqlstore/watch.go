@@ -34,7 +34,9 @@ type watchers struct {
 	// route index's update.
 	pendingMu sync.Mutex
 	pending   [][]store.NumberChange
-	applying  sync.Mutex
+	queued    uint64     // batches ever queued (guarded by pendingMu)
+	applying  sync.Mutex // held while reporting; guards applied
+	applied   uint64     // batches ever reported
 }
 
 // WatchNumbers implements store.NumberWatcher. This store's writes are
@@ -137,34 +139,38 @@ func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan tim
 	}
 }
 
-// queue puts committed changes in line to be reported (see watchers).
-func (s *Store) queue(changes []store.NumberChange) {
+// queue puts committed changes in line to be reported (see watchers) and
+// returns their ticket for drain (0: nothing to report).
+func (s *Store) queue(changes []store.NumberChange) uint64 {
 	if len(changes) == 0 {
-		return
+		return 0
 	}
 	s.watch.pendingMu.Lock()
+	defer s.watch.pendingMu.Unlock()
 	s.watch.pending = append(s.watch.pending, changes)
-	s.watch.pendingMu.Unlock()
+	s.watch.queued++
+	return s.watch.queued
 }
 
-// drain reports every change queued so far, in order: when it returns,
-// the caller's queued changes have been reported, by it or by the writer
-// that held applying before it. A writer that queued nothing need not
-// call it (nor wait for a watch reading numbers again).
-func (s *Store) drain() {
+// drain reports the changes queued, in order, until those of ticket are:
+// when it returns they have been reported, by the caller or by the writer
+// that held applying before it. It stops there, so a writer does not go
+// on reporting the writes that keep coming after its own.
+func (s *Store) drain(ticket uint64) {
+	if ticket == 0 {
+		return
+	}
 	s.watch.applying.Lock()
 	defer s.watch.applying.Unlock()
-	for {
+	for s.watch.applied < ticket {
 		s.watch.pendingMu.Lock()
 		batch := s.watch.pending
 		s.watch.pending = nil
 		s.watch.pendingMu.Unlock()
-		if len(batch) == 0 {
-			return
-		}
 		for _, changes := range batch {
 			s.notify(changes)
 		}
+		s.watch.applied += uint64(len(batch))
 	}
 }
 
@@ -207,8 +213,7 @@ func (x *executor) note(changes []store.NumberChange) {
 		*x.changes = append(*x.changes, changes...)
 		return
 	}
-	x.s.queue(changes)
-	x.s.drain()
+	x.s.drain(x.s.queue(changes))
 }
 
 // PollExternal makes the store's watch read the outbox at once for other
