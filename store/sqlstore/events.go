@@ -57,7 +57,12 @@ func encodeEventDoc(e *event.Event) ([]byte, error) {
 	return append(doc, '}'), nil
 }
 
-const eventColumns = "seq, id, type, created, account_id, number, doc"
+// eventHeaderColumns are what scanEventHeader reads; eventColumns, what
+// scanEvent reads.
+const (
+	eventHeaderColumns = "seq, id, type, created, account_id, number"
+	eventColumns       = eventHeaderColumns + ", doc"
+)
 
 var eventColumnList = []string{"id", "type", "created", "account_id", "number", "doc"}
 
@@ -360,7 +365,7 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 	// Routing needs an event's header only: its body (the number's
 	// snapshots), decoded, was most of the dispatcher's cost under a bulk
 	// import.
-	es, err := collect(x.query(ctx, "SELECT seq, id, type, created, account_id, number FROM events"+
+	es, err := collect(x.query(ctx, "SELECT "+eventHeaderColumns+" FROM events"+
 		" WHERE seq IN (SELECT seq FROM event_queue ORDER BY seq LIMIT $1) ORDER BY seq", limit), scanEventHeader)
 	if err != nil {
 		return 0, x.d.internal("dispatch events", "", err)
@@ -388,36 +393,25 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 		if err != nil {
 			return err
 		}
-		read := make(map[int64]bool, len(es))
-		for _, e := range es {
-			read[e.Seq] = true
-		}
-		// On PostgreSQL an event of the range can have committed after
-		// the batch was read (seqs are taken before commit): it was taken
-		// off the queue with the rest, so it is routed here too.
-		var late []int64
-		for _, seq := range mine {
-			if !read[seq] {
-				late = append(late, seq)
-			}
-		}
-		if len(late) > 0 {
-			var w where
-			marks := make([]string, len(late))
-			for i, seq := range late {
-				marks[i] = w.arg(seq)
-			}
-			more, err := collect(x.query(ctx, "SELECT seq, id, type, created, account_id, number FROM events WHERE seq IN ("+
-				strings.Join(marks, ", ")+")", w.args...), scanEventHeader)
-			if err != nil {
-				return err
-			}
-			es = append(es, more...)
-			slices.SortFunc(es, func(a, b *event.Event) int { return cmp.Compare(a.Seq, b.Seq) })
-		}
 		got := make(map[int64]bool, len(mine))
 		for _, seq := range mine {
 			got[seq] = true
+		}
+		// On PostgreSQL an event of the range can have committed after
+		// the batch was read (seqs are taken before commit): it was taken
+		// off the queue with the rest, so the range is read again, now
+		// with it, to route it too.
+		taken := 0
+		for _, e := range es {
+			if got[e.Seq] {
+				taken++
+			}
+		}
+		if taken < len(mine) {
+			if es, err = collect(x.query(ctx, "SELECT "+eventHeaderColumns+" FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
+				es[0].Seq, es[len(es)-1].Seq), scanEventHeader); err != nil {
+				return err
+			}
 		}
 		var rows [][]any
 		for _, e := range es {
