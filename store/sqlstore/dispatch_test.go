@@ -36,24 +36,12 @@ func TestDispatchRoutesAnEventThatCommitsDuringItsBatch(t *testing.T) {
 	}
 	insert("+14155550901")
 	// The second number's transaction takes its seq and waits.
-	inserted, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-	go func() {
-		done <- st.InTx(ctx, func(tx store.Tx) error {
-			if err := tx.InsertNumber(ctx, number.New("+14155550902", number.Available, "local", now)); err != nil {
-				return err
-			}
-			close(inserted)
-			<-release
-			return nil
-		})
-	}()
-	<-inserted
+	commit := insertHeld(ctx, st, number.New("+14155550902", number.Available, "local", now))
 	insert("+14155550903")
 	var once sync.Once
 	sqlstore.SetAfterDispatchReadForTest(st, func() {
 		once.Do(func() {
-			close(release)
-			if err := <-done; err != nil {
+			if err := commit(); err != nil {
 				t.Error(err)
 			}
 		})

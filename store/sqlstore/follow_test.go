@@ -46,6 +46,29 @@ func (h *heard) has(num string) (int64, bool) {
 
 func (h *heard) resynced() int { h.mu.Lock(); defer h.mu.Unlock(); return h.resyncs }
 
+// insertHeld inserts n in a transaction of st that stays open (its event
+// has taken its seq) until commit is called; commit returns the
+// transaction's error.
+func insertHeld(ctx context.Context, st *sqlstore.Store, n *number.Number) (commit func() error) {
+	inserted, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- st.InTx(ctx, func(tx store.Tx) error {
+			if err := tx.InsertNumber(ctx, n); err != nil {
+				close(inserted)
+				return err
+			}
+			close(inserted)
+			<-release
+			return nil
+		})
+	}()
+	<-inserted
+	return func() error {
+		close(release)
+		return <-done
+	}
+}
+
 // pollUntil makes st's watch read until cond holds. Other tests' write
 // transactions on the same server hold the follower back while they run
 // (the snapshot's xmin is the server's), so one read may not be enough;
@@ -100,18 +123,7 @@ func testFollower(t *testing.T, openStore func(context.Context) (*sqlstore.Store
 		// X is written first, in a transaction that stays open while Y is
 		// written and committed: Y's event has the later seq but X
 		// commits last.
-		inserted, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
-		go func() {
-			done <- a.InTx(ctx, func(tx store.Tx) error {
-				if err := tx.InsertNumber(ctx, number.New("+14155550801", number.Available, "local", now)); err != nil {
-					return err
-				}
-				close(inserted)
-				<-release
-				return nil
-			})
-		}()
-		<-inserted
+		commit := insertHeld(ctx, a, number.New("+14155550801", number.Available, "local", now))
 		if err := a.InsertNumber(ctx, number.New("+14155550802", number.Available, "local", now)); err != nil {
 			t.Fatal(err)
 		}
@@ -119,8 +131,7 @@ func testFollower(t *testing.T, openStore func(context.Context) (*sqlstore.Store
 		if _, ok := h.has("+14155550801"); ok {
 			t.Fatal("heard of a number whose transaction has not committed")
 		}
-		close(release)
-		if err := <-done; err != nil {
+		if err := commit(); err != nil {
 			t.Fatal(err)
 		}
 		pollUntil(t, b, "both numbers", func() bool {
