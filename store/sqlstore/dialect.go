@@ -84,9 +84,10 @@ type dialect struct {
 	// processes') writes of numbers through the event outbox (see
 	// Store.WatchNumbers). followMark returns a mark of the present: every
 	// write committed before it has been read. followRead returns the
-	// numbers written since mark (with the version each has now, 0 when
-	// it is gone), at most followMax+1 (more means "read everything"), and
-	// the mark to read from next.
+	// numbers other stores wrote since mark (events of another origin:
+	// the store's own writes its watches heard at once), with the version
+	// each has now (0 when it is gone), at most followMax+1 (more means
+	// "read everything"), and the mark to read from next.
 	followMark func(ctx context.Context, s *Store) (string, error)
 	followRead func(ctx context.Context, s *Store, mark string) (changes []store.NumberChange, next string, err error)
 	// analyze, when set, refreshes the planner's statistics of the
@@ -276,7 +277,8 @@ func (d *dialect) open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, d.internal("open", "", err)
 	}
-	s := &Store{d: d, dsn: dsn, readDB: readers, writeDB: writer, pollNow: make(chan chan struct{}), committed: make(chan struct{}, 1)}
+	s := &Store{d: d, dsn: dsn, readDB: readers, writeDB: writer, pollNow: make(chan chan struct{}), committed: make(chan struct{}, 1),
+		origin: newOrigin()}
 	s.executor = executor{s: s, d: d, read: readers, write: writer}
 	if d.checkpoint != "" {
 		ctx, stop := context.WithCancel(context.Background())

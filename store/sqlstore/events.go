@@ -64,7 +64,7 @@ const (
 	eventColumns       = eventHeaderColumns + ", doc"
 )
 
-var eventColumnList = []string{"id", "type", "created", "account_id", "number", "doc"}
+var eventColumnList = []string{"id", "type", "created", "account_id", "number", "doc", "origin"}
 
 func (x *executor) eventArgs(e *event.Event) ([]any, error) {
 	doc, err := encodeEventDoc(e)
@@ -72,7 +72,7 @@ func (x *executor) eventArgs(e *event.Event) ([]any, error) {
 		return nil, err
 	}
 	e.Time = storedTime(e.Time)
-	return []any{e.ID, e.Type, x.d.time(e.Time), e.AccountID, e.Number, string(doc)}, nil
+	return []any{e.ID, e.Type, x.d.time(e.Time), e.AccountID, e.Number, string(doc), x.s.origin}, nil
 }
 
 func scanEvent(row scanner) (*event.Event, error) {
@@ -243,7 +243,7 @@ func (x *executor) appendNumberEvent(ctx context.Context, before, after *number.
 }
 
 const (
-	insertEventSQL          = "INSERT INTO events (id, type, created, account_id, number, doc) VALUES ($1, $2, $3, $4, $5, $6)"
+	insertEventSQL          = "INSERT INTO events (id, type, created, account_id, number, doc, origin) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 	insertEventReturningSQL = insertEventSQL + " RETURNING seq"
 )
 

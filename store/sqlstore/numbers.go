@@ -149,16 +149,13 @@ type preparedNumbers struct {
 	ns        []*number.Number
 	rows      [][]any
 	events    [][]any
-	snapshots []store.NumberChange // what the watches hear, when any watch
+	snapshots []store.NumberChange // what the watches hear
 }
 
 // prepareNumbers encodes ns and their event.NumberChange, as of version 1.
 func (x *executor) prepareNumbers(ctx context.Context, ns []*number.Number) (*preparedNumbers, error) {
-	p := &preparedNumbers{s: x.s, ns: ns, rows: make([][]any, len(ns)), events: make([][]any, len(ns))}
-	watched := x.s.watch.any.Load()
-	if watched {
-		p.snapshots = make([]store.NumberChange, len(ns))
-	}
+	p := &preparedNumbers{s: x.s, ns: ns, rows: make([][]any, len(ns)), events: make([][]any, len(ns)),
+		snapshots: make([]store.NumberChange, len(ns))}
 	for i, n := range ns {
 		row, err := x.numberArgs(n, 1)
 		if err != nil {
@@ -168,9 +165,7 @@ func (x *executor) prepareNumbers(ctx context.Context, ns []*number.Number) (*pr
 		was := n.Version
 		n.Version = 1
 		e := event.NumberChange(ctx, nil, n)
-		if watched {
-			p.snapshots[i] = store.NumberChange{Number: n.Number, Written: n.Clone()}
-		}
+		p.snapshots[i] = store.NumberChange{Number: n.Number, Written: n.Clone()}
 		n.Version = was
 		if p.events[i], err = x.eventArgs(e); err != nil {
 			return nil, x.d.internal("insert numbers", n.Number, err)
@@ -186,13 +181,7 @@ func (x *executor) insertPrepared(ctx context.Context, p *preparedNumbers) error
 		for _, n := range p.ns {
 			n.Version = 1
 		}
-		switch {
-		case p.snapshots != nil:
-			x.note(p.snapshots)
-		case x.s.watch.any.Load():
-			// A watch came after the numbers were prepared.
-			x.noteWritten(p.ns...)
-		}
+		x.note(p.snapshots)
 		x.s.inserted.Add(int64(len(p.ns)))
 		return x.insertEventRows(ctx, p.events)
 	}
@@ -326,6 +315,10 @@ func (x *executor) UpdateNumberFrom(ctx context.Context, before, n *number.Numbe
 	}
 	changed, err := x.execOne(ctx, query, append(args, eargs...)...)
 	if err != nil {
+		if _, unsent := x.d.lost(err); !unsent && x.tx == nil {
+			// One statement, its own commit: it may have been applied.
+			x.s.doubt([]string{n.Number})
+		}
 		return x.d.internal("update number", n.Number, err)
 	}
 	if !changed {
@@ -342,15 +335,15 @@ func (x *executor) UpdateNumberFrom(ctx context.Context, before, n *number.Numbe
 }
 
 // updateNumberWithEventSQL is updateNumberSQL and, when it updated the
-// row, the insert of its event ($10-$15: insertEventSQL's), in one
+// row, the insert of its event ($10-$16: insertEventSQL's), in one
 // statement; updateNumberOwnedWithEventSQL also takes the key share lock
 // of the new owner ($10), and updates nothing when it does not exist.
 const (
 	updateNumberWithEventSQL = "WITH changed AS (" + updateNumberSQL + " RETURNING number)" +
-		" INSERT INTO events (id, type, created, account_id, number, doc) SELECT $10, $11, $12, $13, $14, $15 FROM changed"
+		" INSERT INTO events (id, type, created, account_id, number, doc, origin) SELECT $10, $11, $12, $13, $14, $15, $16 FROM changed"
 	updateNumberOwnedWithEventSQL = "WITH owner AS (SELECT 1 FROM accounts WHERE id = $10 FOR KEY SHARE)," +
 		" changed AS (" + updateNumberSQL + " AND EXISTS (SELECT 1 FROM owner) RETURNING number)" +
-		" INSERT INTO events (id, type, created, account_id, number, doc) SELECT $11, $12, $13, $14, $15, $16 FROM changed"
+		" INSERT INTO events (id, type, created, account_id, number, doc, origin) SELECT $11, $12, $13, $14, $15, $16, $17 FROM changed"
 )
 
 // ownerNotFound marks an owner's KindNotFound as store.ErrOwnerNotFound.

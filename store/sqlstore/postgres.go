@@ -216,8 +216,8 @@ func pgFollowMark(ctx context.Context, s *Store) (string, error) {
 var errServerChanged = errors.New("postgres: the server changed since the follower's mark")
 
 // pgFollowReadSQL reads, in one snapshot, its xmin, the server's start,
-// and the numbers that transactions from $1 up to the xmin wrote, with
-// their versions now. Events carry the transaction that wrote them
+// and the numbers that transactions from $1 up to the xmin wrote through
+// another store than $2, with their versions now. Events carry the transaction that wrote them
 // (migration 00012); every transaction below the snapshot's xmin has
 // ended, so between two marks none is missed, whatever order transactions
 // committed in (an event's seq, taken when it was written, gives no such
@@ -225,7 +225,7 @@ var errServerChanged = errors.New("postgres: the server changed since the follow
 const pgFollowReadSQL = `SELECT x.xmin::text, x.started, e.number, coalesce(n.version, 0)
 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin, pg_postmaster_start_time()::text AS started) x
 LEFT JOIN LATERAL (SELECT DISTINCT number FROM events
-	WHERE number <> '' AND tx >= $1::text::xid8 AND tx < x.xmin LIMIT ` + followMaxSQL + `) e ON true
+	WHERE number <> '' AND tx >= $1::text::xid8 AND tx < x.xmin AND origin <> $2 LIMIT ` + followMaxSQL + `) e ON true
 LEFT JOIN numbers n ON n.number = e.number`
 
 // pgFollowRead implements dialect.followRead.
@@ -234,7 +234,7 @@ func pgFollowRead(ctx context.Context, s *Store, mark string) ([]store.NumberCha
 	if !ok {
 		return nil, "", fmt.Errorf("postgres: follow mark %q", mark)
 	}
-	rows, err := s.writeDB.QueryContext(ctx, pgFollowReadSQL, from)
+	rows, err := s.writeDB.QueryContext(ctx, pgFollowReadSQL, from, s.origin)
 	if err != nil {
 		return nil, "", err
 	}

@@ -226,10 +226,10 @@ func sqliteTopSeq(ctx context.Context, s *Store) (int64, error) {
 	return top, err
 }
 
-// sqliteFollowReadSQL reads the numbers of the events after $1 up to $2,
-// with their versions now.
+// sqliteFollowReadSQL reads the numbers of the events after $1 up to $2
+// that another store than $3 wrote, with their versions now.
 const sqliteFollowReadSQL = `SELECT e.number, coalesce(n.version, 0)
-FROM (SELECT DISTINCT number FROM events WHERE seq > $1 AND seq <= $2 AND number <> '' LIMIT ` + followMaxSQL + `) e
+FROM (SELECT DISTINCT number FROM events WHERE seq > $1 AND seq <= $2 AND number <> '' AND origin <> $3 LIMIT ` + followMaxSQL + `) e
 LEFT JOIN numbers n ON n.number = e.number`
 
 // sqliteFollowRead implements dialect.followRead: it reads D1, the top
@@ -263,7 +263,7 @@ func sqliteFollowRead(ctx context.Context, s *Store, mark string) ([]store.Numbe
 	if to <= from {
 		return nil, next, nil
 	}
-	rows, err := s.readDB.QueryContext(ctx, sqliteFollowReadSQL, from, to)
+	rows, err := s.readDB.QueryContext(ctx, sqliteFollowReadSQL, from, to, s.origin)
 	if err != nil {
 		return nil, "", err
 	}

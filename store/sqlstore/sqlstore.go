@@ -75,6 +75,10 @@ type Store struct {
 
 	watch   watchers           // see WatchNumbers
 	pollNow chan chan struct{} // see pollExternal
+	// origin marks the events this store writes (events.origin): its
+	// watches hear its writes at once, so its follower skips them. Random,
+	// never 0 (the events of stores before migration 00014).
+	origin int64
 
 	afterDispatchRead func()                 // tests: runs between DispatchEvents' read and its write
 	afterCheckpoint   atomic.Pointer[func()] // tests: runs after each background checkpoint
@@ -468,6 +472,9 @@ func (s *Store) inTx(ctx context.Context, fn func(x *executor) error) (err error
 	released = true
 	conn.Close()
 	s.drain(ticket)
+	if err != nil && len(changes) > 0 {
+		s.doubt(changedNumbers(changes))
+	}
 	if err != nil {
 		if lost, _ := s.d.lost(err); lost {
 			return s.d.unavailable("commit", "", err, true)

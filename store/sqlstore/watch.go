@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,11 +21,28 @@ const (
 	followMaxSQL = "10001" // followMax + 1, in the dialects' follow reads
 )
 
+// newOrigin returns a store's origin (Store.origin): random, never 0.
+func newOrigin() int64 {
+	for {
+		if o := rand.Int64(); o != 0 {
+			return o
+		}
+	}
+}
+
+// watching is a registered watch, with the numbers its follower reports
+// again (see Store.doubt).
+type watching struct {
+	w      store.NumberWatch
+	mu     sync.Mutex
+	doubts []string // doubted since the follower's last read
+}
+
 // watchers are a Store's registered number watches.
 type watchers struct {
 	mu   sync.RWMutex
-	list []*store.NumberWatch
-	any  atomic.Bool // fast path of the write methods: no watch, no copies
+	list []*watching
+	any  atomic.Bool // whether any watch is registered (PollExternal)
 
 	// Committed changes wait in pending, in commit order, for whichever
 	// writer next holds applying: a writer queues its changes while it
@@ -43,7 +61,8 @@ type watchers struct {
 // reported after their commit on the writer's goroutine. Other nodes' (on
 // SQLite: other processes', such as numan reconcile or a second server on
 // the file) are read from the event outbox, which every write of a number
-// appends to in its transaction: WatchNumbers takes a mark of the outbox
+// appends to in its transaction, skipping the events of this store's
+// origin (its own writes, heard already): WatchNumbers takes a mark of the outbox
 // before it returns (the caller reads every number after that), then a
 // goroutine reads, every followEvery or at once when PollExternal asks,
 // the numbers of the events written since the mark (the dialect's
@@ -58,33 +77,68 @@ func (s *Store) WatchNumbers(ctx context.Context, w store.NumberWatch) error {
 	if err != nil {
 		return s.d.internal("watch numbers", "", err)
 	}
+	me := &watching{w: w}
 	s.watch.mu.Lock()
-	s.watch.list = append(s.watch.list, &w)
+	s.watch.list = append(s.watch.list, me)
 	s.watch.any.Store(true)
 	s.watch.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		s.watch.mu.Lock()
 		defer s.watch.mu.Unlock()
 		for i, p := range s.watch.list {
-			if p == &w {
+			if p == me {
 				s.watch.list = append(s.watch.list[:i], s.watch.list[i+1:]...)
 				break
 			}
 		}
 		s.watch.any.Store(len(s.watch.list) > 0)
 	})
-	go s.followLoop(ctx, w, mark)
+	go s.followLoop(ctx, me, mark)
 	return nil
+}
+
+// doubt records numbers whose write's outcome is unknown (the connection
+// failed during its commit): the write may land after the watches read
+// them again, and the follower skips its events, which are this store's
+// own. Each watch's follower reports them on its second read from now, at
+// least followEvery later, when such a commit has long been settled.
+func (s *Store) doubt(e164s []string) {
+	s.watch.mu.RLock()
+	defer s.watch.mu.RUnlock()
+	for _, w := range s.watch.list {
+		w.mu.Lock()
+		w.doubts = append(w.doubts, e164s...)
+		w.mu.Unlock()
+	}
+}
+
+// changedNumbers are the numbers of changes.
+func changedNumbers(changes []store.NumberChange) []string {
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = c.Number
+	}
+	return out
+}
+
+// takeDoubts returns the numbers doubted since the last call.
+func (w *watching) takeDoubts() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.doubts
+	w.doubts = nil
+	return d
 }
 
 // followLoop follows the outbox from mark until ctx ends; when a read
 // fails it takes a new mark once the database answers again (after a
 // pause that grows to 5 s) and resyncs w.
-func (s *Store) followLoop(ctx context.Context, w store.NumberWatch, mark string) {
+func (s *Store) followLoop(ctx context.Context, me *watching, mark string) {
+	w := me.w
 	t := time.NewTicker(followEvery)
 	defer t.Stop()
 	for {
-		s.follow(ctx, w, t.C, mark)
+		s.follow(ctx, me, t.C, mark)
 		if ctx.Err() != nil {
 			return
 		}
@@ -109,9 +163,11 @@ func (s *Store) followLoop(ctx context.Context, w store.NumberWatch, mark string
 	}
 }
 
-// follow reports what each read from mark on finds, until ctx ends or a
-// read fails.
-func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan time.Time, mark string) {
+// follow reports what each read from mark on finds, and the numbers
+// doubted before the previous read, until ctx ends or a read fails.
+func (s *Store) follow(ctx context.Context, me *watching, tick <-chan time.Time, mark string) {
+	w := me.w
+	var doubted []string // since the read before the last
 	for {
 		var done chan struct{}
 		select {
@@ -120,9 +176,14 @@ func (s *Store) follow(ctx context.Context, w store.NumberWatch, tick <-chan tim
 		case <-tick:
 		case done = <-s.pollNow:
 		}
+		due := doubted
+		doubted = me.takeDoubts()
 		changes, next, err := s.d.followRead(ctx, s, mark)
 		if err == nil {
 			mark = next
+			for _, e := range due {
+				changes = append(changes, store.NumberChange{Number: e}) // version 0: read it again
+			}
 			switch {
 			case len(changes) > followMax:
 				w.Resync()
@@ -183,16 +244,17 @@ func (s *Store) notify(changes []store.NumberChange) {
 	list := s.watch.list
 	s.watch.mu.RUnlock()
 	for _, w := range list {
-		w.Changed(changes)
+		w.w.Changed(changes)
 	}
 }
 
 // noteWritten records that n was written (a copy, as the caller may change
 // n): reported at once outside a transaction, at its commit inside one.
+// Every write is noted, watched or not: its events carry this store's
+// origin, which the follower skips, so a write that began before a watch
+// was added must still reach it (or commit before WatchNumbers returns,
+// and be read by the watch's caller).
 func (x *executor) noteWritten(ns ...*number.Number) {
-	if !x.s.watch.any.Load() {
-		return
-	}
 	changes := make([]store.NumberChange, len(ns))
 	for i, n := range ns {
 		changes[i] = store.NumberChange{Number: n.Number, Written: n.Clone()}
@@ -202,9 +264,6 @@ func (x *executor) noteWritten(ns ...*number.Number) {
 
 // noteDeleted records that e164 was deleted.
 func (x *executor) noteDeleted(e164 string) {
-	if !x.s.watch.any.Load() {
-		return
-	}
 	x.note([]store.NumberChange{{Number: e164}})
 }
 
