@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -67,5 +68,77 @@ func TestDispatchRoutesAnEventThatCommitsDuringItsBatch(t *testing.T) {
 	ds, err := st.ClaimDeliveries(context.WithoutCancel(ctx), "n", now, now.Add(time.Minute), 10, nil)
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("claimed %d deliveries, %v; want 3", len(ds), err)
+	}
+}
+
+// TestDispatchFindsAnEventBelowItsLastBatch: the dispatcher reads the
+// queue from after its last batch, so an event whose seq is below it and
+// whose transaction commits later (PostgreSQL takes seqs before commit) is
+// found by a read from the start: at once when nothing is above, and
+// within dispatchSweepEvery reads while events keep coming above it.
+func TestDispatchFindsAnEventBelowItsLastBatch(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlstore.OpenPostgres(ctx, storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx = event.WithActor(ctx, event.Actor{Via: "system"}, "")
+	now := time.Now()
+	insert := func(e164 string) {
+		t.Helper()
+		if err := st.InsertNumber(ctx, number.New(e164, number.Available, "local", now)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	routed := map[string]int{}
+	var order []string
+	route := func(e *event.Event) []store.Delivery {
+		routed[e.Number]++
+		order = append(order, e.Number)
+		return nil
+	}
+	dispatch := func(limit int) int {
+		t.Helper()
+		n, err := st.DispatchEvents(ctx, limit, now, route)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, late := range []struct {
+		number string
+		above  int // events committed above it after it commits
+	}{{"+14155550911", 0}, {"+14155550912", sqlstore.DispatchSweepEvery + 1}} {
+		commit := insertHeld(ctx, st, number.New(late.number, number.Available, "local", now))
+		insert(late.number + "0") // above it, committed first
+		for dispatch(10) > 0 {
+		}
+		if routed[late.number] != 0 {
+			t.Fatal("routed an event whose transaction has not committed")
+		}
+		if err := commit(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range late.above {
+			insert(fmt.Sprintf("%s%d", late.number, i+1))
+		}
+		// One event a read: while events remain above it, every read
+		// but the sweeps finds one of them, so a sweep finds it before
+		// the last of them.
+		order = nil
+		for dispatch(1) > 0 {
+		}
+		if routed[late.number] != 1 {
+			t.Errorf("%s (%d events above it) routed %d times, want once", late.number, late.above, routed[late.number])
+		}
+		if late.above > 0 && slices.Index(order, late.number) == len(order)-1 {
+			t.Errorf("%s routed after the %d events above it: no sweep", late.number, late.above)
+		}
+	}
+	for n, times := range routed {
+		if times != 1 {
+			t.Errorf("%s routed %d times", n, times)
+		}
 	}
 }

@@ -32,3 +32,6 @@ func SetAfterDispatchReadForTest(s *Store, fn func()) { s.afterDispatchRead = fn
 
 // SetAfterCheckpointForTest runs fn after each background checkpoint.
 func SetAfterCheckpointForTest(s *Store, fn func()) { s.afterCheckpoint.Store(&fn) }
+
+// DispatchSweepEvery exports dispatchSweepEvery.
+const DispatchSweepEvery = dispatchSweepEvery
