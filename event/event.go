@@ -68,6 +68,24 @@ type Actor struct {
 	Via       string `json:"via,omitempty"` // api, cli, job, system
 }
 
+// AppendJSON appends a's JSON encoding, as json.Marshal encodes it (the
+// store encodes an actor per event; a bulk load writes an event per number).
+func (a Actor) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	for _, f := range [...]struct{ key, val string }{{`"account_id":`, a.AccountID}, {`"user_id":`, a.UserID}, {`"via":`, a.Via}} {
+		if f.val == "" {
+			continue
+		}
+		if sep {
+			b = append(b, ',')
+		}
+		b = AppendJSONString(append(b, f.key...), f.val)
+		sep = true
+	}
+	return append(b, '}')
+}
+
 // Event is one entry of the outbox.
 type Event struct {
 	Seq       int64           `json:"-"` // position in the outbox, assigned by the store
@@ -215,7 +233,10 @@ func SnapshotOf(n *number.Number) json.RawMessage {
 // appendString appends s as json.Marshal encodes it: quoted as is when
 // it is printable ASCII that needs no escape (numbers, ids, states), else
 // through json.Marshal.
-func appendString(b []byte, s string) []byte {
+func appendString(b []byte, s string) []byte { return AppendJSONString(b, s) }
+
+// AppendJSONString appends s as json.Marshal encodes a string.
+func AppendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			raw, _ := json.Marshal(s) // a string always encodes

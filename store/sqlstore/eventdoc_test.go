@@ -27,6 +27,7 @@ func TestEncodeEventDocIsJSONMarshal(t *testing.T) {
 		"deleted":          event.NumberChange(context.Background(), after, nil),
 		"with data":        withData,
 		"no request, data": {Type: "charge.posted", Data: json.RawMessage(`{"amount_minor":100}`)},
+		"some of the actor": {Type: "charge.posted", Actor: event.Actor{UserID: "u", Via: "cli"}},
 	} {
 		got, err := encodeEventDoc(e)
 		if err != nil {
