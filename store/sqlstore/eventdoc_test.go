@@ -22,11 +22,11 @@ func TestEncodeEventDocIsJSONMarshal(t *testing.T) {
 	withData := event.NumberChange(ctx, before, after)
 	withData.Data = json.RawMessage(`{"k": [1, 2]}`)
 	for name, e := range map[string]*event.Event{
-		"created":          event.NumberChange(ctx, nil, before),
-		"updated":          event.NumberChange(ctx, before, after),
-		"deleted":          event.NumberChange(context.Background(), after, nil),
-		"with data":        withData,
-		"no request, data": {Type: "charge.posted", Data: json.RawMessage(`{"amount_minor":100}`)},
+		"created":           event.NumberChange(ctx, nil, before),
+		"updated":           event.NumberChange(ctx, before, after),
+		"deleted":           event.NumberChange(context.Background(), after, nil),
+		"with data":         withData,
+		"no request, data":  {Type: "charge.posted", Data: json.RawMessage(`{"amount_minor":100}`)},
 		"some of the actor": {Type: "charge.posted", Actor: event.Actor{UserID: "u", Via: "cli"}},
 	} {
 		got, err := encodeEventDoc(e)

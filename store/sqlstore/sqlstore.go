@@ -80,14 +80,14 @@ type Store struct {
 	// never 0 (the events of stores before migration 00014).
 	origin int64
 
-	afterDispatchRead func()                 // tests: runs between DispatchEvents' read and its write
+	afterDispatchRead func() // tests: runs between DispatchEvents' read and its write
 
 	// dispatchFrom is the seq after the last batch this store dispatched,
 	// where its next read of the queue starts (see DispatchEvents);
 	// dispatchReads counts its reads.
-	dispatchFrom  atomic.Int64
-	dispatchReads atomic.Int64
-	afterCheckpoint   atomic.Pointer[func()] // tests: runs after each background checkpoint
+	dispatchFrom    atomic.Int64
+	dispatchReads   atomic.Int64
+	afterCheckpoint atomic.Pointer[func()] // tests: runs after each background checkpoint
 
 	// committed wakes checkpointLoop after a commit (dialects with a
 	// checkpoint).
