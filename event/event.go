@@ -111,6 +111,17 @@ func NewID(now time.Time) string {
 	return "evt_" + idEncoding.EncodeToString(b[:])
 }
 
+// IDFloor returns the least id NewID returns in t's millisecond: ids sort
+// by the millisecond they were made in (the same clock reading as the
+// event's Time, see New), so an event made at or after t has an id at or
+// above IDFloor(t). The store finds a time range of events by their ids
+// rather than by an index on their time.
+func IDFloor(t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(max(t.UnixMilli(), 0))<<16) //nolint:gosec // non-negative
+	return "evt_" + idEncoding.EncodeToString(b[:])
+}
+
 var idEncoding = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
 
 type ctxKey int

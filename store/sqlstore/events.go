@@ -165,10 +165,14 @@ func (x *executor) eventsWhere(q event.Query) *where {
 	if q.AfterSeq > 0 {
 		w.and("seq > " + w.arg(q.AfterSeq))
 	}
+	// A time range is a range of ids too (event.IDFloor), which the id's
+	// index finds: events have no index on their time (migration 00015).
 	if !q.Since.IsZero() {
+		w.and("id >= " + w.arg(event.IDFloor(q.Since)))
 		w.and("created >= " + w.arg(x.d.time(q.Since)))
 	}
 	if !q.Until.IsZero() {
+		w.and("id < " + w.arg(idCeiling(q.Until)))
 		w.and("created < " + w.arg(x.d.time(q.Until)))
 	}
 	return &w
@@ -196,19 +200,27 @@ func (x *executor) ListEvents(ctx context.Context, q event.Query) ([]*event.Even
 	return es, nil
 }
 
+// idCeiling is above the id of every event made before t (event.IDFloor
+// of the next millisecond).
+func idCeiling(t time.Time) string {
+	return event.IDFloor(t.Truncate(time.Millisecond).Add(time.Millisecond))
+}
+
 // PruneEvents implements store.Events.
 func (x *executor) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := x.atomic(ctx, func(x *executor) error {
-		old := "(SELECT seq FROM events WHERE created < $1)"
-		t := x.d.time(before)
-		if _, err := x.exec(ctx, "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN "+old+")", t); err != nil {
+		// By their ids' range, as eventsWhere does.
+		const older = "id < $1 AND created < $2"
+		old := "(SELECT seq FROM events WHERE " + older + ")"
+		id, t := idCeiling(before), x.d.time(before)
+		if _, err := x.exec(ctx, "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE event_seq IN "+old+")", id, t); err != nil {
 			return err
 		}
-		if _, err := x.exec(ctx, "DELETE FROM deliveries WHERE event_seq IN "+old, t); err != nil {
+		if _, err := x.exec(ctx, "DELETE FROM deliveries WHERE event_seq IN "+old, id, t); err != nil {
 			return err
 		}
-		res, err := x.exec(ctx, "DELETE FROM events WHERE created < $1", t)
+		res, err := x.exec(ctx, "DELETE FROM events WHERE "+older, id, t)
 		if err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ func runEvents(t *testing.T, open Opener) {
 		{"deliveries in order per number", testDeliveriesOrder},
 		{"replay and prune", testDeliveriesReplay},
 		{"events pruned before they were dispatched", testPrunedBeforeDispatch},
+		{"a time range of events to the microsecond", testEventsTimeRange},
 	}.run(t, open)
 }
 
@@ -429,5 +430,51 @@ func testPrunedBeforeDispatch(t *testing.T, s store.Store) {
 	}
 	if ds, _ := s.ListDeliveries(ctxT(t), store.DeliveryQuery{Sink: "a"}); len(ds) != 1 || ds[0].Subject != "+14155550799" {
 		t.Fatalf("deliveries %v", ds)
+	}
+}
+
+// testEventsTimeRange: listing and pruning by time select exactly the
+// events of the range, to the microsecond, within one millisecond too
+// (the store may find them by their ids, which sort by millisecond).
+func testEventsTimeRange(t *testing.T, s store.Store) {
+	base := at.Truncate(time.Millisecond)
+	times := []time.Duration{0, 300 * time.Microsecond, 999 * time.Microsecond, time.Millisecond, 1500 * time.Microsecond}
+	for i, d := range times {
+		ctx := event.WithClock(actorCtx(t), func() time.Time { return base.Add(d) })
+		if err := s.InsertNumber(ctx, plain(fmt.Sprintf("+141555508%02d", i), number.Available)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		since, until time.Duration // from base; -1: none
+		want         int
+	}{
+		{-1, -1, 5},
+		{300 * time.Microsecond, -1, 4},
+		{301 * time.Microsecond, -1, 3},
+		{time.Millisecond, -1, 2},
+		{-1, 300 * time.Microsecond, 1},
+		{-1, 301 * time.Microsecond, 2},
+		{-1, time.Millisecond, 3},
+		{-1, 1001 * time.Microsecond, 4},
+		{300 * time.Microsecond, 1500 * time.Microsecond, 3},
+		{2 * time.Millisecond, -1, 0},
+	} {
+		var q event.Query
+		if c.since >= 0 {
+			q.Since = base.Add(c.since)
+		}
+		if c.until >= 0 {
+			q.Until = base.Add(c.until)
+		}
+		if es, err := s.ListEvents(ctxT(t), q); err != nil || len(es) != c.want {
+			t.Errorf("since %v until %v: %d events, %v; want %d", c.since, c.until, len(es), err, c.want)
+		}
+	}
+	if n, err := s.PruneEvents(ctxT(t), base.Add(time.Millisecond)); err != nil || n != 3 {
+		t.Fatalf("PruneEvents before +1ms = %d, %v; want 3", n, err)
+	}
+	if es, _ := s.ListEvents(ctxT(t), event.Query{}); len(es) != 2 {
+		t.Errorf("after prune: %d events, want 2", len(es))
 	}
 }
