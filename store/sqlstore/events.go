@@ -120,7 +120,8 @@ func (x *executor) AppendEvents(ctx context.Context, es []*event.Event) error {
 	return x.atomic(ctx, func(x *executor) error {
 		rows := make([][]any, len(es))
 		for i, e := range es {
-			if e.ID == "" || e.Type == "" {
+			if e.Type == "" || e.ID < event.IDFloor(e.Time) || e.ID >= idCeiling(e.Time) {
+				// Not made by event.New: its id would not find it by time.
 				return number.NewError(number.KindInternal, e.Number)
 			}
 			args, err := x.eventArgs(e)

@@ -477,4 +477,11 @@ func testEventsTimeRange(t *testing.T, s store.Store) {
 	if es, _ := s.ListEvents(ctxT(t), event.Query{}); len(es) != 2 {
 		t.Errorf("after prune: %d events, want 2", len(es))
 	}
+	// An event whose id is not of its time (not made by event.New) would
+	// not be found by time: refused.
+	odd := event.New(actorCtx(t), event.ChargePosted, accountID(1), "", nil)
+	odd.Time = odd.Time.Add(-time.Hour)
+	if err := s.AppendEvents(ctxT(t), []*event.Event{odd}); !number.IsKind(err, number.KindInternal) {
+		t.Errorf("an event whose id is not of its time: %v, want internal", err)
+	}
 }
