@@ -50,3 +50,25 @@ func BenchmarkRouteIndexMemory(b *testing.B) {
 		runtime.KeepAlive(d)
 	}
 }
+
+// BenchmarkRouteIndexGC measures a garbage collection with a route index
+// of a million numbers live and nothing else (routes hold no pointer, so
+// the collector does not scan them):
+//
+//	go test ./internal/manager -run '^$' -bench RouteIndexGC -benchtime 5x
+func BenchmarkRouteIndexGC(b *testing.B) {
+	const n = 1_000_000
+	now := time.Now()
+	d := newRouteDataSized(n)
+	for i := range n {
+		x := number.New(fmt.Sprintf("+1%010d", 2000000000+i), number.InService, "local", now)
+		x.AssignedTo = fmt.Sprintf("%032x", i%1000)
+		x.Version = 1
+		d.set(x, true)
+	}
+	runtime.GC()
+	for b.Loop() {
+		runtime.GC()
+	}
+	runtime.KeepAlive(d)
+}
