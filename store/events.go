@@ -50,7 +50,9 @@ type Events interface {
 	// queue of events not dispatched (conditionally, so one node does it)
 	// and inserts the deliveries route returns for it, due at now. route
 	// sees the event's header only (Seq, ID, Type, Time, AccountID,
-	// Number), not its body. It returns how many events it dispatched.
+	// Number), not its body. A nil route says nothing would take any event
+	// (no webhook, no sink): the events are taken off the queue without
+	// being read. It returns how many events it dispatched.
 	DispatchEvents(ctx context.Context, limit int, now time.Time, route func(*event.Event) []Delivery) (int, error)
 	// ClaimDeliveries leases up to limit due deliveries to owner until
 	// leaseUntil: pending, due by now, not leased (or the lease expired),

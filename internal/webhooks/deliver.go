@@ -276,6 +276,10 @@ func (d *Deliverer) dispatch(ctx context.Context) error {
 			}
 			return out
 		}
+		if len(live) == 0 && len(d.o.Sinks) == 0 {
+			// Nothing takes any event: the store need not read them.
+			route = nil
+		}
 		n, err := d.st.DispatchEvents(ctx, 500, d.o.Now().UTC(), route)
 		if err != nil {
 			return err

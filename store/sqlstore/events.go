@@ -388,6 +388,9 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 	if x.s.dispatchReads.Add(1)%dispatchSweepEvery == 0 {
 		from = 0
 	}
+	if route == nil {
+		return x.dropQueued(ctx, from, limit)
+	}
 	es, err := read(from)
 	if err == nil && len(es) == 0 && from > 0 {
 		es, err = read(0)
@@ -457,6 +460,34 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 	}
 	x.s.dispatchFrom.Store(es[len(es)-1].Seq + 1)
 	return done, nil
+}
+
+// dropQueued is DispatchEvents with nothing to route to: it takes up to
+// limit events off the queue from from on (from its start when there are
+// none there) without reading them.
+func (x *executor) dropQueued(ctx context.Context, from int64, limit int) (int, error) {
+	drop := func(from int64) (seqs []int64, err error) {
+		err = x.atomic(ctx, func(x *executor) error {
+			// A range of the index: with an IN list PostgreSQL's plan
+			// hashed the whole queue.
+			seqs, err = collect(x.query(ctx, "DELETE FROM event_queue WHERE seq >= $1 AND seq <="+
+				" (SELECT max(seq) FROM (SELECT seq FROM event_queue WHERE seq >= $1 ORDER BY seq LIMIT $2) b) RETURNING seq", from, limit),
+				func(r scanner) (seq int64, err error) { return seq, r.Scan(&seq) })
+			return err
+		})
+		return seqs, err
+	}
+	seqs, err := drop(from)
+	if err == nil && len(seqs) == 0 && from > 0 {
+		seqs, err = drop(0)
+	}
+	if err != nil {
+		return 0, x.d.internal("dispatch events", "", err)
+	}
+	if len(seqs) > 0 {
+		x.s.dispatchFrom.Store(slices.Max(seqs) + 1)
+	}
+	return len(seqs), nil
 }
 
 // dispatchSweepEvery is how often DispatchEvents reads the queue from its

@@ -27,6 +27,7 @@ func runEvents(t *testing.T, open Opener) {
 		{"replay and prune", testDeliveriesReplay},
 		{"events pruned before they were dispatched", testPrunedBeforeDispatch},
 		{"a time range of events to the microsecond", testEventsTimeRange},
+		{"dispatch with nothing to route to", testDispatchNoRoute},
 	}.run(t, open)
 }
 
@@ -483,5 +484,48 @@ func testEventsTimeRange(t *testing.T, s store.Store) {
 	odd.Time = odd.Time.Add(-time.Hour)
 	if err := s.AppendEvents(ctxT(t), []*event.Event{odd}); !number.IsKind(err, number.KindInternal) {
 		t.Errorf("an event whose id is not of its time: %v, want internal", err)
+	}
+}
+
+// testDispatchNoRoute: with nothing to route to (a nil route), dispatch
+// takes the events off the queue, all of them once, without deliveries;
+// the events stay in the outbox, and the next ones dispatch as usual.
+func testDispatchNoRoute(t *testing.T, s store.Store) {
+	ctx := actorCtx(t)
+	for i := range 5 {
+		if err := s.InsertNumber(ctx, plain(fmt.Sprintf("+141555509%02d", i), number.Available)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := 0
+	for {
+		n, err := s.DispatchEvents(ctxT(t), 2, at, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		total += n
+	}
+	if total != 5 {
+		t.Fatalf("dispatched %d events with no route, want 5", total)
+	}
+	if es, _ := s.ListEvents(ctxT(t), event.Query{}); len(es) != 5 {
+		t.Errorf("%d events in the outbox, want 5", len(es))
+	}
+	if err := s.InsertNumber(ctx, plain("+14155550999", number.Available)); err != nil {
+		t.Fatal(err)
+	}
+	var routed []string
+	route := func(e *event.Event) []store.Delivery {
+		routed = append(routed, e.Number)
+		return []store.Delivery{{Sink: "a"}}
+	}
+	if n, err := s.DispatchEvents(ctxT(t), 10, at, route); err != nil || n != 1 || len(routed) != 1 || routed[0] != "+14155550999" {
+		t.Fatalf("dispatched %d (%v), routed %v; want the one event written after", n, err, routed)
+	}
+	if ds, _ := s.ListDeliveries(ctxT(t), store.DeliveryQuery{Sink: "a"}); len(ds) != 1 {
+		t.Errorf("%d deliveries, want 1", len(ds))
 	}
 }
