@@ -21,20 +21,8 @@ import (
 // before the batch is taken off the queue (by its range of seqs): that
 // event must be routed with the batch, not taken off the queue unrouted.
 func TestDispatchRoutesAnEventThatCommitsDuringItsBatch(t *testing.T) {
-	ctx := t.Context()
-	st, err := sqlstore.OpenPostgres(ctx, storetest.PostgresDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ctx = event.WithActor(ctx, event.Actor{Via: "system"}, "")
+	ctx, st, insert := dispatchStore(t)
 	now := time.Now()
-	insert := func(e164 string) {
-		t.Helper()
-		if err := st.InsertNumber(ctx, number.New(e164, number.Available, "local", now)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	insert("+14155550901")
 	// The second number's transaction takes its seq and waits.
 	commit := insertHeld(ctx, st, number.New("+14155550902", number.Available, "local", now))
@@ -77,20 +65,8 @@ func TestDispatchRoutesAnEventThatCommitsDuringItsBatch(t *testing.T) {
 // found by a read from the start: at once when nothing is above, and
 // within dispatchSweepEvery reads while events keep coming above it.
 func TestDispatchFindsAnEventBelowItsLastBatch(t *testing.T) {
-	ctx := t.Context()
-	st, err := sqlstore.OpenPostgres(ctx, storetest.PostgresDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ctx = event.WithActor(ctx, event.Actor{Via: "system"}, "")
+	ctx, st, insert := dispatchStore(t)
 	now := time.Now()
-	insert := func(e164 string) {
-		t.Helper()
-		if err := st.InsertNumber(ctx, number.New(e164, number.Available, "local", now)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	routed := map[string]int{}
 	var order []string
 	route := func(e *event.Event) []store.Delivery {
@@ -141,4 +117,23 @@ func TestDispatchFindsAnEventBelowItsLastBatch(t *testing.T) {
 			t.Errorf("%s routed %d times", n, times)
 		}
 	}
+}
+
+// dispatchStore opens a PostgreSQL store for a dispatch test, with a
+// context of the system acting and a way to insert an available number.
+func dispatchStore(t *testing.T) (context.Context, *sqlstore.Store, func(e164 string)) {
+	ctx := t.Context()
+	st, err := sqlstore.OpenPostgres(ctx, storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx = event.WithActor(ctx, event.Actor{Via: "system"}, "")
+	insert := func(e164 string) {
+		t.Helper()
+		if err := st.InsertNumber(ctx, number.New(e164, number.Available, "local", time.Now())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ctx, st, insert
 }

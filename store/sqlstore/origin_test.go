@@ -48,6 +48,24 @@ func (s *sources) watch() store.NumberWatch {
 
 func (s *sources) rereads(num string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.reread[num] }
 
+// onBothStores runs test on SQLite and on PostgreSQL.
+func onBothStores(t *testing.T, test func(t *testing.T, pg bool)) {
+	t.Run("SQLite", func(t *testing.T) { test(t, false) })
+	t.Run("PostgreSQL", func(t *testing.T) { test(t, true) })
+}
+
+// watchedPair opens two stores on one database (two nodes, or two
+// processes on one SQLite file) and watches the first.
+func watchedPair(t *testing.T, postgres bool) (a, b *sqlstore.Store, h *sources) {
+	t.Helper()
+	a, b = openTwo(t, postgres)
+	h = newSources()
+	if err := a.WatchNumbers(t.Context(), h.watch()); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, h
+}
+
 // openTwo opens two stores on one database: two nodes, or two processes
 // on one SQLite file.
 func openTwo(t *testing.T, postgres bool) (a, b *sqlstore.Store) {
@@ -75,56 +93,46 @@ func openTwo(t *testing.T, postgres bool) (a, b *sqlstore.Store) {
 // follower hands on one by one does not make the loading node read every
 // number again (it did when the follower read its own events back).
 func TestFollowerSkipsItsOwnStoresWrites(t *testing.T) {
-	for _, pg := range []bool{false, true} {
-		name := "SQLite"
-		if pg {
-			name = "PostgreSQL"
+	onBothStores(t, func(t *testing.T, pg bool) {
+		ctx := t.Context()
+		a, b, h := watchedPair(t, pg)
+		now := time.Now()
+		bulk := make([]*number.Number, 10_001)
+		for i := range bulk {
+			bulk[i] = number.New(fmt.Sprintf("+1415600%04d", i), number.Available, "local", now)
 		}
-		t.Run(name, func(t *testing.T) {
-			ctx := t.Context()
-			a, b := openTwo(t, pg)
-			h := newSources()
-			if err := a.WatchNumbers(ctx, h.watch()); err != nil {
-				t.Fatal(err)
-			}
-			now := time.Now()
-			bulk := make([]*number.Number, 10_001)
-			for i := range bulk {
-				bulk[i] = number.New(fmt.Sprintf("+1415600%04d", i), number.Available, "local", now)
-			}
-			if err := a.InsertNumbers(ctx, bulk); err != nil {
-				t.Fatal(err)
-			}
-			n, err := a.GetNumber(ctx, bulk[0].Number)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n.State = number.Reserved
-			if err := a.UpdateNumber(ctx, n); err != nil {
-				t.Fatal(err)
-			}
-			// The other store's write is heard through the follower; by
-			// then its read covered the writes above.
-			other := "+14155550901"
-			if err := b.InsertNumber(ctx, number.New(other, number.Available, "local", now)); err != nil {
-				t.Fatal(err)
-			}
-			pollUntil(t, a, "the other store's write", func() bool { return h.rereads(other) == 1 })
+		if err := a.InsertNumbers(ctx, bulk); err != nil {
+			t.Fatal(err)
+		}
+		n, err := a.GetNumber(ctx, bulk[0].Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.State = number.Reserved
+		if err := a.UpdateNumber(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		// The other store's write is heard through the follower; by
+		// then its read covered the writes above.
+		other := "+14155550901"
+		if err := b.InsertNumber(ctx, number.New(other, number.Available, "local", now)); err != nil {
+			t.Fatal(err)
+		}
+		pollUntil(t, a, "the other store's write", func() bool { return h.rereads(other) == 1 })
 
-			h.mu.Lock()
-			defer h.mu.Unlock()
-			if h.resyncs != 0 {
-				t.Errorf("%d resyncs after the store's own bulk load, want 0", h.resyncs)
-			}
-			if len(h.reread) != 1 {
-				t.Errorf("the follower reported %d numbers, want only the other store's", len(h.reread))
-			}
-			if h.own[bulk[0].Number] != 2 || h.own[bulk[len(bulk)-1].Number] != 1 || len(h.own) != len(bulk) {
-				t.Errorf("own writes heard: %d numbers, the first %d times, want %d numbers, the first twice",
-					len(h.own), h.own[bulk[0].Number], len(bulk))
-			}
-		})
-	}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.resyncs != 0 {
+			t.Errorf("%d resyncs after the store's own bulk load, want 0", h.resyncs)
+		}
+		if len(h.reread) != 1 {
+			t.Errorf("the follower reported %d numbers, want only the other store's", len(h.reread))
+		}
+		if h.own[bulk[0].Number] != 2 || h.own[bulk[len(bulk)-1].Number] != 1 || len(h.own) != len(bulk) {
+			t.Errorf("own writes heard: %d numbers, the first %d times, want %d numbers, the first twice",
+				len(h.own), h.own[bulk[0].Number], len(bulk))
+		}
+	})
 }
 
 // TestFollowerReadsAgainAWriteOfUnknownOutcome: when a commit fails, the
@@ -132,61 +140,51 @@ func TestFollowerSkipsItsOwnStoresWrites(t *testing.T) {
 // follower skips its events (they are the store's own); so the follower
 // reports those numbers again on a later read.
 func TestFollowerReadsAgainAWriteOfUnknownOutcome(t *testing.T) {
-	for _, pg := range []bool{false, true} {
-		name := "SQLite"
-		if pg {
-			name = "PostgreSQL"
+	onBothStores(t, func(t *testing.T, pg bool) {
+		ctx := t.Context()
+		a, _, h := watchedPair(t, pg)
+		now := time.Now()
+		num := "+14155550902"
+		if err := a.InsertNumber(ctx, number.New(num, number.Available, "local", now)); err != nil {
+			t.Fatal(err)
 		}
-		t.Run(name, func(t *testing.T) {
-			ctx := t.Context()
-			a, _ := openTwo(t, pg)
-			h := newSources()
-			if err := a.WatchNumbers(ctx, h.watch()); err != nil {
-				t.Fatal(err)
-			}
-			now := time.Now()
-			num := "+14155550902"
-			if err := a.InsertNumber(ctx, number.New(num, number.Available, "local", now)); err != nil {
-				t.Fatal(err)
-			}
-			// The transaction's context ends before its commit: the
-			// commit fails.
-			tctx, cancel := context.WithCancel(ctx)
-			err := a.InTx(tctx, func(tx store.Tx) error {
-				n, err := tx.GetNumber(tctx, num)
-				if err != nil {
-					return err
-				}
-				n.State = number.Reserved
-				if err := tx.UpdateNumber(tctx, n); err != nil {
-					return err
-				}
-				cancel()
-				return nil
-			})
-			if err == nil {
-				t.Fatal("the commit succeeded after its context ended")
-			}
-			// Read again at once, and by the follower later.
-			pollUntil(t, a, "the number of the failed commit again", func() bool { return h.rereads(num) == 2 })
-
-			if !pg {
-				return
-			}
-			// PostgreSQL's one-statement update (UpdateNumberFrom outside a
-			// transaction) is its own commit.
-			before, err := a.GetNumber(ctx, num)
+		// The transaction's context ends before its commit: the
+		// commit fails.
+		tctx, cancel := context.WithCancel(ctx)
+		err := a.InTx(tctx, func(tx store.Tx) error {
+			n, err := tx.GetNumber(tctx, num)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
-			n := before.Clone()
 			n.State = number.Reserved
-			done, cancelDone := context.WithCancel(ctx)
-			cancelDone()
-			if err := a.UpdateNumberFrom(done, before, n, ""); err == nil || !errors.Is(err, context.Canceled) {
-				t.Fatalf("update on an ended context: %v", err)
+			if err := tx.UpdateNumber(tctx, n); err != nil {
+				return err
 			}
-			pollUntil(t, a, "the number of the failed update again", func() bool { return h.rereads(num) == 3 })
+			cancel()
+			return nil
 		})
-	}
+		if err == nil {
+			t.Fatal("the commit succeeded after its context ended")
+		}
+		// Read again at once, and by the follower later.
+		pollUntil(t, a, "the number of the failed commit again", func() bool { return h.rereads(num) == 2 })
+
+		if !pg {
+			return
+		}
+		// PostgreSQL's one-statement update (UpdateNumberFrom outside a
+		// transaction) is its own commit.
+		before, err := a.GetNumber(ctx, num)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := before.Clone()
+		n.State = number.Reserved
+		done, cancelDone := context.WithCancel(ctx)
+		cancelDone()
+		if err := a.UpdateNumberFrom(done, before, n, ""); err == nil || !errors.Is(err, context.Canceled) {
+			t.Fatalf("update on an ended context: %v", err)
+		}
+		pollUntil(t, a, "the number of the failed update again", func() bool { return h.rereads(num) == 3 })
+	})
 }
