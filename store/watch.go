@@ -22,8 +22,9 @@ type NumberChange struct {
 // the commit of every write of numbers, with the numbers written, on the
 // writer's goroutine for this store's own writes (so a request that wrote
 // sees its change in the watcher at once) and on the store's following
-// goroutine for other nodes' writes (and its own, heard again: Version
-// lets the watcher skip those). Resync is called when changes may have
+// goroutine for other nodes' writes (Version lets the watcher skip what it
+// holds already), and for this store's writes whose commit failed without
+// telling whether it happened (a while after, when it has settled). Resync is called when changes may have
 // been missed (too many at once, or the store could not read them for a
 // while): the watcher must read every number again. Lost, when set, is
 // called when the store stops hearing other nodes' writes (its reads
