@@ -468,8 +468,9 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 func (x *executor) dropQueued(ctx context.Context, from int64, limit int) (int, error) {
 	drop := func(from int64) (seqs []int64, err error) {
 		err = x.atomic(ctx, func(x *executor) error {
-			// A range of the index: with an IN list PostgreSQL's plan
-			// hashed the whole queue.
+			// A range of the index: as an IN list of the batch's seqs the
+			// same delete cost PostgreSQL a third more CPU under a bulk
+			// import.
 			seqs, err = collect(x.query(ctx, "DELETE FROM event_queue WHERE seq >= $1 AND seq <="+
 				" (SELECT max(seq) FROM (SELECT seq FROM event_queue WHERE seq >= $1 ORDER BY seq LIMIT $2) b) RETURNING seq", from, limit),
 				func(r scanner) (seq int64, err error) { return seq, r.Scan(&seq) })
