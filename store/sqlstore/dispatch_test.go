@@ -59,63 +59,108 @@ func TestDispatchRoutesAnEventThatCommitsDuringItsBatch(t *testing.T) {
 	}
 }
 
-// TestDispatchFindsAnEventBelowItsLastBatch: the dispatcher reads the
-// queue from after its last batch, so an event whose seq is below it and
-// whose transaction commits later (PostgreSQL takes seqs before commit) is
-// found by a read from the start: at once when nothing is above, and
-// within dispatchSweepEvery reads while events keep coming above it.
-func TestDispatchFindsAnEventBelowItsLastBatch(t *testing.T) {
+// TestDispatchKeepsANumbersOrderAcrossALateCommit: an event that commits
+// after a batch above it was dispatched (PostgreSQL takes seqs before
+// commit) is dispatched before the next event of its number, which can
+// only be written after it commits: deliveries wait only for earlier
+// deliveries of their number, so the later event must not get one first.
+func TestDispatchKeepsANumbersOrderAcrossALateCommit(t *testing.T) {
 	ctx, st, insert := dispatchStore(t)
 	now := time.Now()
-	routed := map[string]int{}
 	var order []string
 	route := func(e *event.Event) []store.Delivery {
-		routed[e.Number]++
-		order = append(order, e.Number)
-		return nil
+		order = append(order, e.Number+" "+e.Type)
+		return []store.Delivery{{Sink: "bus"}}
 	}
-	dispatch := func(limit int) int {
+	late := "+14155550911"
+	commit := insertHeld(ctx, st, number.New(late, number.Available, "local", now))
+	insert("+14155550912") // above it, committed first
+	for {
+		n, err := st.DispatchEvents(ctx, 10, now, route)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	n, err := st.GetNumber(ctx, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.State = number.Reserved
+	if err := st.UpdateNumber(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	order = nil
+	for {
+		n, err := st.DispatchEvents(ctx, 1, now, route)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if want := []string{late + " " + event.NumberCreated, late + " " + event.NumberStateChanged}; !slices.Equal(order, want) {
+		t.Fatalf("dispatched %v, want %v", order, want)
+	}
+}
+
+// TestDispatchTakesOffALateEventWithNothingToRoute: with nothing to route
+// to, dispatch takes the queue from after its last batch, and finds an
+// event below it that committed late: at once when nothing is above, and
+// within dispatchSweepEvery passes while events keep coming above it.
+func TestDispatchTakesOffALateEventWithNothingToRoute(t *testing.T) {
+	ctx, st, insert := dispatchStore(t)
+	now := time.Now()
+	dropOne := func() int {
 		t.Helper()
-		n, err := st.DispatchEvents(ctx, limit, now, route)
+		n, err := st.DispatchEvents(ctx, 1, now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return n
 	}
-	for _, late := range []struct {
-		number string
-		above  int // events committed above it after it commits
-	}{{"+14155550911", 0}, {"+14155550912", sqlstore.DispatchSweepEvery + 1}} {
-		commit := insertHeld(ctx, st, number.New(late.number, number.Available, "local", now))
-		insert(late.number + "0") // above it, committed first
-		for dispatch(10) > 0 {
-		}
-		if routed[late.number] != 0 {
-			t.Fatal("routed an event whose transaction has not committed")
+	lateEvent := func(e164 string) {
+		t.Helper()
+		commit := insertHeld(ctx, st, number.New(e164, number.Available, "local", now))
+		insert(e164 + "0") // above it, committed first
+		if dropOne() != 1 || dropOne() != 0 {
+			t.Fatal("not the one committed event taken off")
 		}
 		if err := commit(); err != nil {
 			t.Fatal(err)
 		}
-		for i := range late.above {
-			insert(fmt.Sprintf("%s%d", late.number, i+1))
-		}
-		// One event a read: while events remain above it, every read
-		// but the sweeps finds one of them, so a sweep finds it before
-		// the last of them.
-		order = nil
-		for dispatch(1) > 0 {
-		}
-		if routed[late.number] != 1 {
-			t.Errorf("%s (%d events above it) routed %d times, want once", late.number, late.above, routed[late.number])
-		}
-		if late.above > 0 && slices.Index(order, late.number) == len(order)-1 {
-			t.Errorf("%s routed after the %d events above it: no sweep", late.number, late.above)
-		}
 	}
-	for n, times := range routed {
-		if times != 1 {
-			t.Errorf("%s routed %d times", n, times)
-		}
+	// Nothing above it: the next pass takes it.
+	lateEvent("+14155550921")
+	if dropOne() != 1 || dropOne() != 0 {
+		t.Fatal("the late event was not taken off when nothing was above it")
+	}
+	// Events keep coming above it: a pass from the head takes it within
+	// dispatchSweepEvery passes, while events above it remain.
+	late := "+14155550922"
+	lateEvent(late)
+	for i := range 2 * sqlstore.DispatchSweepEvery {
+		insert(fmt.Sprintf("%s%02d", late, i+1))
+	}
+	for range sqlstore.DispatchSweepEvery {
+		dropOne()
+	}
+	var left []string
+	if _, err := st.DispatchEvents(ctx, 100, now, func(e *event.Event) []store.Delivery {
+		left = append(left, e.Number)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(left, late) || len(left) != sqlstore.DispatchSweepEvery+1 {
+		t.Errorf("left on the queue after %d passes: %v; want %d events above the late one, not it",
+			sqlstore.DispatchSweepEvery, left, sqlstore.DispatchSweepEvery+1)
 	}
 }
 

@@ -372,29 +372,17 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 	// snapshots), decoded, was most of the dispatcher's cost under a bulk
 	// import.
 	//
-	// The read starts after the last batch this store dispatched: on
-	// PostgreSQL the seqs taken off the queue stay in its index as dead
-	// entries until the table is vacuumed, and a read from the start
-	// walked all of them (under a bulk import, 4 ms a batch, a sixth of the
-	// database's time). An event below that start that commits late, or
-	// one another node left, is found by a read from the start: every
-	// dispatchSweepEvery reads, and whenever the read from the last batch
-	// finds nothing.
-	read := func(from int64) ([]*event.Event, error) {
-		return collect(x.query(ctx, "SELECT "+eventHeaderColumns+" FROM events"+
-			" WHERE seq IN (SELECT seq FROM event_queue WHERE seq >= $1 ORDER BY seq LIMIT $2) ORDER BY seq", from, limit), scanEventHeader)
-	}
-	from := x.s.dispatchFrom.Load()
-	if x.s.dispatchReads.Add(1)%dispatchSweepEvery == 0 {
-		from = 0
-	}
+	// The read starts at the queue's head, whatever the last batch was:
+	// on PostgreSQL an event below it can commit late (seqs are taken
+	// before commit), and the next event of its number, written once it
+	// committed, must not be dispatched first (a delivery waits only for
+	// earlier deliveries of its number). Without anything to route to,
+	// order does not matter: see dropQueued.
 	if route == nil {
-		return x.dropQueued(ctx, from, limit)
+		return x.dropQueued(ctx, limit)
 	}
-	es, err := read(from)
-	if err == nil && len(es) == 0 && from > 0 {
-		es, err = read(0)
-	}
+	es, err := collect(x.query(ctx, "SELECT "+eventHeaderColumns+" FROM events"+
+		" WHERE seq IN (SELECT seq FROM event_queue ORDER BY seq LIMIT $1) ORDER BY seq", limit), scanEventHeader)
 	if err != nil {
 		return 0, x.d.internal("dispatch events", "", err)
 	}
@@ -458,14 +446,23 @@ func (x *executor) DispatchEvents(ctx context.Context, limit int, now time.Time,
 	if err != nil {
 		return 0, x.d.internal("dispatch events", "", err)
 	}
-	x.s.dispatchFrom.Store(es[len(es)-1].Seq + 1)
 	return done, nil
 }
 
 // dropQueued is DispatchEvents with nothing to route to: it takes up to
-// limit events off the queue from from on (from its start when there are
-// none there) without reading them.
-func (x *executor) dropQueued(ctx context.Context, from int64, limit int) (int, error) {
+// limit events off the queue without reading them, from after the last
+// batch it took: on PostgreSQL the seqs taken off stay in the queue's
+// index as dead entries until the table is vacuumed, and every read from
+// the head walked them all (under a bulk import, 4 ms a batch, a sixth of
+// the database's time). An event below that start that committed late,
+// or one another node left, is taken from the head: every
+// dispatchSweepEvery passes, and whenever there is none after the last
+// batch.
+func (x *executor) dropQueued(ctx context.Context, limit int) (int, error) {
+	from := x.s.dispatchFrom.Load()
+	if x.s.dispatchReads.Add(1)%dispatchSweepEvery == 0 {
+		from = 0
+	}
 	drop := func(from int64) (seqs []int64, err error) {
 		err = x.atomic(ctx, func(x *executor) error {
 			// A range of the index: as an IN list of the batch's seqs the
@@ -491,8 +488,8 @@ func (x *executor) dropQueued(ctx context.Context, from int64, limit int) (int, 
 	return len(seqs), nil
 }
 
-// dispatchSweepEvery is how often DispatchEvents reads the queue from its
-// start, for events below the last batch (see there).
+// dispatchSweepEvery is how often dropQueued takes from the queue's head,
+// for events below its last batch (see there).
 const dispatchSweepEvery = 20
 
 // ClaimDeliveries implements store.Events: one conditional UPDATE takes

@@ -82,9 +82,9 @@ type Store struct {
 
 	afterDispatchRead func() // tests: runs between DispatchEvents' read and its write
 
-	// dispatchFrom is the seq after the last batch this store dispatched,
-	// where its next read of the queue starts (see DispatchEvents);
-	// dispatchReads counts its reads.
+	// dispatchFrom is the seq after the last batch this store took off the
+	// queue with nothing to route to, where the next starts (see
+	// dropQueued); dispatchReads counts those passes.
 	dispatchFrom    atomic.Int64
 	dispatchReads   atomic.Int64
 	afterCheckpoint atomic.Pointer[func()] // tests: runs after each background checkpoint
