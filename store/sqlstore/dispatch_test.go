@@ -40,15 +40,7 @@ func TestDispatchRoutesAnEventThatCommitsDuringItsBatch(t *testing.T) {
 		routed = append(routed, e.Number)
 		return []store.Delivery{{Sink: "bus"}}
 	}
-	for {
-		n, err := st.DispatchEvents(ctx, 10, now, route)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	dispatchAll(t, st, 10, now, route)
 	slices.Sort(routed)
 	if want := []string{"+14155550901", "+14155550902", "+14155550903"}; !slices.Equal(routed, want) {
 		t.Fatalf("routed %v, want %v", routed, want)
@@ -75,15 +67,7 @@ func TestDispatchKeepsANumbersOrderAcrossALateCommit(t *testing.T) {
 	late := "+14155550911"
 	commit := insertHeld(ctx, st, number.New(late, number.Available, "local", now))
 	insert("+14155550912") // above it, committed first
-	for {
-		n, err := st.DispatchEvents(ctx, 10, now, route)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	dispatchAll(t, st, 10, now, route)
 	if err := commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -96,15 +80,7 @@ func TestDispatchKeepsANumbersOrderAcrossALateCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	order = nil
-	for {
-		n, err := st.DispatchEvents(ctx, 1, now, route)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	dispatchAll(t, st, 1, now, route)
 	if want := []string{late + " " + event.NumberCreated, late + " " + event.NumberStateChanged}; !slices.Equal(order, want) {
 		t.Fatalf("dispatched %v, want %v", order, want)
 	}
@@ -181,4 +157,18 @@ func dispatchStore(t *testing.T) (context.Context, *sqlstore.Store, func(e164 st
 		}
 	}
 	return ctx, st, insert
+}
+
+// dispatchAll dispatches limit events at a time until none is left.
+func dispatchAll(t *testing.T, st *sqlstore.Store, limit int, now time.Time, route func(*event.Event) []store.Delivery) {
+	t.Helper()
+	for {
+		n, err := st.DispatchEvents(t.Context(), limit, now, route)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
