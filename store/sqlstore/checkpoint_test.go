@@ -1,10 +1,12 @@
 package sqlstore_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,4 +137,58 @@ func TestSQLiteWatchHearsCommitsInOrder(t *testing.T) {
 	if !slices.Equal(heard, want) {
 		t.Fatalf("heard versions %v; want 1 to %d in order", heard, writers*each+1)
 	}
+}
+
+// TestSQLiteCutsItsLogBack: after a transaction larger than WALSizeLimit
+// has been checkpointed, the next write starts the log again and cuts the
+// file back to the limit (it stayed at its largest, 724 MB after
+// numan bench's bulk loads).
+func TestSQLiteCutsItsLogBack(t *testing.T) {
+	ctx := event.WithActor(t.Context(), event.Actor{Via: "system"}, "")
+	path := filepath.Join(t.TempDir(), "numan.db")
+	st, err := sqlstore.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ran := make(chan struct{}, 100)
+	sqlstore.SetAfterCheckpointForTest(st, func() { ran <- struct{}{} })
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	now := time.Now()
+	big, _ := json.Marshal(strings.Repeat("x", 64<<10))
+	var ns []*number.Number
+	for i := range sqlstore.WALSizeLimit/(64<<10) + 200 {
+		n := number.New(fmt.Sprintf("+1415%07d", i), number.Available, "local", now)
+		n.Public = number.Doc{"note": big}
+		ns = append(ns, n)
+	}
+	if err := st.InsertNumbers(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	if walSize() <= sqlstore.WALSizeLimit {
+		t.Fatalf("the log is %d bytes after the load, not past the limit: the test shows nothing", walSize())
+	}
+	// A checkpoint after a commit, then a write: the log starts again
+	// once a checkpoint copied all of it (each commit wakes another).
+	for i := range 5 {
+		select {
+		case <-ran:
+		case <-time.After(time.Minute):
+			t.Fatal("no background checkpoint a minute after a commit")
+		}
+		if err := st.InsertNumber(ctx, number.New(fmt.Sprintf("+1416%07d", i), number.Available, "local", now)); err != nil {
+			t.Fatal(err)
+		}
+		if walSize() <= sqlstore.WALSizeLimit {
+			return
+		}
+	}
+	t.Fatalf("the log is still %d bytes, past the limit of %d", walSize(), sqlstore.WALSizeLimit)
 }

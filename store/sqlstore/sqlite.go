@@ -134,6 +134,10 @@ func sqliteDSN(path string, readOnly bool, lim SQLiteLimits) string {
 		// writer checkpoints itself only past walBackstopPages, should
 		// the background fall behind.
 		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
+		// A large transaction (a bulk load) grows the log; once it has
+		// been checkpointed, the writer starting the log again cuts it
+		// back to this size rather than keeping its largest on disk.
+		q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", WALSizeLimit))
 		q.Set("_txlock", "immediate") // take the write lock at BEGIN, not at the first write
 	}
 	return path + "?" + q.Encode()
@@ -225,6 +229,10 @@ func sqliteTopSeq(ctx context.Context, s *Store) (int64, error) {
 	err := s.readDB.QueryRowContext(ctx, "SELECT coalesce(max(seq), 0) FROM events").Scan(&top)
 	return top, err
 }
+
+// WALSizeLimit is the size, in bytes, a SQLite store's write-ahead log is
+// cut back to once checkpointed (PRAGMA journal_size_limit).
+const WALSizeLimit = 64 << 20
 
 // sqliteFollowReadSQL reads the numbers of the events after $1 up to $2
 // that another store than $3 wrote, with their versions now.
