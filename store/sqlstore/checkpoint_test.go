@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -22,23 +23,8 @@ import (
 // file (the writer would only past walBackstopPages, far more than this
 // test writes).
 func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
-	ctx := event.WithActor(t.Context(), event.Actor{Via: "system"}, "")
-	path := filepath.Join(t.TempDir(), "numan.db")
-	st, err := sqlstore.OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ran := make(chan struct{}, 100)
-	sqlstore.SetAfterCheckpointForTest(st, func() { ran <- struct{}{} })
-	size := func() int64 {
-		t.Helper()
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi.Size()
-	}
+	ctx, st, path, ran := checkpointedStore(t)
+	size := func() int64 { return fileSize(t, path) }
 	before := size()
 	now := time.Now()
 	var ns []*number.Number
@@ -144,23 +130,8 @@ func TestSQLiteWatchHearsCommitsInOrder(t *testing.T) {
 // file back to the limit (it stayed at its largest, 724 MB after
 // numan bench's bulk loads).
 func TestSQLiteCutsItsLogBack(t *testing.T) {
-	ctx := event.WithActor(t.Context(), event.Actor{Via: "system"}, "")
-	path := filepath.Join(t.TempDir(), "numan.db")
-	st, err := sqlstore.OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ran := make(chan struct{}, 100)
-	sqlstore.SetAfterCheckpointForTest(st, func() { ran <- struct{}{} })
-	walSize := func() int64 {
-		t.Helper()
-		fi, err := os.Stat(path + "-wal")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fi.Size()
-	}
+	ctx, st, path, ran := checkpointedStore(t)
+	walSize := func() int64 { return fileSize(t, path+"-wal") }
 	now := time.Now()
 	big, _ := json.Marshal(strings.Repeat("x", 64<<10))
 	var ns []*number.Number
@@ -191,4 +162,31 @@ func TestSQLiteCutsItsLogBack(t *testing.T) {
 		}
 	}
 	t.Fatalf("the log is still %d bytes, past the limit of %d", walSize(), sqlstore.WALSizeLimit)
+}
+
+// checkpointedStore opens a SQLite store in a new file, with a context of
+// the system acting; ran receives a value after each background
+// checkpoint.
+func checkpointedStore(t *testing.T) (ctx context.Context, st *sqlstore.Store, path string, ran chan struct{}) {
+	t.Helper()
+	ctx = event.WithActor(t.Context(), event.Actor{Via: "system"}, "")
+	path = filepath.Join(t.TempDir(), "numan.db")
+	st, err := sqlstore.OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ran = make(chan struct{}, 100)
+	sqlstore.SetAfterCheckpointForTest(st, func() { ran <- struct{}{} })
+	return ctx, st, path, ran
+}
+
+// fileSize is the size of the file at path.
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
