@@ -23,6 +23,11 @@ import (
 	"github.com/numan-dev/numan/number"
 )
 
+// BusConfigID is the system-config document that sends every event to
+// message buses. The store queues events for dispatch only while it
+// exists or an enabled webhook does (see store.Events).
+const BusConfigID = "events"
+
 // Event types. They are dot-separated, [a-z0-9_], as Standard Webhooks
 // recommends; a webhook's hook may name one, a prefix ending in ".*", or
 // "all".

@@ -24,7 +24,7 @@ import (
 )
 
 // ConfigID is the system-config document that configures the buses.
-const ConfigID = "events"
+const ConfigID = event.BusConfigID
 
 // Config is system config's events document.
 type Config struct {

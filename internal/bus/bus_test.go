@@ -44,9 +44,11 @@ func brokerURL(t *testing.T, env, def string) string {
 	return u
 }
 
-// changes writes three changes of two numbers and returns the store and
-// its events.
+// changes saves the buses' config document (events are queued for
+// dispatch only while it or a webhook exists), writes three changes of two
+// numbers and returns their events.
 func changes(t *testing.T, st store.Store) []*event.Event {
+	storetest.TakeEvents(t, st)
 	ctx := event.WithActor(t.Context(), event.Actor{Via: "api"}, "req")
 	for _, e164 := range []string{"+14155550100", "+14155550101"} {
 		n := number.New(e164, number.Available, "local", time.Now())

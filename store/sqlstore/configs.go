@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/numan-dev/numan/event"
 	"github.com/numan-dev/numan/number"
 )
 
@@ -31,6 +32,19 @@ func (x *executor) PutConfig(ctx context.Context, id string, doc json.RawMessage
 	if err := checkObject(doc); err != nil {
 		return number.Wrap(number.KindInvalid, id, err)
 	}
+	if id == event.BusConfigID {
+		return x.atomic(ctx, func(x *executor) error {
+			if err := x.lockRoutes(ctx); err != nil {
+				return x.d.internal("put config", id, err)
+			}
+			return x.putConfig(ctx, id, doc)
+		})
+	}
+	return x.putConfig(ctx, id, doc)
+}
+
+// putConfig writes config id.
+func (x *executor) putConfig(ctx context.Context, id string, doc json.RawMessage) error {
 	_, err := x.exec(ctx, "INSERT INTO configs (id, doc) VALUES ($1, $2)"+
 		" ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", id, string(doc))
 	if err != nil {

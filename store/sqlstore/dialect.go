@@ -90,6 +90,11 @@ type dialect struct {
 	// "read everything"), and the mark to read from next.
 	followMark func(ctx context.Context, s *Store) (string, error)
 	followRead func(ctx context.Context, s *Store, mark string) (changes []store.NumberChange, next string, err error)
+	// lockRoutes, when set, is the statement that makes a write which
+	// lets something take events (an enabled webhook, the bus config)
+	// wait for the transactions writing events and hold back new ones
+	// until it commits (see executor.lockRoutes).
+	lockRoutes string
 	// analyze, when set, refreshes the planner's statistics of the
 	// numbers table after bulk loads (Store.maybeAnalyze); statements
 	// separated by ";".

@@ -141,7 +141,8 @@ func TestDispatchTakesOffALateEventWithNothingToRoute(t *testing.T) {
 }
 
 // dispatchStore opens a PostgreSQL store for a dispatch test, with a
-// context of the system acting and a way to insert an available number.
+// context of the system acting and a way to insert an available number;
+// its events are queued for dispatch (storetest.TakeEvents).
 func dispatchStore(t *testing.T) (context.Context, *sqlstore.Store, func(e164 string)) {
 	ctx := t.Context()
 	st, err := sqlstore.OpenPostgres(ctx, storetest.PostgresDSN(t))
@@ -149,6 +150,7 @@ func dispatchStore(t *testing.T) (context.Context, *sqlstore.Store, func(e164 st
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	storetest.TakeEvents(t, st)
 	ctx = event.WithActor(ctx, event.Actor{Via: "system"}, "")
 	insert := func(e164 string) {
 		t.Helper()

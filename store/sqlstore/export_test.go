@@ -35,3 +35,6 @@ func SetAfterCheckpointForTest(s *Store, fn func()) { s.afterCheckpoint.Store(&f
 
 // DispatchSweepEvery exports dispatchSweepEvery.
 const DispatchSweepEvery = dispatchSweepEvery
+
+// RoutesLockKey exports routesLockKey.
+const RoutesLockKey = routesLockKey

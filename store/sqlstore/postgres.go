@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,7 @@ var postgresDialect = &dialect{
 	followMark:     pgFollowMark,
 	followRead:     pgFollowRead,
 	analyze:        "ANALYZE numbers",
+	lockRoutes:     "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(routesLockKey, 10) + ")",
 	rowReader:      pgRows{},
 	openPools:      openPostgres,
 	migrations:     migrations.Postgres,

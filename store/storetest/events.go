@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -28,7 +29,18 @@ func runEvents(t *testing.T, open Opener) {
 		{"events pruned before they were dispatched", testPrunedBeforeDispatch},
 		{"a time range of events to the microsecond", testEventsTimeRange},
 		{"dispatch with nothing to route to", testDispatchNoRoute},
+		{"events queued only while something takes them", testQueuedWhileTaken},
 	}.run(t, open)
+}
+
+// TakeEvents saves the system config document of the message buses
+// (empty), so s queues every event written from now on for dispatch, as
+// it does while a webhook or a bus may take them.
+func TakeEvents(t testing.TB, s store.Configs) {
+	t.Helper()
+	if err := s.PutConfig(t.Context(), event.BusConfigID, json.RawMessage(`{}`)); err != nil {
+		t.Fatalf("PutConfig %s: %v", event.BusConfigID, err)
+	}
 }
 
 // actorCtx is t's context with an actor and a request id.
@@ -219,6 +231,7 @@ func route(*event.Event) []store.Delivery {
 }
 
 func testDeliveriesOnce(t *testing.T, s store.Store) {
+	TakeEvents(t, s)
 	ctx := actorCtx(t)
 	for i := range 10 {
 		mustInsert(t, s, plain(fmt.Sprintf("+141555504%02d", i), number.Available))
@@ -303,6 +316,7 @@ func testDeliveriesOnce(t *testing.T, s store.Store) {
 }
 
 func testDeliveriesOrder(t *testing.T, s store.Store) {
+	TakeEvents(t, s)
 	ctx := actorCtx(t)
 	n := plain("+14155550500", number.Available)
 	if err := s.InsertNumber(ctx, n); err != nil {
@@ -356,6 +370,7 @@ func testDeliveriesOrder(t *testing.T, s store.Store) {
 }
 
 func testDeliveriesReplay(t *testing.T, s store.Store) {
+	TakeEvents(t, s)
 	ctx := event.WithClock(actorCtx(t), func() time.Time { return at })
 	for i := range 3 {
 		if err := s.InsertNumber(ctx, plain(fmt.Sprintf("+141555506%02d", i), number.Available)); err != nil {
@@ -404,6 +419,7 @@ func testDeliveriesReplay(t *testing.T, s store.Store) {
 // (a retention shorter than an outage of every node) do not stop the
 // dispatch of the events after them.
 func testPrunedBeforeDispatch(t *testing.T, s store.Store) {
+	TakeEvents(t, s)
 	old := event.WithClock(actorCtx(t), func() time.Time { return at })
 	for i := range 3 {
 		if err := s.InsertNumber(old, plain(fmt.Sprintf("+141555507%02d", i), number.Available)); err != nil {
@@ -491,6 +507,7 @@ func testEventsTimeRange(t *testing.T, s store.Store) {
 // takes the events off the queue, all of them once, without deliveries;
 // the events stay in the outbox, and the next ones dispatch as usual.
 func testDispatchNoRoute(t *testing.T, s store.Store) {
+	TakeEvents(t, s)
 	ctx := actorCtx(t)
 	for i := range 5 {
 		if err := s.InsertNumber(ctx, plain(fmt.Sprintf("+141555509%02d", i), number.Available)); err != nil {
@@ -528,4 +545,79 @@ func testDispatchNoRoute(t *testing.T, s store.Store) {
 	if ds, _ := s.ListDeliveries(ctxT(t), store.DeliveryQuery{Sink: "a"}); len(ds) != 1 {
 		t.Errorf("%d deliveries, want 1", len(ds))
 	}
+}
+
+// Events are queued for dispatch only while an enabled webhook or the bus
+// config exists: every event committed after one was saved is dispatched,
+// none committed while there was neither.
+func testQueuedWhileTaken(t *testing.T, s store.Store) {
+	ctx := actorCtx(t)
+	var routed []string
+	route := func(e *event.Event) []store.Delivery {
+		routed = append(routed, e.Number)
+		return nil
+	}
+	dispatch := func(what string, want ...string) {
+		t.Helper()
+		routed = nil
+		for {
+			n, err := s.DispatchEvents(ctxT(t), 10, at, route)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+		if fmt.Sprint(routed) != fmt.Sprint(want) {
+			t.Errorf("%s: dispatched %v, want %v", what, routed, want)
+		}
+	}
+	write := func(e164 string) {
+		t.Helper()
+		if err := s.InsertNumber(ctx, plain(e164, number.Available)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustInsertAccounts(t, s, account(1, "a"))
+	write("+14155550930")
+	dispatch("with nothing to take events")
+
+	h := &store.Webhook{ID: "hook-queue", AccountID: accountID(1), Enabled: false, Doc: json.RawMessage(`{}`), Created: at, Modified: at}
+	if err := s.InsertWebhook(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	write("+14155550931")
+	dispatch("with a disabled webhook")
+
+	h.Enabled = true
+	if err := s.UpdateWebhook(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	write("+14155550932")
+	dispatch("with an enabled webhook", "+14155550932")
+
+	if err := s.DeleteWebhook(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	write("+14155550933")
+	dispatch("once the webhook was deleted")
+
+	h = &store.Webhook{ID: "hook-queue-2", AccountID: accountID(1), Enabled: true, Doc: json.RawMessage(`{}`), Created: at, Modified: at}
+	if err := s.InsertWebhook(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	write("+14155550934")
+	if err := s.DeleteWebhook(ctx, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	TakeEvents(t, s)
+	write("+14155550935")
+	dispatch("with a webhook saved enabled, then the bus config", "+14155550934", "+14155550935")
+
+	if err := s.DeleteConfig(ctx, event.BusConfigID); err != nil {
+		t.Fatal(err)
+	}
+	write("+14155550936")
+	dispatch("once the bus config was deleted")
 }
