@@ -32,18 +32,9 @@ func (x *executor) PutConfig(ctx context.Context, id string, doc json.RawMessage
 	if err := checkObject(doc); err != nil {
 		return number.Wrap(number.KindInvalid, id, err)
 	}
-	if id == event.BusConfigID {
-		return x.atomic(ctx, func(x *executor) error {
-			if err := x.lockRoutes(ctx); err != nil {
-				return x.d.internal("put config", id, err)
-			}
-			return x.putConfig(ctx, id, doc)
-		})
-	}
-	return x.putConfig(ctx, id, doc)
+	return x.takingEvents(ctx, id == event.BusConfigID, "put config", id, func(x *executor) error { return x.putConfig(ctx, id, doc) })
 }
 
-// putConfig writes config id.
 func (x *executor) putConfig(ctx context.Context, id string, doc json.RawMessage) error {
 	_, err := x.exec(ctx, "INSERT INTO configs (id, doc) VALUES ($1, $2)"+
 		" ON CONFLICT (id) DO UPDATE SET doc = excluded.doc", id, string(doc))

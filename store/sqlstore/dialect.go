@@ -93,7 +93,7 @@ type dialect struct {
 	// lockRoutes, when set, is the statement that makes a write which
 	// lets something take events (an enabled webhook, the bus config)
 	// wait for the transactions writing events and hold back new ones
-	// until it commits (see executor.lockRoutes).
+	// until it commits (see executor.takingEvents).
 	lockRoutes string
 	// analyze, when set, refreshes the planner's statistics of the
 	// numbers table after bulk loads (Store.maybeAnalyze); statements

@@ -274,33 +274,36 @@ func scanWebhook(row scanner) (*store.Webhook, error) {
 // events and the writes that let something take them: the trigger that
 // queues events for the dispatcher (migration 00016) holds it shared
 // before it looks for an enabled webhook or the bus config, and such a
-// write holds it exclusively (lockRoutes).
+// write holds it exclusively (takingEvents).
 const routesLockKey int64 = 7959953074868867141
 
-// lockRoutes is done by a write that lets something take events (a webhook
-// saved enabled, the bus config saved), in its transaction, before it
-// writes: events are queued only while something may take them (migration
+// takingEvents runs write, which lets something take events when takes
+// is set (a webhook saved enabled, the bus config saved): then in one
+// transaction, holding the routes' lock exclusively before it writes.
+// Events are queued only while something may take them (migration
 // 00016), so a transaction that wrote events without queueing them must
-// end before this write commits, and every later one must see it.
-// SQLite's writes are serialized anyway.
-func (x *executor) lockRoutes(ctx context.Context) error {
-	if x.d.lockRoutes == "" {
-		return nil
+// end before such a write commits, and every later one must see it.
+// SQLite's writes are serialized anyway (lockRoutes is empty).
+func (x *executor) takingEvents(ctx context.Context, takes bool, op, id string, write func(x *executor) error) error {
+	if !takes {
+		return write(x)
 	}
-	_, err := x.exec(ctx, x.d.lockRoutes)
-	return err
+	return x.atomic(ctx, func(x *executor) error {
+		if x.d.lockRoutes != "" {
+			if _, err := x.exec(ctx, x.d.lockRoutes); err != nil {
+				return x.d.internal(op, id, err)
+			}
+		}
+		return write(x)
+	})
 }
 
 // InsertWebhook implements store.Events.
 func (x *executor) InsertWebhook(ctx context.Context, h *store.Webhook) error {
-	if h.Enabled && x.tx == nil {
-		return x.atomic(ctx, func(x *executor) error { return x.InsertWebhook(ctx, h) })
-	}
-	if h.Enabled {
-		if err := x.lockRoutes(ctx); err != nil {
-			return x.d.internal("insert webhook", h.ID, err)
-		}
-	}
+	return x.takingEvents(ctx, h.Enabled, "insert webhook", h.ID, func(x *executor) error { return x.insertWebhook(ctx, h) })
+}
+
+func (x *executor) insertWebhook(ctx context.Context, h *store.Webhook) error {
 	h.Created, h.Modified = storedTime(h.Created), storedTime(h.Modified)
 	_, err := x.exec(ctx, "INSERT INTO webhooks ("+webhookColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)",
 		h.ID, h.AccountID, h.Enabled, string(h.Doc), h.SecretSealed, h.Failures, x.d.nullTime(h.LastSuccess),
@@ -342,14 +345,10 @@ func (x *executor) ListWebhooks(ctx context.Context, accountID string) ([]*store
 
 // UpdateWebhook implements store.Events.
 func (x *executor) UpdateWebhook(ctx context.Context, h *store.Webhook) error {
-	if h.Enabled && x.tx == nil {
-		return x.atomic(ctx, func(x *executor) error { return x.UpdateWebhook(ctx, h) })
-	}
-	if h.Enabled {
-		if err := x.lockRoutes(ctx); err != nil {
-			return x.d.internal("update webhook", h.ID, err)
-		}
-	}
+	return x.takingEvents(ctx, h.Enabled, "update webhook", h.ID, func(x *executor) error { return x.updateWebhook(ctx, h) })
+}
+
+func (x *executor) updateWebhook(ctx context.Context, h *store.Webhook) error {
 	h.Modified = storedTime(h.Modified)
 	changed, err := x.execOne(ctx, "UPDATE webhooks SET enabled = $2, doc = $3, secret_sealed = $4, failures = $5,"+
 		" last_success = $6, modified = $7, version = version + 1 WHERE id = $1 AND version = $8",

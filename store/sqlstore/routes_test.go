@@ -87,18 +87,10 @@ func TestEventsAndAWebhookSavedAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var routed []string
-	for {
-		n, err := st.DispatchEvents(ctx, 10, time.Now(), func(e *event.Event) []store.Delivery {
-			routed = append(routed, e.Number)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	dispatchAll(t, st, 10, time.Now(), func(e *event.Event) []store.Delivery {
+		routed = append(routed, e.Number)
+		return nil
+	})
 	if !slices.Equal(routed, []string{"+14155550942"}) {
 		t.Errorf("dispatched %v, want only the event written while the webhook was saved", routed)
 	}

@@ -514,18 +514,7 @@ func testDispatchNoRoute(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	total := 0
-	for {
-		n, err := s.DispatchEvents(ctxT(t), 2, at, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		total += n
-	}
-	if total != 5 {
+	if total := dispatchAll(t, s, 2, nil); total != 5 {
 		t.Fatalf("dispatched %d events with no route, want 5", total)
 	}
 	if es, _ := s.ListEvents(ctxT(t), event.Query{}); len(es) != 5 {
@@ -560,15 +549,7 @@ func testQueuedWhileTaken(t *testing.T, s store.Store) {
 	dispatch := func(what string, want ...string) {
 		t.Helper()
 		routed = nil
-		for {
-			n, err := s.DispatchEvents(ctxT(t), 10, at, route)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == 0 {
-				break
-			}
-		}
+		dispatchAll(t, s, 10, route)
 		if fmt.Sprint(routed) != fmt.Sprint(want) {
 			t.Errorf("%s: dispatched %v, want %v", what, routed, want)
 		}
@@ -620,4 +601,21 @@ func testQueuedWhileTaken(t *testing.T, s store.Store) {
 	}
 	write("+14155550936")
 	dispatch("once the bus config was deleted")
+}
+
+// dispatchAll dispatches limit events at a time until none is left, and
+// returns how many it dispatched.
+func dispatchAll(t *testing.T, s store.Store, limit int, route func(*event.Event) []store.Delivery) int {
+	t.Helper()
+	total := 0
+	for {
+		n, err := s.DispatchEvents(ctxT(t), limit, at, route)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return total
+		}
+		total += n
+	}
 }

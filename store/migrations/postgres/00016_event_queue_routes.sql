@@ -7,7 +7,7 @@
 --
 -- A write that makes something take events (a webhook saved enabled, the
 -- "events" document saved) holds the advisory lock below exclusively
--- (store/sqlstore: lockRoutes); the trigger holds it shared before it
+-- (store/sqlstore: takingEvents); the trigger holds it shared before it
 -- looks. So a transaction that wrote events without queueing them has
 -- ended before such a write commits, and every statement after the write
 -- sees it (read committed: each statement of the trigger reads a new
