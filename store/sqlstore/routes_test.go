@@ -27,16 +27,7 @@ import (
 // event would commit after the webhook, unqueued, and the second event
 // would miss the webhook not yet committed.
 func TestEventsAndAWebhookSavedAtOnce(t *testing.T) {
-	ctx := event.WithActor(t.Context(), event.Actor{Via: "system"}, "")
-	st, err := sqlstore.OpenPostgres(ctx, storetest.PostgresDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	acc := &number.Account{ID: fmt.Sprintf("%032x", 7), Name: "a", Enabled: true, Public: number.Doc{}, Created: time.Now(), Modified: time.Now()}
-	if err := st.InsertAccount(ctx, acc); err != nil {
-		t.Fatal(err)
-	}
+	ctx, st, acc := routesStore(t)
 	hook := func(id string) *store.Webhook {
 		return &store.Webhook{ID: id, AccountID: acc.ID, Enabled: true, Doc: json.RawMessage(`{}`), Created: time.Now(), Modified: time.Now()}
 	}
@@ -94,6 +85,49 @@ func TestEventsAndAWebhookSavedAtOnce(t *testing.T) {
 	if !slices.Equal(routed, []string{"+14155550942"}) {
 		t.Errorf("dispatched %v, want only the event written while the webhook was saved", routed)
 	}
+}
+
+// A webhook's save whose context ends while it waits for the routes'
+// lock fails and saves nothing; the events' writer it waited for goes on.
+func TestWebhookSaveCancelledWhileWaitingForEvents(t *testing.T) {
+	ctx, st, acc := routesStore(t)
+	commit := insertHeld(ctx, st, number.New("+14155550951", number.Available, "local", time.Now()))
+	saveCtx, cancel := context.WithCancel(ctx)
+	saved := make(chan error, 1)
+	go func() {
+		saved <- st.InsertWebhook(saveCtx, &store.Webhook{ID: "hook-cancelled", AccountID: acc.ID, Enabled: true,
+			Doc: json.RawMessage(`{}`), Created: time.Now(), Modified: time.Now()})
+	}()
+	waitForRoutesLock(t, st)
+	cancel()
+	if err := <-saved; err == nil {
+		t.Fatal("a webhook saved although its context ended while it waited")
+	}
+	if err := commit(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GetWebhook(ctx, "hook-cancelled"); !number.IsKind(err, number.KindNotFound) {
+		t.Errorf("GetWebhook after the cancelled save: %v, want not found", err)
+	}
+	if _, err := st.GetNumber(ctx, "+14155550951"); err != nil {
+		t.Errorf("the writer's number: %v", err)
+	}
+}
+
+// routesStore opens a PostgreSQL store for a routes test, with a
+// context of the system acting and an account for webhooks.
+func routesStore(t *testing.T) (context.Context, *sqlstore.Store, *number.Account) {
+	ctx := event.WithActor(t.Context(), event.Actor{Via: "system"}, "")
+	st, err := sqlstore.OpenPostgres(ctx, storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	acc := &number.Account{ID: fmt.Sprintf("%032x", 7), Name: "a", Enabled: true, Public: number.Doc{}, Created: time.Now(), Modified: time.Now()}
+	if err := st.InsertAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, st, acc
 }
 
 // waitForRoutesLock returns once a transaction waits for the advisory lock
